@@ -1,0 +1,31 @@
+# The two commands: `make run` (install, migrate, serve) and `make test` (install, lint, every test).
+SHELL := /bin/bash
+PORT ?= 8000
+HOST ?= 127.0.0.1
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install lint worker bench clean
+
+install:
+	@bash scripts/install.sh
+
+run: install
+	@cd backend && $(BIN)/alembic upgrade head
+	@cd backend && exec $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+
+lint: install
+	@cd backend && $(BIN)/ruff check app tests bench && $(BIN)/ruff format --check app tests bench
+	@cd backend && $(BIN)/mypy app
+
+test: install lint
+	@bash scripts/test.sh
+
+worker: install
+	@cd backend && exec $(BIN)/stratcrew-worker
+
+bench: install
+	@cd backend && $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist

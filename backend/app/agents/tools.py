@@ -1,0 +1,216 @@
+"""The agents' tools: plain functions of the services, and CrewAI `BaseTool` wrappers around them.
+
+The offline flow calls the plain functions directly; in LLM mode the agents get the wrappers (same
+functions), so both modes run the same code paths. The wrappers are built lazily (`build_tools`) because
+`import crewai` costs about 5 s and must stay out of the API process's start.
+
+Tool answers are short JSON strings: the LLM reads them, and every answer it gives back is validated
+again by the flow before use (a tool saying "valid" is advice, not a decision).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from app.services.memory import MemoryService, SimilarStrategy
+
+CONDITION_HINT = (
+    "A StrategySpec condition as JSON. Expressions: {'type':'price','field':'close','lag':0}, "
+    "{'type':'const','value':30}, {'type':'indicator','indicator':{'kind':'rsi','period':14}}, "
+    "{'type':'arith','op':'mul','left':E,'right':E}. Conditions: {'type':'compare','left':E,'op':'>','right':E}, "
+    "{'type':'cross','left':E,'direction':'above','right':E}, {'type':'all','items':[C,...]}, "
+    "{'type':'any','items':[C,...]}, {'type':'not','item':C}. Indicator kinds: sma ema wma rsi macd "
+    "macd_signal macd_hist bb_upper bb_middle bb_lower atr stoch_k stoch_d adx cci roc highest lowest "
+    "volume_sma (macd needs slow and signal; bollinger needs std)."
+)
+
+
+# -- plain functions -------------------------------------------------------------------------------------
+
+
+def check_condition(candidate: str | dict[str, Any]) -> tuple[Any, str]:
+    """Validates a condition against the StrategySpec model; returns (condition, canonical wording).
+
+    >>> cond, words = check_condition('{"type":"compare","left":{"type":"price","field":"close"},'
+    ...     '"op":">","right":{"type":"const","value":0}}')
+    >>> words
+    'close > 0'
+    """
+    from app.services.language.spec import Condition, describe
+
+    data = json.loads(candidate) if isinstance(candidate, str) else candidate
+    condition = TypeAdapter(Condition).validate_python(data)
+    return condition, describe(condition)
+
+
+def extract_json(text: str) -> dict[str, Any]:
+    """The first JSON object in an LLM answer (which may wrap it in prose or a ``` fence)."""
+    start = text.find("{")
+    if start < 0:
+        raise ValueError("the answer contains no JSON object")
+    obj, _ = json.JSONDecoder().raw_decode(text[start:])
+    if not isinstance(obj, dict):
+        raise ValueError("the answer's JSON is not an object")
+    return obj
+
+
+def extract_code(text: str) -> str:
+    """The Python source in an LLM answer: the last ```python fence, else the whole text."""
+    fences = text.split("```")
+    if len(fences) >= 3:
+        block = fences[-2]
+        return block[len("python") :].lstrip("\n") if block.startswith("python") else block.lstrip("\n")
+    return text.strip() + "\n"
+
+
+def format_violations(violations: list[Any]) -> str:
+    return "; ".join(f"line {v.line}: {v.message} ({v.rule})" for v in violations)
+
+
+async def search_strategy_memory(
+    memory: MemoryService, user_id: str, query: str, *, k: int = 3, exclude_execution: str | None = None
+) -> list[SimilarStrategy]:
+    return await memory.search_similar(user_id, query, limit=k, exclude_execution=exclude_execution)
+
+
+async def store_strategy_memory(
+    memory: MemoryService, user_id: str, pattern_text: str, metadata: dict[str, Any], code: str | None
+) -> dict[str, str | None]:
+    """Stores the user's pattern and, for generated code that ran, the shared code template."""
+    ids: dict[str, str | None] = {"pattern": await memory.add_pattern(user_id, pattern_text, metadata)}
+    if code is not None:
+        template_meta = {k: metadata.get(k) for k in ("spec_hash", "indicators", "timeframe")}
+        ids["code_template"] = await memory.add_code_template(pattern_text, code, template_meta)
+    return ids
+
+
+# -- CrewAI wrappers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ToolContext:
+    """What the wrappers need to reach the services from CrewAI's worker thread."""
+
+    loop: asyncio.AbstractEventLoop
+    memory: MemoryService
+    user_id: str
+    execution_id: str
+    compiled_code: Callable[[], str | None] = lambda: None
+    backtest: Callable[[], Coroutine[Any, Any, dict[str, Any]]] | None = None
+    calls: list[str] = field(default_factory=list)
+
+    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 120.0) -> Any:
+        """Runs a service coroutine on the pipeline's event loop from the crew's thread."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+
+class ConditionArgs(BaseModel):
+    condition_json: str = Field(description=CONDITION_HINT)
+
+
+class QueryArgs(BaseModel):
+    query: str = Field(description="What to look for: indicators, rule words, symbols.")
+
+
+class CodeArgs(BaseModel):
+    code: str = Field(description="Complete Python source of the strategy script.")
+
+
+class NoArgs(BaseModel):
+    pass
+
+
+class StoreArgs(BaseModel):
+    note: str = Field(description="One sentence worth remembering about this strategy's result.")
+
+
+def build_tools(ctx: ToolContext) -> dict[str, Any]:
+    """The six tools, by name. Imports crewai (call only in the worker)."""
+    from crewai.tools import BaseTool
+
+    from app.services.sandbox import validate_code
+
+    def logged(name: str) -> None:
+        ctx.calls.append(name)
+
+    class ParseStrategyTool(BaseTool):
+        name: str = "parse_strategy"
+        description: str = "Check a candidate rule condition (JSON) against the strategy language; "
+        "answers the canonical wording or the validation error."
+        args_schema: type[BaseModel] = ConditionArgs
+
+        def _run(self, condition_json: str) -> str:
+            logged(self.name)
+            try:
+                _, words = check_condition(condition_json)
+            except (ValidationError, ValueError) as exc:
+                return json.dumps({"valid": False, "error": str(exc)[:1500]})
+            return json.dumps({"valid": True, "understood": words})
+
+    class SearchMemoryTool(BaseTool):
+        name: str = "search_strategy_memory"
+        description: str = "Find this user's past strategies closest to a description, with results."
+        args_schema: type[BaseModel] = QueryArgs
+
+        def _run(self, query: str) -> str:
+            logged(self.name)
+            hits = ctx.run(search_strategy_memory(ctx.memory, ctx.user_id, query, exclude_execution=ctx.execution_id))
+            return json.dumps([h.model_dump() for h in hits])
+
+    class CompileStrategyTool(BaseTool):
+        name: str = "compile_strategy"
+        description: str = "The deterministic compiler's code for this execution's strategy (reference)."
+        args_schema: type[BaseModel] = NoArgs
+
+        def _run(self) -> str:
+            logged(self.name)
+            return ctx.compiled_code() or "no compiled code (the user supplied edited code)"
+
+    class ValidateCodeTool(BaseTool):
+        name: str = "validate_code"
+        description: str = "Check Python strategy code against the sandbox policy; answers the violations."
+        args_schema: type[BaseModel] = CodeArgs
+
+        def _run(self, code: str) -> str:
+            logged(self.name)
+            violations = validate_code(code)
+            return json.dumps({"valid": not violations, "violations": format_violations(violations)})
+
+    class RunBacktestTool(BaseTool):
+        name: str = "run_backtest"
+        description: str = "The metrics of this execution's backtest (already run by the pipeline)."
+        args_schema: type[BaseModel] = NoArgs
+
+        def _run(self) -> str:
+            logged(self.name)
+            if ctx.backtest is None:
+                return json.dumps({"error": "the backtest has not run yet"})
+            return json.dumps(ctx.run(ctx.backtest()), default=str)
+
+    class StoreMemoryTool(BaseTool):
+        name: str = "store_strategy_memory"
+        description: str = "Remember one note about this strategy for this user."
+        args_schema: type[BaseModel] = StoreArgs
+
+        def _run(self, note: str) -> str:
+            logged(self.name)
+            memory_id = ctx.run(
+                ctx.memory.add_pattern(ctx.user_id, note[:500], {"execution_id": ctx.execution_id, "note": True})
+            )
+            return json.dumps({"stored": memory_id is not None})
+
+    tools = [
+        ParseStrategyTool(),
+        SearchMemoryTool(),
+        CompileStrategyTool(),
+        ValidateCodeTool(),
+        RunBacktestTool(),
+        StoreMemoryTool(),
+    ]
+    return {t.name: t for t in tools}

@@ -1,0 +1,67 @@
+"""Typed dependencies for routes: sessions, the current user, and the services kept on app state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.config import Settings
+from app.core.errors import Unauthorized
+from app.core.security import decode_access_token
+from app.models.user import User
+
+if TYPE_CHECKING:
+    from app.services.events import EventBus
+    from app.services.market_data import MarketData
+    from app.services.memory import MemoryService
+    from app.services.worker import ExecutionQueue
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_current_user(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
+    if not token:
+        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token)")
+    user_id = decode_access_token(token, settings.resolved_secret_key())
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("Invalid token: the user no longer exists")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _state(name: str) -> Any:
+    def getter(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return getter
+
+
+MarketDataDep = Annotated["MarketData", Depends(_state("market_data"))]
+MemoryDep = Annotated["MemoryService", Depends(_state("memory"))]
+EventBusDep = Annotated["EventBus", Depends(_state("event_bus"))]
+QueueDep = Annotated["ExecutionQueue", Depends(_state("queue"))]

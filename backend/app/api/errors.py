@@ -1,0 +1,52 @@
+"""Maps domain errors and validation errors to JSON bodies that name the problem, once for the whole app."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def _field_path(loc: tuple[object, ...] | list[object]) -> str:
+    return ".".join(str(part) for part in loc if part != "body")
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(err.get("loc", ())), "field": _field_path(err.get("loc", ())), "msg": err.get("msg")}
+            for err in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field'] or 'body'}: {e['msg']}" for e in errors)
+        return JSONResponse({"error": "ValidationError", "detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": "HTTPError", "detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(ConnectionRefusedError)
+    async def database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database error: %s", exc)
+        return JSONResponse(
+            {"error": "DatabaseUnavailable", "detail": "The database is unavailable; retry shortly."},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )

@@ -1,0 +1,7 @@
+from fastapi import APIRouter
+
+from app.api.routes import auth, code, data, executions, health, live, memory, strategies
+
+api_router = APIRouter()
+for module in (health, auth, strategies, executions, live, code, data, memory):
+    api_router.include_router(module.router)

@@ -1,0 +1,78 @@
+"""All service settings, in one place. Every field can be set from the environment or `.env`
+(see `.env.example`, which lists each one).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy async URL; empty means the embedded SQLite file data_dir/stratcrew.db. "
+        "Use postgresql+asyncpg://user@host/db for PostgreSQL.",
+    )
+    db_pool_size: int = 10
+
+    secret_key: str = Field(default="", description="JWT signing key; generated and kept in data_dir in dev.")
+    access_token_expire_minutes: int = 60 * 24
+
+    max_body_bytes: int = 2_000_000
+    max_strategy_nodes: int = 200
+    max_rules_per_node: int = 50
+
+    queue: Literal["inprocess", "dramatiq"] = "inprocess"
+    redis_url: str = ""
+    worker_concurrency: int = 2
+    max_execution_attempts: int = 2
+    execution_timeout_s: float = 120.0
+
+    offline: bool = Field(default=True, description="Never touch the network for market data.")
+    frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    start_worker: bool = True
+    warm_agents_on_start: bool = True
+
+    @model_validator(mode="after")
+    def _derive(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'stratcrew.db'}"
+        if self.redis_url and self.queue == "inprocess":
+            self.queue = "dramatiq"
+        if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The JWT key: the configured one, else a random key kept in the data directory (dev and test)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / ".secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

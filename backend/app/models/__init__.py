@@ -1,0 +1,9 @@
+"""SQLModel tables, imported here so Alembic and create_all see every one."""
+
+from app.models.backtest import BacktestRun
+from app.models.event import ExecutionEvent
+from app.models.execution import StrategyExecution
+from app.models.strategy import Strategy
+from app.models.user import User
+
+__all__ = ["BacktestRun", "ExecutionEvent", "Strategy", "StrategyExecution", "User"]

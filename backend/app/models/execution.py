@@ -1,0 +1,93 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, Field as PField, field_serializer
+from sqlmodel import Field, SQLModel
+
+from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+from app.models.params import ExecutionParams
+
+
+class ExecutionStatus(StrEnum):
+    queued = "queued"
+    analyzing = "analyzing"
+    generating_code = "generating_code"
+    executing = "executing"
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+    @property
+    def is_running(self) -> bool:
+        return self in RUNNING_STATUSES
+
+
+FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled})
+RUNNING_STATUSES = frozenset(
+    {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
+)
+
+
+class StrategyExecution(SQLModel, table=True):
+    __tablename__ = "strategy_executions"
+
+    id: str = Field(primary_key=True, max_length=40)
+    strategy_id: str = Field(foreign_key="strategies.id", index=True, max_length=40)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    status: str = Field(default=ExecutionStatus.queued, index=True, max_length=20)
+    params: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
+    submitted_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    generated_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    execution_logs: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
+    backtest_run_id: str | None = Field(default=None, max_length=40)
+    error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    agent_insights: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+    cancel_requested: bool = Field(default=False)
+    attempts: int = Field(default=0)
+    worker_id: str | None = Field(default=None, max_length=80)
+    lease_expires_at: datetime | None = Field(default=None, sa_column=tz_datetime(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_datetime(nullable=False, index=True))
+    started_at: datetime | None = Field(default=None, sa_column=tz_datetime(nullable=True))
+    completed_at: datetime | None = Field(default=None, sa_column=tz_datetime(nullable=True))
+
+
+class ExecuteRequest(BaseModel):
+    params: ExecutionParams = PField(default_factory=ExecutionParams)
+    code: str | None = PField(
+        default=None,
+        max_length=200_000,
+        description="Optional edited VectorBT code to run instead of the generated code "
+        "(policy-checked and sandboxed like generated code).",
+    )
+
+
+class ExecutionPublic(BaseModel):
+    id: str
+    strategy_id: str
+    user_id: str
+    status: ExecutionStatus
+    params: dict[str, Any]
+    execution_logs: list[str]
+    generated_code: str | None = None
+    backtest_run_id: str | None = None
+    error_message: str | None = None
+    agent_insights: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+
+    @field_serializer("created_at", "started_at", "completed_at")
+    def _utc(self, value: datetime | None) -> datetime | None:
+        return as_utc(value)
+
+
+class CodePublic(BaseModel):
+    execution_id: str
+    language: str = "python"
+    code: str

@@ -1,0 +1,47 @@
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field as PField, field_serializer
+from sqlmodel import Field, SQLModel
+
+from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+
+
+class Strategy(SQLModel, table=True):
+    __tablename__ = "strategies"
+
+    id: str = Field(primary_key=True, max_length=40)
+    user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
+    name: str = Field(max_length=200)
+    graph: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=tz_datetime(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=tz_datetime(nullable=False))
+
+
+class StrategyBase(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str = PField(min_length=1, max_length=200, description="A name for the strategy.")
+    graph: dict[str, Any] = PField(
+        alias="schema",
+        description='The node graph: {"nodes": [{"id", "type", "meta"}, ...]}; see GET /strategies/schema.',
+    )
+
+
+class StrategyCreate(StrategyBase):
+    pass
+
+
+class StrategyUpdate(StrategyBase):
+    pass
+
+
+class StrategyPublic(StrategyBase):
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+    @field_serializer("created_at", "updated_at")
+    def _utc(self, value: datetime) -> datetime | None:
+        return as_utc(value)

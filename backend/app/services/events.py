@@ -1,0 +1,120 @@
+"""Progress events: written to the database first, then published to live watchers.
+
+Writing before publishing is what lets a watcher that reconnects with `after=SEQ` replay from the database and
+miss nothing. The in-process bus fans events out to bounded per-watcher queues: a slow watcher never blocks the
+worker; when its queue is full it is told to reconnect (it then replays what it missed from the database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.models.event import EventPublic, ExecutionEvent
+from app.models.execution import StrategyExecution
+
+log = logging.getLogger(__name__)
+
+
+class Subscription:
+    def __init__(self, execution_id: str, maxsize: int) -> None:
+        self.execution_id = execution_id
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=maxsize)
+        self.lagging = False
+
+    def offer(self, message: dict[str, Any]) -> None:
+        if self.lagging:
+            return
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            self.lagging = True  # the watcher is told to reconnect with `after` once it drains
+
+
+class EventBus:
+    """In-process fan-out of execution events (the embedded default; Redis pub/sub in scale-out)."""
+
+    def __init__(self, watcher_buffer: int = 256) -> None:
+        self._subs: dict[str, set[Subscription]] = defaultdict(set)
+        self._buffer = watcher_buffer
+        self._cancel_handlers: dict[str, asyncio.Event] = {}
+
+    def subscribe(self, execution_id: str) -> Subscription:
+        sub = Subscription(execution_id, self._buffer)
+        self._subs[execution_id].add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.execution_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self._subs[sub.execution_id]
+
+    def watchers(self, execution_id: str) -> int:
+        return len(self._subs.get(execution_id, ()))
+
+    async def publish(self, execution_id: str, message: dict[str, Any]) -> None:
+        for sub in list(self._subs.get(execution_id, ())):
+            sub.offer(message)
+
+    # Cancellation of a run in this process: the worker registers an event per running execution.
+    def register_cancel(self, execution_id: str, event: asyncio.Event) -> None:
+        self._cancel_handlers[execution_id] = event
+
+    def unregister_cancel(self, execution_id: str) -> None:
+        self._cancel_handlers.pop(execution_id, None)
+
+    async def request_cancel(self, execution_id: str) -> bool:
+        event = self._cancel_handlers.get(execution_id)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+    async def close(self) -> None:
+        self._subs.clear()
+
+
+async def append_event(
+    session: AsyncSession,
+    execution: StrategyExecution,
+    *,
+    stage: str,
+    message: str,
+    progress: float,
+) -> EventPublic:
+    """Adds the next event (seq = last + 1) and its log line; the caller commits, then publishes."""
+    last = await session.exec(
+        select(func.coalesce(func.max(ExecutionEvent.seq), 0)).where(
+            ExecutionEvent.execution_id == execution.id
+        )
+    )
+    seq = int(last.one()) + 1
+    event = ExecutionEvent(
+        execution_id=execution.id,
+        seq=seq,
+        status=execution.status,
+        stage=stage,
+        message=message,
+        progress=max(0.0, min(1.0, progress)),
+    )
+    session.add(event)
+    execution.execution_logs = [*execution.execution_logs, message]
+    session.add(execution)
+    return EventPublic.model_validate(event, from_attributes=True)
+
+
+async def events_after(session: AsyncSession, execution_id: str, after: int) -> list[EventPublic]:
+    rows = await session.exec(
+        select(ExecutionEvent)
+        .where(ExecutionEvent.execution_id == execution_id, col(ExecutionEvent.seq) > after)
+        .order_by(col(ExecutionEvent.seq))
+    )
+    return [EventPublic.model_validate(row, from_attributes=True) for row in rows.all()]

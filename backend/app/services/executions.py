@@ -1,0 +1,102 @@
+"""Creating and reading executions. The API only creates them (commit, then enqueue) and reads them;
+`run_execution` is the only writer of an execution's status."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.ids import new_id
+from app.models.backtest import BacktestRun
+from app.models.execution import ExecuteRequest, ExecutionStatus, StrategyExecution
+from app.models.user import User
+from app.services import strategies
+
+
+class ExecutionNotFound(NotFound):
+    pass
+
+
+class ResultsNotReady(Conflict):
+    pass
+
+
+async def create(session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest) -> StrategyExecution:
+    strategy = await strategies.get_owned(session, user, strategy_id)
+    execution = StrategyExecution(
+        id=new_id("exec"),
+        strategy_id=strategy.id,
+        user_id=user.id,
+        status=ExecutionStatus.queued,
+        params=request.params.model_dump(mode="json"),
+        submitted_code=request.code,
+        execution_logs=["Queued"],
+    )
+    session.add(execution)
+    await session.commit()
+    return execution
+
+
+async def get_owned(session: AsyncSession, user: User, execution_id: str) -> StrategyExecution:
+    execution = await session.get(StrategyExecution, execution_id)
+    if execution is None or execution.user_id != user.id:
+        raise ExecutionNotFound(f"Execution '{execution_id}' not found", execution_id=execution_id)
+    return execution
+
+
+async def list_for_strategy(session: AsyncSession, user: User, strategy_id: str) -> list[StrategyExecution]:
+    await strategies.get_owned(session, user, strategy_id)
+    rows = await session.exec(
+        select(StrategyExecution)
+        .where(StrategyExecution.strategy_id == strategy_id, StrategyExecution.user_id == user.id)
+        .order_by(col(StrategyExecution.created_at).desc())
+    )
+    return list(rows.all())
+
+
+async def request_cancel(session: AsyncSession, user: User, execution_id: str) -> StrategyExecution:
+    """Marks the execution for cancellation; the runner stops it and writes the final status."""
+    execution = await get_owned(session, user, execution_id)
+    if ExecutionStatus(execution.status).is_final:
+        raise Conflict(
+            f"Execution '{execution_id}' already ended ({execution.status})",
+            execution_id=execution_id,
+            status=execution.status,
+        )
+    execution.cancel_requested = True
+    session.add(execution)
+    await session.commit()
+    return execution
+
+
+async def get_results(session: AsyncSession, user: User, execution_id: str) -> BacktestRun:
+    execution = await get_owned(session, user, execution_id)
+    if execution.status != ExecutionStatus.completed or execution.backtest_run_id is None:
+        raise ResultsNotReady(
+            f"Results are not ready: execution '{execution_id}' is {execution.status}",
+            execution_id=execution_id,
+            status=execution.status,
+        )
+    run = await session.get(BacktestRun, execution.backtest_run_id)
+    if run is None:
+        raise ExecutionNotFound(f"Results of execution '{execution_id}' not found", execution_id=execution_id)
+    return run
+
+
+async def get_code(session: AsyncSession, user: User, execution_id: str) -> str:
+    execution = await get_owned(session, user, execution_id)
+    code = execution.generated_code or execution.submitted_code
+    if code is None:
+        raise ResultsNotReady(
+            f"No code yet: execution '{execution_id}' is {execution.status}",
+            execution_id=execution_id,
+            status=execution.status,
+        )
+    return code
+
+
+async def get_many(session: AsyncSession, user: User, ids: list[str]) -> list[BacktestRun]:
+    if not ids or len(ids) > 10:
+        raise InvalidInput("Give between 1 and 10 execution ids: ?ids=a,b,c", field="ids")
+    return [await get_results(session, user, execution_id) for execution_id in ids]

@@ -1,0 +1,76 @@
+"""Errors of the strategy language, worded for the trader who drew the strategy.
+
+Each names the node it comes from, so the builder can highlight it:
+
+>>> err = ImpossibleStrategy("take-profit must be above 0%", node_id="tp")
+>>> err.body()
+{'error': 'ImpossibleStrategy', 'detail': "Node 'tp': take-profit must be above 0%", 'node_id': 'tp', \
+'reason': 'take-profit must be above 0%'}
+"""
+
+from __future__ import annotations
+
+from app.core.errors import DomainError
+
+
+def _where(node_id: str) -> str:
+    return f"Node '{node_id}': " if node_id else ""
+
+
+class InvalidStrategyGraph(DomainError):
+    """The node graph itself is malformed (unknown type, missing id, wrong field type...)."""
+
+    status_code = 422
+
+    def __init__(self, reason: str, *, node_id: str = "", field: str = "") -> None:
+        where = _where(node_id)
+        what = f"field '{field}': " if field else ""
+        super().__init__(f"{where}{what}{reason}", node_id=node_id, field=field, reason=reason)
+
+
+class RuleNotUnderstood(DomainError):
+    """A plain-language rule the grammar cannot read.
+
+    ``position`` is the 0-based character offset in ``rule`` where reading stopped, ``expected`` what
+    the grammar would have accepted there, ``suggestion`` the closest phrasing it does understand.
+    """
+
+    status_code = 422
+
+    def __init__(
+        self,
+        *,
+        node_id: str,
+        rule: str,
+        position: int,
+        expected: list[str],
+        suggestion: str | None,
+    ) -> None:
+        wanted = _join_alternatives(expected) or "something else"
+        message = f"{_where(node_id)}could not read rule '{rule}' at position {position}: expected {wanted}."
+        if suggestion:
+            message += f" Did you mean: '{suggestion}'?"
+        super().__init__(
+            message, node_id=node_id, rule=rule, position=position, expected=expected, suggestion=suggestion
+        )
+
+
+class ImpossibleStrategy(DomainError):
+    """A strategy that reads fine but cannot mean anything (a 0-bar window, a take-profit below 0...)."""
+
+    status_code = 422
+
+    def __init__(self, reason: str, *, node_id: str = "") -> None:
+        super().__init__(f"{_where(node_id)}{reason}", node_id=node_id, reason=reason)
+
+
+def _join_alternatives(items: list[str]) -> str:
+    """``['a number', "'above'", "'below'"]`` -> "a number or 'above'/'below'" (quoted words grouped)."""
+    words = [item for item in items if item.startswith("'")]
+    others = [item for item in items if not item.startswith("'")]
+    parts = [*others]
+    if words:
+        parts.append("/".join(words))
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " or " + parts[-1]

@@ -1,0 +1,237 @@
+"""StrategySpec: the typed middle layer between the node graph and the generated code.
+
+Everything the compiler needs, and nothing it has to guess. It is what the user is shown as
+"what we understood", so each rule keeps its original words next to its parsed condition.
+
+Expressions are series (a price field, an indicator, a constant) combined with + - *; conditions
+compare two expressions, detect a cross, or combine conditions with all/any/not.
+
+>>> from app.services.language.indicators import Indicator
+>>> sma = IndicatorRef(indicator=Indicator(kind="sma", period=20))
+>>> cond = Compare(left=PriceRef(field="close"), op="<=", right=Arith(op="mul", left=sma, right=Const(value=0.95)))
+>>> describe(cond)
+'close <= SMA(20) * 0.95'
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.services.language.indicators import Indicator, PriceField, _num
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Const(_Frozen):
+    type: Literal["const"] = "const"
+    value: float
+
+
+class PriceRef(_Frozen):
+    """A price field; ``lag`` 1 is the previous bar's value (``close.shift(1)``)."""
+
+    type: Literal["price"] = "price"
+    field: PriceField
+    lag: int = Field(default=0, ge=0)
+
+
+class IndicatorRef(_Frozen):
+    type: Literal["indicator"] = "indicator"
+    indicator: Indicator
+    lag: int = Field(default=0, ge=0)
+
+
+class Arith(_Frozen):
+    type: Literal["arith"] = "arith"
+    op: Literal["add", "sub", "mul"]
+    left: Expr
+    right: Expr
+
+
+Expr = Annotated[Const | PriceRef | IndicatorRef | Arith, Field(discriminator="type")]
+
+
+class Compare(_Frozen):
+    type: Literal["compare"] = "compare"
+    left: Expr
+    op: Literal[">", ">=", "<", "<="]
+    right: Expr
+
+
+class Cross(_Frozen):
+    """``left`` crosses ``right``: above means left > right now and left <= right on the previous bar."""
+
+    type: Literal["cross"] = "cross"
+    left: Expr
+    direction: Literal["above", "below"]
+    right: Expr
+
+
+class AllOf(_Frozen):
+    type: Literal["all"] = "all"
+    items: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Frozen):
+    type: Literal["any"] = "any"
+    items: list[Condition] = Field(min_length=1)
+
+
+class Not(_Frozen):
+    type: Literal["not"] = "not"
+    item: Condition
+
+
+Condition = Annotated[Compare | Cross | AllOf | AnyOf | Not, Field(discriminator="type")]
+
+
+class Rule(_Frozen):
+    """One rule as the user wrote it (``text``) and as it was understood (``condition``)."""
+
+    text: str
+    condition: Condition
+    understood: str = ""
+
+
+class RuleSet(_Frozen):
+    """The rules of one entry/exit node, combined with AND (``all``) or OR (``any``)."""
+
+    node_id: str
+    combine: Literal["all", "any"] = "all"
+    rules: list[Rule] = Field(min_length=1)
+
+
+class Sizing(_Frozen):
+    """How much each entry buys.
+
+    - ``equal``: one symbol: all available cash x exposure. Several symbols: each entry buys a fixed
+      slice ``initial_capital x exposure / number of symbols`` (no compounding, never rebalanced while
+      open; with cash shared, an entry is trimmed to the cash left).
+    - ``fixed_fraction``: ``value x exposure`` of the cash available at the entry (0 < value <= 1).
+    - ``fixed_amount``: ``value`` in cash per entry.
+    """
+
+    method: Literal["equal", "fixed_fraction", "fixed_amount"] = "equal"
+    value: float | None = None
+
+
+class StrategySpec(_Frozen):
+    """The whole strategy. Stops and targets are fractions (0.05 is 5 %); fees and slippage are
+    fractions of the traded value."""
+
+    symbols: list[str] = Field(min_length=1)
+    timeframe: Literal["1d", "1h", "1wk", "1mo"] = "1d"
+    start_date: date
+    end_date: date
+    initial_capital: float = Field(gt=0)
+    benchmark: str | None = None
+    fees: float = Field(default=0.0, ge=0)
+    slippage: float = Field(default=0.0, ge=0)
+    exposure: float = Field(default=1.0, gt=0, le=1)
+    risk_free_rate: float = 0.0
+    sizing: Sizing = Sizing()
+    entries: list[RuleSet] = Field(min_length=1)
+    exits: list[RuleSet] = []
+    stop_loss: float | None = None
+    take_profit: float | None = None
+    trailing_stop: float | None = None
+
+    def indicators(self) -> list[Indicator]:
+        """Every indicator the rules use, once each, in a stable order (by family, then parameters)."""
+        found: dict[str, Indicator] = {}
+        for rule_set in [*self.entries, *self.exits]:
+            for rule in rule_set.rules:
+                for ind in _condition_indicators(rule.condition):
+                    found.setdefault(ind.var_name(), ind)
+        return sorted(found.values(), key=lambda i: (i.family, i.params(), i.source, i.kind))
+
+    def indicator_labels(self) -> list[str]:
+        return [ind.label() for ind in self.indicators()]
+
+    def longest_window(self) -> int:
+        """Bars of history the slowest indicator (or price lag) needs before its first value."""
+        longest = 1
+        for rule_set in [*self.entries, *self.exits]:
+            for rule in rule_set.rules:
+                longest = max(longest, _condition_window(rule.condition))
+        return longest
+
+
+def _expr_children(expr: Expr) -> list[Expr]:
+    return [expr.left, expr.right] if isinstance(expr, Arith) else []
+
+
+def _expr_indicators(expr: Expr) -> list[Indicator]:
+    if isinstance(expr, IndicatorRef):
+        return [expr.indicator]
+    return [ind for child in _expr_children(expr) for ind in _expr_indicators(child)]
+
+
+def condition_exprs(cond: Condition) -> list[Expr]:
+    if isinstance(cond, Compare | Cross):
+        return [cond.left, cond.right]
+    if isinstance(cond, Not):
+        return condition_exprs(cond.item)
+    return [e for item in cond.items for e in condition_exprs(item)]
+
+
+def _condition_indicators(cond: Condition) -> list[Indicator]:
+    return [ind for expr in condition_exprs(cond) for ind in _expr_indicators(expr)]
+
+
+def _expr_window(expr: Expr, cross: bool) -> int:
+    extra = 1 if cross else 0
+    if isinstance(expr, IndicatorRef):
+        return expr.indicator.warmup() + expr.lag + extra
+    if isinstance(expr, PriceRef):
+        return 1 + expr.lag + extra
+    if isinstance(expr, Arith):
+        return max(_expr_window(expr.left, cross), _expr_window(expr.right, cross))
+    return 0
+
+
+def _condition_window(cond: Condition) -> int:
+    if isinstance(cond, Compare | Cross):
+        cross = isinstance(cond, Cross)
+        return max(_expr_window(cond.left, cross), _expr_window(cond.right, cross))
+    if isinstance(cond, Not):
+        return _condition_window(cond.item)
+    return max(_condition_window(item) for item in cond.items)
+
+
+_ARITH_SYMBOL = {"add": "+", "sub": "-", "mul": "*"}
+
+
+def describe_expr(expr: Expr) -> str:
+    if isinstance(expr, Const):
+        return _num(expr.value)
+    if isinstance(expr, PriceRef):
+        return expr.field if expr.lag == 0 else f"{expr.field}[{expr.lag} bar(s) ago]"
+    if isinstance(expr, IndicatorRef):
+        label = expr.indicator.label()
+        return label if expr.lag == 0 else f"{label}[{expr.lag} bar(s) ago]"
+    left, right = describe_expr(expr.left), describe_expr(expr.right)
+    if isinstance(expr.right, Arith):
+        right = f"({right})"
+    if isinstance(expr.left, Arith) and expr.op == "mul":
+        left = f"({left})"
+    return f"{left} {_ARITH_SYMBOL[expr.op]} {right}"
+
+
+def describe(cond: Condition) -> str:
+    """Canonical wording of a condition, shown to the user as what was understood."""
+    if isinstance(cond, Compare):
+        return f"{describe_expr(cond.left)} {cond.op} {describe_expr(cond.right)}"
+    if isinstance(cond, Cross):
+        return f"{describe_expr(cond.left)} crosses {cond.direction} {describe_expr(cond.right)}"
+    if isinstance(cond, Not):
+        return f"not ({describe(cond.item)})"
+    joiner = " and " if isinstance(cond, AllOf) else " or "
+    return joiner.join(
+        f"({describe(item)})" if isinstance(item, AllOf | AnyOf) else describe(item) for item in cond.items
+    )

@@ -1,0 +1,82 @@
+"""Stores a finished pipeline's outcome: the BacktestRun, its reproducibility bundle, and the execution's
+final `completed` status, in one commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from app.core.db import SessionFactory
+from app.core.ids import new_id
+from app.models.backtest import BacktestRun
+from app.models.execution import ExecutionStatus, StrategyExecution
+from app.services.progress import ExecutionProgress
+
+BUNDLE_SEED = 0  # the pipeline is deterministic; recorded so a re-run can assert it
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def build_bundle(execution: StrategyExecution, outcome: Any) -> dict[str, Any]:
+    insights: dict[str, Any] = outcome.insights
+    return {
+        "spec_hash": sha256_text(canonical_json(outcome.spec)) if outcome.spec is not None else None,
+        "code_hash": sha256_text(outcome.code),
+        "data": outcome.data_sources,
+        "library_versions": insights.get("library_versions", {}),
+        "llm": insights.get("llm"),
+        "random_seed": BUNDLE_SEED,
+        "params": execution.params,
+    }
+
+
+async def store_outcome(
+    factory: SessionFactory,
+    progress: ExecutionProgress,
+    execution: StrategyExecution,
+    outcome: Any,
+    elapsed_s: float,
+) -> None:
+    results = outcome.results
+    run = BacktestRun(
+        id=new_id("bt"),
+        execution_id=execution.id,
+        strategy_id=execution.strategy_id,
+        user_id=execution.user_id,
+        metrics=results.metrics,
+        equity_series=results.equity_series,
+        benchmark_series=results.benchmark_series,
+        drawdown_series=results.drawdown_series,
+        trades=results.trades,
+        full_series=getattr(results, "full_series", {}) or {},
+        bundle=build_bundle(execution, outcome),
+    )
+    async with factory() as session:
+        session.add(run)
+        await session.commit()
+
+    metrics = results.metrics
+
+    def apply(row: StrategyExecution) -> None:
+        row.backtest_run_id = run.id
+        row.generated_code = outcome.code
+        row.error_message = None
+        row.agent_insights = {
+            **row.agent_insights,
+            **outcome.insights,
+            "spec": outcome.spec,
+            "execution_time": elapsed_s,
+        }
+
+    summary = (
+        f"Completed in {elapsed_s:.2f} s: total return {metrics.get('total_return')}%, "
+        f"Sharpe {metrics.get('sharpe_ratio')}, {metrics.get('trades')} trades"
+    )
+    await progress.finish(ExecutionStatus.completed, summary, apply=apply)

@@ -1,0 +1,91 @@
+"""The long-lived parts of one process: event bus, market data, sandbox pool, memory, agent pipeline and the
+in-process worker. Heavy imports (crewai, mem0/torch) load in a background thread after start, never on the
+request path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from app.core.config import Settings
+from app.core.db import SessionFactory
+from app.services.events import EventBus
+from app.services.execution_runner import RunnerContext, run_execution
+from app.services.market_data import MarketData
+from app.services.memory import MemoryService
+from app.services.sandbox import SandboxPool
+from app.services.worker import InProcessWorker
+
+if TYPE_CHECKING:
+    from app.agents.pipeline import ExecutionPipeline
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(
+        self, settings: Settings, session_factory: SessionFactory, sandbox_pool: SandboxPool | None = None
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.bus = EventBus()
+        self.market_data = MarketData(settings.data_dir, session_factory, offline=settings.offline)
+        self._owns_pool = sandbox_pool is None  # tests share one warm pool across app instances
+        self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox)
+        self.memory = MemoryService(settings.agents, settings.data_dir)
+        self._pipeline: asyncio.Future[ExecutionPipeline] | None = None
+        self.pipeline_status = "not started"
+        self.worker: InProcessWorker | None = None
+        self.ctx = RunnerContext(settings, session_factory, self.bus, self.get_pipeline)
+
+    async def start(self) -> None:
+        if self._owns_pool:
+            await self.sandbox_pool.start()
+        if self.settings.warm_agents_on_start:
+            self._pipeline_future()
+        if self.settings.start_worker and self.settings.queue == "inprocess":
+            self.worker = InProcessWorker(self.ctx, self.settings.worker_concurrency)
+            await self.worker.start()
+
+    @property
+    def queue(self) -> Runtime:
+        return self
+
+    async def enqueue(self, execution_id: str) -> None:
+        if self.worker is not None:
+            await self.worker.enqueue(execution_id)
+
+    async def expedite(self, execution_id: str) -> None:
+        """Runs a cancelled, still-queued execution now, so it ends `cancelled` without waiting its turn."""
+        if self.worker is not None:
+            asyncio.get_running_loop().create_task(run_execution(execution_id, self.ctx))
+
+    def _pipeline_future(self) -> asyncio.Future[ExecutionPipeline]:
+        if self._pipeline is None:
+            self.pipeline_status = "loading"
+            self._pipeline = asyncio.ensure_future(asyncio.to_thread(self._build_pipeline))
+            self._pipeline.add_done_callback(self._pipeline_built)
+        return self._pipeline
+
+    def _build_pipeline(self) -> ExecutionPipeline:
+        from app.agents.pipeline import build_pipeline
+
+        return build_pipeline(self.settings, self.market_data, self.sandbox_pool, self.memory)
+
+    def _pipeline_built(self, future: asyncio.Future[ExecutionPipeline]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            self.pipeline_status = f"failed: {future.exception()!r}"
+            log.error("agent pipeline failed to load: %r", future.exception())
+        else:
+            self.pipeline_status = "ready"
+
+    async def get_pipeline(self) -> ExecutionPipeline:
+        return await asyncio.shield(self._pipeline_future())
+
+    async def stop(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
+        if self._owns_pool:
+            await self.sandbox_pool.close()
+        await self.bus.close()

@@ -1,0 +1,89 @@
+"""The schema a sandbox run must satisfy; the parent validates the child's JSON against it.
+
+Everything here crosses a trust boundary: the child process ran untrusted code and could have written
+anything on its result channel, so the models forbid extra keys, require finite numbers and cap list sizes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Finite = Annotated[float, AfterValidator(_finite)]
+ShortStr = Annotated[str, Field(max_length=200)]
+
+MAX_POINTS = 2_000_000
+MAX_TRADES = 500_000
+
+
+class TradeRecord(BaseModel):
+    """One round trip. `return_pct` is a percent (7.0 means +7 %); `fees` are entry plus exit fees."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    symbol: ShortStr
+    entry_time: ShortStr
+    exit_time: ShortStr | None
+    entry_price: Finite
+    exit_price: Finite | None
+    size: Finite
+    pnl: Finite
+    return_pct: Finite
+    fees: Finite
+    status: Literal["closed", "open"]
+    direction: Literal["long", "short"]
+
+
+class SignalCounts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entries: int = Field(ge=0, default=0)
+    exits: int = Field(ge=0, default=0)
+
+
+class ChildPayload(BaseModel):
+    """What the in-sandbox child writes on its result channel (the parent adds the rest)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    equity: list[tuple[ShortStr, Finite]] = Field(max_length=MAX_POINTS)
+    trades: list[TradeRecord] = Field(max_length=MAX_TRADES)
+    signals: SignalCounts
+
+
+class ChildError(BaseModel):
+    """What the child writes when the script raised."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: ShortStr
+    message: Annotated[str, Field(max_length=4000)]
+    line: int | None
+    traceback_tail: Annotated[str, Field(max_length=8000)]
+    errno: int | None = None
+
+
+class ChildReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ok: ChildPayload | None = None
+    error: ChildError | None = None
+
+
+class SandboxResult(BaseModel):
+    equity: list[tuple[str, float]]
+    trades: list[TradeRecord]
+    signals: SignalCounts
+    stdout_tail: str
+    stderr_tail: str
+    duration_s: float
+    library_versions: dict[str, str]

@@ -1,0 +1,103 @@
+import { useEffect, useState } from "react";
+import { api } from "../api/endpoints";
+import { errorText } from "../api/client";
+import type { Execution, ExecutionParams } from "../api/types";
+import { ParamsPanel, paramProblems } from "./ParamsPanel";
+import { ProgressView } from "./ProgressView";
+import { useExecutionStream } from "./useExecutionStream";
+
+export function RunPanel(props: {
+  params: ExecutionParams;
+  setParams: (p: ExecutionParams) => void;
+  execution: Execution | null;
+  onExecute: () => void;
+  executing: boolean;
+  onEnded: (id: string) => void;
+  goto: (tab: string) => void;
+}) {
+  const { params, setParams, execution, onExecute, executing, onEnded, goto } = props;
+  const problems = paramProblems(params);
+  const { state, connError } = useExecutionStream(execution?.id ?? null, execution?.status ?? "queued");
+  const [cancelling, setCancelling] = useState(false);
+  const [cancelError, setCancelError] = useState<string | null>(null);
+
+  const ended = state.ended;
+  useEffect(() => {
+    if (execution && ended) onEnded(execution.id);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ended, execution?.id]);
+
+  async function cancel() {
+    if (!execution) return;
+    setCancelling(true);
+    setCancelError(null);
+    try {
+      await api.cancel(execution.id);
+    } catch (e) {
+      setCancelError(errorText(e));
+    } finally {
+      setCancelling(false);
+    }
+  }
+
+  const running = execution && !state.ended;
+  return (
+    <div className="run-panel">
+      <section className="card">
+        <ParamsPanel params={params} onChange={setParams} />
+        {problems.length > 0 && (
+          <ul className="error small" data-testid="param-problems">
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        )}
+        <button
+          type="button"
+          className="primary big"
+          onClick={onExecute}
+          disabled={executing || problems.length > 0 || !!running}
+          data-testid="execute"
+        >
+          {executing ? "Starting…" : running ? "Running…" : "Execute backtest"}
+        </button>
+      </section>
+      {execution ? (
+        <>
+          <ProgressView execution={execution} state={state} connError={connError} onCancel={cancel} cancelling={cancelling} />
+          {cancelError && <p className="error" role="alert">{cancelError}</p>}
+          {state.ended && execution.status === state.status && (
+            <section className="card" data-testid="run-outcome">
+              {state.status === "completed" && (
+                <div className="row">
+                  <span className="ok">Backtest completed.</span>
+                  <button type="button" className="primary" onClick={() => goto("results")} data-testid="see-results">
+                    See results
+                  </button>
+                  <button type="button" onClick={() => goto("code")} data-testid="see-code">
+                    Open the code
+                  </button>
+                </div>
+              )}
+              {state.status === "failed" && (
+                <div>
+                  <p className="error" role="alert" data-testid="exec-error">
+                    {execution.error_message ?? "The run failed."}
+                  </p>
+                  {execution.generated_code && (
+                    <button type="button" onClick={() => goto("code")}>
+                      Open the code
+                    </button>
+                  )}
+                </div>
+              )}
+              {state.status === "cancelled" && <p className="muted">The run was cancelled.</p>}
+            </section>
+          )}
+        </>
+      ) : (
+        <p className="muted card">No run yet. Set the parameters and press Execute.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+const API = "http://127.0.0.1:8000";
+// Every backend route prefix; the SPA owns everything else.
+const prefixes = ["/auth", "/strategies", "/executions", "/data", "/code", "/memory", "/health"];
+
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: Object.fromEntries(
+      prefixes.map((p) => [p, { target: API, changeOrigin: true, ws: p === "/executions" }]),
+    ),
+  },
+  build: {
+    outDir: "dist",
+    sourcemap: false,
+    chunkSizeWarningLimit: 900,
+  },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
