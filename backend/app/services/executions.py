@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.models.backtest import BacktestRun
+from app.models.event import ExecutionEvent
 from app.models.execution import ExecuteRequest, ExecutionStatus, StrategyExecution
 from app.models.user import User
 from app.services import strategies
@@ -34,6 +35,9 @@ async def create(session: AsyncSession, user: User, strategy_id: str, request: E
         execution_logs=["Queued"],
     )
     session.add(execution)
+    # The first event goes in the same commit, so a watcher's replay starts with the creation.
+    await session.flush()
+    session.add(ExecutionEvent(execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued"))
     await session.commit()
     return execution
 

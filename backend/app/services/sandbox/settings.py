@@ -27,7 +27,7 @@ class SandboxSettings(BaseSettings):
     wall_timeout_s: float = Field(30.0, gt=0)
     cpu_limit_s: int = Field(30, ge=1)
     memory_limit_mb: int = Field(
-        3072, ge=256, description="address space (RLIMIT_AS) of a run; the warm zygote alone maps ~1.3 GB"
+        4096, ge=256, description="address space (RLIMIT_AS) of a run; the warm zygote alone maps ~2 GB"
     )
     max_processes: int = Field(64, ge=4, description="RLIMIT_NPROC for the slot uid (threads count)")
     max_file_size_mb: int = Field(16, ge=1)

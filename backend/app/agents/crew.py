@@ -1,0 +1,196 @@
+"""The three agents (analyst, quant developer, backtest reviewer) and the tasks the flow gives them.
+
+Each task runs as a one-agent CrewAI crew in a worker thread, and its answer is validated here before the
+flow uses it: a condition must pass the StrategySpec model, code must pass the sandbox policy, a summary
+may only cite numbers that are in the metrics. A rejected answer is retried once with the reason.
+
+Importing this module imports crewai (~5 s): only the worker does, lazily.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from crewai import Agent, Crew, Process, Task
+
+from app.agents.tools import CONDITION_HINT, check_condition, extract_code, extract_json, format_violations
+
+ANSWER_ATTEMPTS = 2  # one answer, and one retry that is told why the first was rejected
+
+
+@dataclass
+class CrewAgents:
+    analyzer: Agent
+    generator: Agent
+    executor: Agent
+
+
+def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
+    common: dict[str, Any] = {"llm": llm, "max_iter": max_iter, "verbose": False, "allow_delegation": False}
+    analyzer = Agent(
+        role="Quantitative strategy analyst",
+        goal="Turn a trader's plain-language rule into an exact, testable StrategySpec condition that means "
+        "what the trader meant, with standard indicator settings when none are given.",
+        backstory="A former sell-side technical analyst who now writes specifications for a systematic desk. "
+        "You know that 'the trend is strong' usually means ADX above 25, that momentum is read on MACD, RSI "
+        "or ROC, and that an ambiguous rule must become one precise, checkable condition, never code.",
+        tools=[tools["parse_strategy"], tools["search_strategy_memory"]],
+        **common,
+    )
+    generator = Agent(
+        role="Quant developer (VectorBT)",
+        goal="Make the strategy script pass the sandbox policy and run, changing as little as possible and "
+        "never changing the trading logic.",
+        backstory="You maintain a research codebase of vectorbt backtests. You fix imports, names and "
+        "pandas mistakes; you never add network access, files or new trading rules.",
+        tools=[tools["compile_strategy"], tools["validate_code"]],
+        **common,
+    )
+    executor = Agent(
+        role="Backtest reviewer",
+        goal="Explain in a few sentences what the strategy did and why it won or lost, citing only the "
+        "metrics of this backtest.",
+        backstory="A risk manager who reads every backtest before it reaches the investment committee: "
+        "returns against the benchmark, drawdown, trade count, win rate, and whether the sample is too small.",
+        tools=[tools["run_backtest"], tools["search_strategy_memory"]],
+        **common,
+    )
+    return CrewAgents(analyzer=analyzer, generator=generator, executor=executor)
+
+
+def _kickoff(agent: Agent, description: str, expected_output: str) -> str:
+    task = Task(description=description, expected_output=expected_output, agent=agent)
+    crew = Crew(agents=[agent], tasks=[task], process=Process.sequential, verbose=False)
+    return str(crew.kickoff().raw)
+
+
+async def run_task(agent: Agent, description: str, expected_output: str) -> str:
+    return await asyncio.to_thread(_kickoff, agent, description, expected_output)
+
+
+# -- analyzer: a rule the grammar could not read ---------------------------------------------------------
+
+
+class AnswerRejected(ValueError):
+    """Every answer of the LLM failed validation; ``reasons`` says why, attempt by attempt."""
+
+    def __init__(self, what: str, reasons: list[str]) -> None:
+        super().__init__(f"the LLM's {what} was rejected {len(reasons)} times: {reasons[-1]}")
+        self.reasons = reasons
+
+
+async def translate_rule(agents: CrewAgents, rule: str, grammar_error: str, log: Any) -> tuple[Any, str]:
+    """Asks the analyzer for the rule as a condition; returns (validated condition, canonical wording)."""
+    reasons: list[str] = []
+    for attempt in range(1, ANSWER_ATTEMPTS + 1):
+        feedback = f"\nYour previous answer was rejected: {reasons[-1]}\n" if reasons else ""
+        answer = await run_task(
+            agents.analyzer,
+            f"The strategy language could not read this trading rule:\n\n  {rule}\n\n"
+            f"Parser message: {grammar_error}\n\nTranslate the rule into one condition. {CONDITION_HINT} "
+            "Check it with the parse_strategy tool. Answer with the JSON object only."
+            f"{feedback}",
+            'A JSON object like {"type": "all", "items": [...]}.',
+        )
+        try:
+            data = extract_json(answer)
+            condition, words = check_condition(data.get("condition", data))
+        except Exception as exc:
+            reasons.append(f"{type(exc).__name__}: {str(exc)[:400]}")
+            await log(f"Analyzer answer {attempt} for rule '{rule}' rejected: {reasons[-1]}")
+            continue
+        return condition, words
+    raise AnswerRejected("translation", reasons)
+
+
+# -- generator: code that failed the policy or raised ----------------------------------------------------
+
+
+async def repair_code(agents: CrewAgents, code: str, problem: str, validate: Any) -> tuple[str, list[Any]]:
+    """One repair: the generator's new code and its policy violations (empty when it passes)."""
+    answer = await run_task(
+        agents.generator,
+        "This vectorbt strategy script must run in a sandbox, but:\n\n"
+        f"{problem}\n\nScript:\n```python\n{code}\n```\n\n"
+        "Fix only what is broken; keep the trading logic, the load_data stub and the final `portfolio` "
+        "variable. Check your code with validate_code. Answer with the complete script in one ```python block.",
+        "The complete corrected script in a ```python block.",
+    )
+    new_code = extract_code(answer)
+    return new_code, validate(new_code)
+
+
+# -- executor: the summary -------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+
+
+def ungrounded_numbers(summary: str, facts: dict[str, Any]) -> list[str]:
+    """Numbers in ``summary`` that are none of the facts' numbers (rounded either way), nor small counts.
+
+    >>> ungrounded_numbers("Returned 25.5% with a Sharpe of 1.2 over 3 trades", {"total_return": 25.49,
+    ...     "sharpe_ratio": 1.23, "trades": 3})
+    []
+    >>> ungrounded_numbers("Returned 40%", {"total_return": 25.49})
+    ['40']
+    """
+    values = [abs(float(v)) for v in _flat_numbers(facts)]
+    bad = []
+    for token in _NUMBER.findall(summary):
+        x = abs(float(token))
+        if x <= 10 and float(token).is_integer():
+            continue  # "two symbols", "3 trades", "1 year": counts are not claims about performance
+        decimals = len(token.split(".")[1]) if "." in token else 0
+        tol = 0.5 * 10**-decimals + 1e-9
+        if not any(abs(x - v) <= tol for v in values):
+            bad.append(token)
+    return bad
+
+
+def _flat_numbers(value: Any) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _flat_numbers(v)]
+    if isinstance(value, list | tuple):
+        return [n for v in value for n in _flat_numbers(v)]
+    return []
+
+
+async def write_summary(agents: CrewAgents, facts: dict[str, Any], log: Any) -> str:
+    """The executor's summary, accepted only when every number it cites is one of the facts."""
+    reasons: list[str] = []
+    for attempt in range(1, ANSWER_ATTEMPTS + 1):
+        feedback = f"\nYour previous answer was rejected: {reasons[-1]}\n" if reasons else ""
+        answer = await run_task(
+            agents.executor,
+            "Write 3 to 5 sentences for the trader: what this strategy did and why it won or lost against "
+            "its benchmark. Cite only numbers that appear in these facts (percentages are already in %):\n"
+            f"{json.dumps(facts, default=str)}{feedback}",
+            "A short plain-text paragraph.",
+        )
+        summary = answer.strip()
+        bad = ungrounded_numbers(summary, facts)
+        if summary and len(summary) <= 2000 and not bad:
+            return summary
+        reasons.append(f"cites numbers not in the metrics: {', '.join(bad[:5])}" if bad else "empty or too long")
+        await log(f"Executor summary {attempt} rejected: {reasons[-1]}")
+    raise AnswerRejected("summary", reasons)
+
+
+__all__ = [
+    "AnswerRejected",
+    "CrewAgents",
+    "format_violations",
+    "make_agents",
+    "repair_code",
+    "run_task",
+    "translate_rule",
+    "write_summary",
+]

@@ -1,0 +1,216 @@
+"""Where bars come from: the bundled real data sets, yfinance, and users' uploads.
+
+A provider answers `fetch(symbol, interval, start, end)` with a canonical frame (see `frames.py`) covering the
+dates start..end inclusive, or an empty frame when it has no bars there. It never returns an empty frame for
+a failure: failures raise `DataUnavailable` naming the provider (`NoBars` when the provider answered, with
+nothing). The cache (`cache.py`) decides what to ask for; the facade (`service.py`) decides which provider.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from app.core.errors import InvalidInput
+from app.services.market_data.errors import DataUnavailable
+from app.services.market_data.frames import COLUMNS, canonical, empty_frame, slice_dates
+from app.services.market_data.resample import normalise_index
+
+DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
+# Bare crypto tickers in the original examples mean the USD pair on Yahoo.
+CRYPTO_PAIRS = {c: f"{c}-USD" for c in ("BTC", "ETH", "SOL", "LTC", "DOGE")}
+# Letters, digits and Yahoo's punctuation: ^GSPC, BRK-B, BRK.B, EURUSD=X, ES=F.
+_SYMBOL = re.compile(r"^[A-Z0-9^][A-Z0-9.^=_-]{0,19}$")
+
+
+def normalise_symbol(symbol: str) -> str:
+    """Upper-case and check a user's symbol; it ends up in paths and URLs, so the alphabet is closed."""
+    clean = symbol.strip().upper()
+    if not _SYMBOL.match(clean):
+        raise InvalidInput(
+            f"Invalid symbol '{symbol[:40]}': use 1-20 letters, digits or . - = ^ _ (e.g. SPX, BTC-USD, ^GSPC)",
+            symbol=symbol[:40],
+        )
+    return clean
+
+
+def yahoo_symbol(symbol: str) -> str:
+    return CRYPTO_PAIRS.get(symbol, symbol)
+
+
+def day_start(day: date) -> pd.Timestamp:
+    return pd.Timestamp(day, tz="UTC")
+
+
+class NoBars(DataUnavailable):
+    """The provider answered, but had no bars for the range (or does not know the symbol)."""
+
+
+class Provider(Protocol):
+    name: str
+    remote: bool  # True: needs the network, so offline mode only reads what the cache already has
+
+    def version(self, symbol: str) -> str: ...
+
+    def span(self, symbol: str) -> tuple[date, date] | None:
+        """The dates the provider has for `symbol`, when it knows them (bundled files); None otherwise."""
+        ...
+
+    def native_interval(self, interval: str) -> str:
+        """The interval fetched and cached to serve `interval` (coarser ones are aggregated from it)."""
+        ...
+
+    async def fetch(self, symbol: str, interval: str, start: date, end: date) -> pd.DataFrame: ...
+
+
+@dataclass(frozen=True)
+class BundledSet:
+    symbol: str
+    name: str
+    aliases: tuple[str, ...]
+    interval: str
+    path: Path
+    sha256: str
+    rows: int
+    start: date
+    end: date
+    source: str
+    licence: str
+
+
+class BundledProvider:
+    """The real daily data sets shipped in `app/datasets` (see its README for sources and licences)."""
+
+    name = "bundled"
+    remote = False
+
+    def __init__(self, datasets_dir: Path = DATASETS_DIR) -> None:
+        manifest: list[dict[str, Any]] = json.loads((datasets_dir / "manifest.json").read_text())
+        self.sets = {
+            m["symbol"]: BundledSet(
+                symbol=m["symbol"],
+                name=m["name"],
+                aliases=tuple(m["aliases"]),
+                interval=m["interval"],
+                path=datasets_dir / m["file"],
+                sha256=m["sha256"],
+                rows=m["rows"],
+                start=date.fromisoformat(m["start"]),
+                end=date.fromisoformat(m["end"]),
+                source=m["source"],
+                licence=m["licence"],
+            )
+            for m in manifest
+        }
+        self._aliases = {a.upper(): s.symbol for s in self.sets.values() for a in (s.symbol, *s.aliases)}
+
+    def resolve(self, symbol: str) -> str | None:
+        return self._aliases.get(symbol.upper())
+
+    def version(self, symbol: str) -> str:
+        return self.sets[symbol].sha256[:16]
+
+    def span(self, symbol: str) -> tuple[date, date] | None:
+        s = self.sets[symbol]
+        return s.start, s.end
+
+    def native_interval(self, interval: str) -> str:
+        return "1d"
+
+    async def fetch(self, symbol: str, interval: str, start: date, end: date) -> pd.DataFrame:
+        frame = await asyncio.to_thread(self._read, symbol)
+        return slice_dates(frame, day_start(start), day_start(end + timedelta(days=1)))
+
+    def _read(self, symbol: str) -> pd.DataFrame:
+        with gzip.open(self.sets[symbol].path, "rt") as fh:
+            raw = pd.read_csv(fh, index_col="date", parse_dates=["date"])
+        return canonical(normalise_index(raw, "1d"))
+
+
+class YFinanceProvider:
+    """Yahoo Finance through yfinance, with a hard timeout; empty answers become `NoBars`, never a frame.
+
+    `yf.download` returns an empty frame when the network is down; `Ticker.history` with exceptions enabled
+    raises instead, so a failure is told apart from "no bars". yfinance 1.7 deprecates `raise_errors=True`
+    (it warns) in favour of `yf.config.debug.hide_exceptions = False`, which is what is set here.
+    `session` is for tests (a `requests.Session` whose transport replays recorded answers); note that
+    yfinance keeps one session per process.
+    """
+
+    name = "yfinance"
+    remote = True
+
+    def __init__(self, *, timeout_s: float = 10.0, session: Any = None, cache_dir: Path | None = None) -> None:
+        import yfinance as yf
+
+        self.timeout_s = timeout_s
+        self._session = session
+        yf.config.debug.hide_exceptions = False
+        if cache_dir is not None:
+            # yfinance keeps cookies and exchange time zones in SQLite files; keep them in our data dir.
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            yf.set_cache_location(str(cache_dir))
+
+    def version(self, symbol: str) -> str:
+        return ""
+
+    def span(self, symbol: str) -> tuple[date, date] | None:
+        return None
+
+    def native_interval(self, interval: str) -> str:
+        return "1h" if interval == "1h" else "1d"
+
+    async def fetch(self, symbol: str, interval: str, start: date, end: date) -> pd.DataFrame:
+        try:
+            # The thread cannot be killed; wait_for stops waiting, and yfinance's own timeout ends it.
+            raw = await asyncio.wait_for(
+                asyncio.to_thread(self._history, symbol, interval, start, end), timeout=self.timeout_s * 3 + 5
+            )
+        except TimeoutError as exc:
+            raise DataUnavailable(self.name, f"timed out after {self.timeout_s:g} s", symbol=symbol) from exc
+        if raw.empty:
+            raise NoBars(self.name, f"returned no bars for {start}..{end} ({interval})", symbol=symbol)
+        missing = [c for c in ("Open", "High", "Low", "Close", "Volume") if c not in raw.columns]
+        if missing:
+            raise DataUnavailable(self.name, f"answer lacks columns {missing}", symbol=symbol)
+        frame = raw.rename(columns=str.lower)[list(COLUMNS)]
+        frame = canonical(normalise_index(frame, interval))
+        return slice_dates(frame, day_start(start), day_start(end + timedelta(days=1)))
+
+    def _history(self, symbol: str, interval: str, start: date, end: date) -> pd.DataFrame:
+        import yfinance as yf
+        from yfinance.exceptions import YFPricesMissingError, YFTzMissingError
+
+        try:
+            ticker = yf.Ticker(symbol, session=self._session)
+            # Yahoo's end is exclusive; ours is inclusive.
+            history: pd.DataFrame = ticker.history(
+                start=start.isoformat(),
+                end=(end + timedelta(days=1)).isoformat(),
+                interval=interval,
+                auto_adjust=True,
+                actions=False,
+                timeout=self.timeout_s,
+            )
+            return history
+        except (YFPricesMissingError, YFTzMissingError) as exc:
+            raise NoBars(self.name, str(exc), symbol=symbol) from exc
+        except Exception as exc:
+            kind = type(exc).__name__
+            if isinstance(exc, TimeoutError) or "Timeout" in kind:
+                reason = f"timed out after {self.timeout_s:g} s ({kind})"
+            else:
+                reason = f"{kind}: {str(exc)[:300]}"
+            raise DataUnavailable(self.name, reason, symbol=symbol) from exc
+
+
+def empty_for_range() -> pd.DataFrame:
+    return empty_frame()

@@ -1,0 +1,68 @@
+"""Restart safety: what a stopped server left queued or mid-run is run when the service starts again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+
+from tests.utils.factories import create_strategy, execute, register, wait_final
+
+
+async def test_pending_and_interrupted_executions_finish_after_restart(settings, sandbox_pool) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from app.models._types import utcnow
+    from app.models.execution import StrategyExecution
+
+    params = {"symbols": ["SPX"], "start_date": "2015-01-01", "end_date": "2016-12-31"}
+    stopped = create_app(settings.model_copy(update={"start_worker": False}))
+    stopped.state.injected_sandbox_pool = sandbox_pool
+    async with stopped.router.lifespan_context(stopped):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client:
+            headers = await register(client)
+            strategy = await create_strategy(client, headers)
+            queued = await execute(client, headers, strategy["id"], params=params)
+            interrupted = await execute(client, headers, strategy["id"], params=params)
+        async with stopped.state.session_factory() as session:
+            row = await session.get(StrategyExecution, interrupted["id"])
+            row.status = "executing"  # as if the process died mid-run
+            row.attempts = 1
+            row.lease_expires_at = utcnow() - timedelta(seconds=5)
+            session.add(row)
+            await session.commit()
+
+    restarted = create_app(settings)
+    restarted.state.injected_sandbox_pool = sandbox_pool
+    async with restarted.router.lifespan_context(restarted):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client:
+            first = await wait_final(client, headers, queued["id"])
+            second = await wait_final(client, headers, interrupted["id"])
+    assert first["status"] == "completed", first["error_message"]
+    assert second["status"] == "completed", second["error_message"]
+
+
+async def test_an_execution_interrupted_too_often_fails_with_worker_lost(settings, sandbox_pool) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from app.models.execution import StrategyExecution
+
+    stopped = create_app(settings.model_copy(update={"start_worker": False}))
+    stopped.state.injected_sandbox_pool = sandbox_pool
+    async with stopped.router.lifespan_context(stopped):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client:
+            headers = await register(client)
+            strategy = await create_strategy(client, headers)
+            doomed = await execute(client, headers, strategy["id"])
+        async with stopped.state.session_factory() as session:
+            row = await session.get(StrategyExecution, doomed["id"])
+            row.status = "analyzing"
+            row.attempts = settings.max_execution_attempts
+            session.add(row)
+            await session.commit()
+
+    restarted = create_app(settings)
+    restarted.state.injected_sandbox_pool = sandbox_pool
+    async with restarted.router.lifespan_context(restarted):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client:
+            final = await wait_final(client, headers, doomed["id"])
+    assert final["status"] == "failed"
+    assert "worker lost" in final["error_message"]
