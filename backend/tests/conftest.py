@@ -1,5 +1,6 @@
-"""Test set-up on real databases: SQLite (default) or PostgreSQL (TEST_DATABASE=postgres), a fresh database per
-run, migrated with the real Alembic migrations; one app (and one warm sandbox pool) per test session."""
+"""Test set-up on real databases: SQLite (default) or PostgreSQL (TEST_DATABASE=postgres), a fresh
+database per run, migrated with the real Alembic migrations; one app (and one warm sandbox pool) per
+test session."""
 
 from __future__ import annotations
 

@@ -8,7 +8,17 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-API_PREFIXES = ("auth", "strategies", "executions", "data", "code", "memory", "health", "docs", "openapi.json")
+API_PREFIXES = (
+    "auth",
+    "strategies",
+    "executions",
+    "data",
+    "code",
+    "memory",
+    "health",
+    "docs",
+    "openapi.json",
+)
 
 
 def mount_frontend(app: FastAPI, dist: Path) -> None:
@@ -19,7 +29,7 @@ def mount_frontend(app: FastAPI, dist: Path) -> None:
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> FileResponse:
+    def spa(path: str) -> FileResponse:  # sync: it stats files, so it runs in the thread pool
         if path.split("/", 1)[0] in API_PREFIXES:
             raise HTTPException(status_code=404, detail=f"Not found: /{path}")
         candidate = (dist / path).resolve()

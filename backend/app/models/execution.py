@@ -3,7 +3,8 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field as PField, field_serializer
+from pydantic import BaseModel, field_serializer
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.models._types import JSONType, as_utc, tz_datetime, utcnow
@@ -47,7 +48,9 @@ class StrategyExecution(SQLModel, table=True):
     execution_logs: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
     backtest_run_id: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    agent_insights: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONType, nullable=False))
+    agent_insights: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(JSONType, nullable=False)
+    )
     cancel_requested: bool = Field(default=False)
     attempts: int = Field(default=0)
     worker_id: str | None = Field(default=None, max_length=80)

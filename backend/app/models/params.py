@@ -26,7 +26,9 @@ class ExecutionParams(BaseModel):
     end_date: date = Field(default=date(2018, 12, 31), description="Last day of the backtest (inclusive).")
     initial_capital: float = Field(default=10_000.0, gt=0, le=1e12, description="Starting cash.")
     benchmark: str | None = Field(default=None, description="Benchmark symbol; default: the first symbol.")
-    fees: float = Field(default=0.001, ge=0, le=0.1, description="Fee per trade as a fraction (0.001 = 0.1%).")
+    fees: float = Field(
+        default=0.001, ge=0, le=0.1, description="Fee per trade as a fraction (0.001 = 0.1%)."
+    )
     slippage: float = Field(default=0.001, ge=0, le=0.1, description="Slippage as a fraction of price.")
     position_sizing: PositionSizing = Field(
         default="equal",
@@ -35,7 +37,9 @@ class ExecutionParams(BaseModel):
     )
     position_size: float | None = Field(default=None, gt=0, description="Fraction or cash amount, by sizing.")
     exposure: float = Field(default=1.0, gt=0, le=1, description="Largest fraction of capital in the market.")
-    risk_free_rate: float = Field(default=0.0, ge=-0.1, le=0.5, description="Annual risk-free rate (decimal).")
+    risk_free_rate: float = Field(
+        default=0.0, ge=-0.1, le=0.5, description="Annual risk-free rate (decimal)."
+    )
 
     @field_validator("symbols")
     @classmethod
@@ -59,7 +63,11 @@ class ExecutionParams(BaseModel):
             raise ValueError(f"end_date {self.end_date} must be after start_date {self.start_date}")
         if self.position_sizing != "equal" and self.position_size is None:
             raise ValueError(f"position_size is required when position_sizing is {self.position_sizing!r}")
-        if self.position_sizing == "fixed_fraction" and self.position_size is not None and self.position_size > 1:
+        if (
+            self.position_sizing == "fixed_fraction"
+            and self.position_size is not None
+            and self.position_size > 1
+        ):
             raise ValueError("position_size for fixed_fraction must be at most 1 (a fraction of equity)")
         return self
 

@@ -2,7 +2,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field as PField, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.models._types import JSONType, as_utc, tz_datetime, utcnow

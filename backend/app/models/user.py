@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from pydantic import BaseModel, Field as PField
+from pydantic import BaseModel
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.models._types import tz_datetime, utcnow

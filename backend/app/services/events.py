@@ -1,8 +1,9 @@
 """Progress events: written to the database first, then published to live watchers.
 
-Writing before publishing is what lets a watcher that reconnects with `after=SEQ` replay from the database and
-miss nothing. The in-process bus fans events out to bounded per-watcher queues: a slow watcher never blocks the
-worker; when its queue is full it is told to reconnect (it then replays what it missed from the database).
+Writing before publishing is what lets a watcher that reconnects with `after=SEQ` replay from the
+database and miss nothing. The in-process bus fans events out to bounded per-watcher queues: a slow
+watcher never blocks the worker; when its queue is full it is told to reconnect (it then replays what it
+missed from the database).
 """
 
 from __future__ import annotations

@@ -91,7 +91,9 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
         await progress.finish(
             ExecutionStatus.failed,
             f"Failed: worker lost {execution.attempts - 1} times while running this execution",
-            apply=lambda e: setattr(e, "error_message", "worker lost: the execution was interrupted too often"),
+            apply=lambda e: setattr(
+                e, "error_message", "worker lost: the execution was interrupted too often"
+            ),
         )
         return
 

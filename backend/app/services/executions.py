@@ -23,7 +23,9 @@ class ResultsNotReady(Conflict):
     pass
 
 
-async def create(session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest) -> StrategyExecution:
+async def create(
+    session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest
+) -> StrategyExecution:
     strategy = await strategies.get_owned(session, user, strategy_id)
     execution = StrategyExecution(
         id=new_id("exec"),
@@ -37,7 +39,9 @@ async def create(session: AsyncSession, user: User, strategy_id: str, request: E
     session.add(execution)
     # The first event goes in the same commit, so a watcher's replay starts with the creation.
     await session.flush()
-    session.add(ExecutionEvent(execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued"))
+    session.add(
+        ExecutionEvent(execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued")
+    )
     await session.commit()
     return execution
 

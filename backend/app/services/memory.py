@@ -257,7 +257,9 @@ class MemoryService:
         condition = items[0].metadata.get("condition")
         return condition if isinstance(condition, dict) else None
 
-    async def add_translation(self, user_id: str, rule: str, condition: dict[str, Any], understood: str) -> None:
+    async def add_translation(
+        self, user_id: str, rule: str, condition: dict[str, Any], understood: str
+    ) -> None:
         await self._add(
             user_id,
             "rule_translation",
@@ -285,7 +287,9 @@ class MemoryService:
         memory_id = await self._add(user_id, "preferences", text, {"preferences": prefs.model_dump()})
         if memory_id is None:
             raise ServiceUnavailable("memory could not store the preferences", reason=self.unavailable_reason)
-        return MemoryItem(id=memory_id, kind="preferences", text=text, metadata={"preferences": prefs.model_dump()})
+        return MemoryItem(
+            id=memory_id, kind="preferences", text=text, metadata={"preferences": prefs.model_dump()}
+        )
 
     # -- listing and forgetting (the API) --------------------------------------------------------------
 

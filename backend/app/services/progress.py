@@ -66,7 +66,9 @@ class ExecutionProgress:
             if apply is not None:
                 apply(execution)
             self.progress = max(self.progress, progress)
-            event = await append_event(session, execution, stage=self.status, message=message, progress=self.progress)
+            event = await append_event(
+                session, execution, stage=self.status, message=message, progress=self.progress
+            )
             await session.commit()
         await self._bus.publish(self.execution_id, event.model_dump(mode="json"))
         if final:

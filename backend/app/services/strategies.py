@@ -26,7 +26,9 @@ def _validated_graph(graph: dict[str, object]) -> dict[str, object]:
 
 
 async def create(session: AsyncSession, user: User, data: StrategyCreate) -> Strategy:
-    strategy = Strategy(id=new_id("strat"), user_id=user.id, name=data.name, graph=_validated_graph(data.graph))
+    strategy = Strategy(
+        id=new_id("strat"), user_id=user.id, name=data.name, graph=_validated_graph(data.graph)
+    )
     session.add(strategy)
     await session.commit()
     return strategy

@@ -9,7 +9,12 @@ import pytest
 from tests.utils.factories import create_strategy, execute, register, wait_final
 
 DATASETS = Path(__file__).resolve().parents[2] / "app" / "datasets"
-SEED_PARAMS = {"symbols": ["SPX"], "start_date": "2012-01-01", "end_date": "2016-12-31", "initial_capital": 10000}
+SEED_PARAMS = {
+    "symbols": ["SPX"],
+    "start_date": "2012-01-01",
+    "end_date": "2016-12-31",
+    "initial_capital": 10000,
+}
 
 
 def independent_buy_and_hold_pct(symbol: str, start: str, end: str) -> float:
@@ -18,7 +23,9 @@ def independent_buy_and_hold_pct(symbol: str, start: str, end: str) -> float:
     date_col = next(c for c in frame.columns if c.lower() in ("date", "timestamp"))
     close_col = next(c for c in frame.columns if c.lower() == "close")
     dates = pd.to_datetime(frame[date_col], utc=True)
-    close = frame[close_col].to_numpy()[(dates >= pd.Timestamp(start, tz="UTC")) & (dates <= pd.Timestamp(end, tz="UTC"))]
+    close = frame[close_col].to_numpy()[
+        (dates >= pd.Timestamp(start, tz="UTC")) & (dates <= pd.Timestamp(end, tz="UTC"))
+    ]
     return float((close[-1] / close[0] - 1) * 100)
 
 
@@ -49,7 +56,10 @@ async def test_seed_example_runs_end_to_end(client: httpx.AsyncClient) -> None:
     metrics = results["metrics"]
     for key in ("total_return", "cagr", "sharpe_ratio", "max_drawdown", "win_rate", "trades", "vs_benchmark"):
         assert key in metrics, key
-    assert metrics["trades"] == len([t for t in results["trades"] if t.get("exit_time")]) or metrics["trades"] > 0
+    assert (
+        metrics["trades"] == len([t for t in results["trades"] if t.get("exit_time")])
+        or metrics["trades"] > 0
+    )
     equity = np.array([point[1] for point in results["equity_series"]])
     assert equity[0] == pytest.approx(10000, rel=0.01)
     assert metrics["total_return"] == pytest.approx((equity[-1] / 10000 - 1) * 100, abs=0.05)
@@ -93,7 +103,9 @@ async def test_results_are_409_until_completed(client: httpx.AsyncClient, app) -
         ({"unknown_field": 1}, "unknown_field"),
     ],
 )
-async def test_bad_params_are_422_naming_the_field(client: httpx.AsyncClient, params: dict, field: str) -> None:
+async def test_bad_params_are_422_naming_the_field(
+    client: httpx.AsyncClient, params: dict, field: str
+) -> None:
     headers = await register(client)
     strategy = await create_strategy(client, headers)
     response = await client.post(
@@ -105,7 +117,11 @@ async def test_bad_params_are_422_naming_the_field(client: httpx.AsyncClient, pa
 
 async def test_unreadable_rule_fails_naming_node_and_rule(client: httpx.AsyncClient) -> None:
     headers = await register(client)
-    graph = {"nodes": [{"id": "entry-7", "type": "entry_condition", "meta": {"rules": ["Buy when the moon is full"]}}]}
+    graph = {
+        "nodes": [
+            {"id": "entry-7", "type": "entry_condition", "meta": {"rules": ["Buy when the moon is full"]}}
+        ]
+    }
     strategy = await create_strategy(client, headers, graph)
     final = await wait_final(client, headers, (await execute(client, headers, strategy["id"]))["id"])
     assert final["status"] == "failed"

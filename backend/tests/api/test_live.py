@@ -115,7 +115,9 @@ async def test_cancel_mid_run_is_streamed(server: LiveServer, http: httpx.AsyncC
     url = f"{server.ws_url}/executions/{execution['id']}/ws?token={token_of(headers)}"
     watcher = asyncio.create_task(collect(url))
     for _ in range(400):
-        if (await http.get(f"/executions/{execution['id']}", headers=headers)).json()["status"] == "executing":
+        if (await http.get(f"/executions/{execution['id']}", headers=headers)).json()[
+            "status"
+        ] == "executing":
             break
         await asyncio.sleep(0.05)
     started = asyncio.get_running_loop().time()

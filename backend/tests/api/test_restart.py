@@ -18,7 +18,9 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
     stopped = create_app(settings.model_copy(update={"start_worker": False}))
     stopped.state.injected_sandbox_pool = sandbox_pool
     async with stopped.router.lifespan_context(stopped):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=stopped), base_url="http://a"
+        ) as client:
             headers = await register(client)
             strategy = await create_strategy(client, headers)
             queued = await execute(client, headers, strategy["id"], params=params)
@@ -33,10 +35,11 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
 
     restarted = create_app(settings)
     restarted.state.injected_sandbox_pool = sandbox_pool
-    async with restarted.router.lifespan_context(restarted):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client:
-            first = await wait_final(client, headers, queued["id"])
-            second = await wait_final(client, headers, interrupted["id"])
+    async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=restarted), base_url="http://b"
+    ) as client:
+        first = await wait_final(client, headers, queued["id"])
+        second = await wait_final(client, headers, interrupted["id"])
     assert first["status"] == "completed", first["error_message"]
     assert second["status"] == "completed", second["error_message"]
 
@@ -48,7 +51,9 @@ async def test_an_execution_interrupted_too_often_fails_with_worker_lost(setting
     stopped = create_app(settings.model_copy(update={"start_worker": False}))
     stopped.state.injected_sandbox_pool = sandbox_pool
     async with stopped.router.lifespan_context(stopped):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=stopped), base_url="http://a"
+        ) as client:
             headers = await register(client)
             strategy = await create_strategy(client, headers)
             doomed = await execute(client, headers, strategy["id"])
@@ -61,8 +66,9 @@ async def test_an_execution_interrupted_too_often_fails_with_worker_lost(setting
 
     restarted = create_app(settings)
     restarted.state.injected_sandbox_pool = sandbox_pool
-    async with restarted.router.lifespan_context(restarted):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client:
-            final = await wait_final(client, headers, doomed["id"])
+    async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=restarted), base_url="http://b"
+    ) as client:
+        final = await wait_final(client, headers, doomed["id"])
     assert final["status"] == "failed"
     assert "worker lost" in final["error_message"]

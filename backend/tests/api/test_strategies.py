@@ -12,7 +12,9 @@ async def test_crud_roundtrip_keeps_the_graph(client: httpx.AsyncClient) -> None
     listed = (await client.get("/strategies", headers=headers)).json()
     assert [s["id"] for s in listed] == [created["id"]]
 
-    graph = {"nodes": [*SEED_GRAPH["nodes"], {"id": "trail", "type": "trailing_stop", "meta": {"trail_pct": 3}}]}
+    graph = {
+        "nodes": [*SEED_GRAPH["nodes"], {"id": "trail", "type": "trailing_stop", "meta": {"trail_pct": 3}}]
+    }
     updated = await client.put(
         f"/strategies/{created['id']}", json={"name": "Dip buyer v2", "schema": graph}, headers=headers
     )
@@ -87,7 +89,9 @@ async def test_rule_validation_endpoint(client: httpx.AsyncClient) -> None:
     headers = await register(client)
     ok = await client.post("/strategies/rules/validate", json={"rule": "RSI(14) below 30"}, headers=headers)
     assert ok.status_code == 200 and ok.json()["ok"] is True
-    bad = await client.post("/strategies/rules/validate", json={"rule": "Enter when the moon is full"}, headers=headers)
+    bad = await client.post(
+        "/strategies/rules/validate", json={"rule": "Enter when the moon is full"}, headers=headers
+    )
     assert bad.status_code == 422
     body = bad.json()
     assert body["error"] == "RuleNotUnderstood"

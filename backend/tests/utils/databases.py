@@ -8,8 +8,9 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
+
+from alembic import command
 
 BACKEND = Path(__file__).resolve().parents[2]
 PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/test")

@@ -35,9 +35,14 @@ async def register(client: httpx.AsyncClient, username: str | None = None) -> di
 
 
 async def create_strategy(
-    client: httpx.AsyncClient, headers: dict[str, str], graph: dict[str, Any] | None = None, name: str = "Seed"
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    graph: dict[str, Any] | None = None,
+    name: str = "Seed",
 ) -> dict[str, Any]:
-    response = await client.post("/strategies", json={"name": name, "schema": graph or SEED_GRAPH}, headers=headers)
+    response = await client.post(
+        "/strategies", json={"name": name, "schema": graph or SEED_GRAPH}, headers=headers
+    )
     assert response.status_code == 201, response.text
     return dict(response.json())
 

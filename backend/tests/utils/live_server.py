@@ -32,7 +32,7 @@ class LiveServer:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
+        while not self.server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:

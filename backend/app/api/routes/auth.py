@@ -22,5 +22,7 @@ async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
 ) -> Token:
     user = await users.authenticate(session, form.username, form.password)
-    access = create_access_token(user.id, settings.resolved_secret_key(), settings.access_token_expire_minutes)
+    access = create_access_token(
+        user.id, settings.resolved_secret_key(), settings.access_token_expire_minutes
+    )
     return Token(access_token=access)

@@ -28,7 +28,9 @@ async def execute(
 
 
 @router.get("/strategies/{strategy_id}/executions", response_model=list[ExecutionPublic])
-async def list_for_strategy(strategy_id: str, user: CurrentUser, session: SessionDep) -> list[ExecutionPublic]:
+async def list_for_strategy(
+    strategy_id: str, user: CurrentUser, session: SessionDep
+) -> list[ExecutionPublic]:
     return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
 
 

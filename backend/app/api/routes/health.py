@@ -11,7 +11,7 @@ async def health(request: Request) -> dict[str, Any]:
     """Liveness plus what is warm: database, sandbox pool, agent pipeline."""
     state = request.app.state
     async with state.session_factory() as session:
-        await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        await session.execute(text("SELECT 1"))
     pool = getattr(state, "sandbox_pool", None)
     return {
         "status": "ok",

@@ -54,7 +54,9 @@ async def get(strategy_id: str, user: CurrentUser, session: SessionDep) -> Strat
 
 
 @router.put("/{strategy_id}", response_model=StrategyPublic)
-async def update(strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep) -> StrategyPublic:
+async def update(
+    strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep
+) -> StrategyPublic:
     return _public(await strategies.update(session, user, strategy_id, data))
 
 

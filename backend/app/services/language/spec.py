@@ -216,7 +216,7 @@ def describe_expr(expr: Expr) -> str:
         label = expr.indicator.label()
         return label if expr.lag == 0 else f"{label}[{expr.lag} bar(s) ago]"
     left, right = describe_expr(expr.left), describe_expr(expr.right)
-    if isinstance(expr.right, Arith):
+    if isinstance(expr.right, Arith) and (expr.op != "add" or expr.right.op != "mul"):
         right = f"({right})"
     if isinstance(expr.left, Arith) and expr.op == "mul":
         left = f"({left})"

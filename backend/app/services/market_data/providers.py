@@ -18,10 +18,22 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import InvalidInput
-from app.services.market_data.errors import DataUnavailable
-from app.services.market_data.frames import COLUMNS, canonical, empty_frame, slice_dates
+from app.core.ids import new_id
+from app.models.market_data import MarketDataUpload
+from app.services.market_data.errors import DataUnavailable, UploadNotFound
+from app.services.market_data.frames import (
+    COLUMNS,
+    canonical,
+    content_hash,
+    read_parquet,
+    slice_dates,
+    write_parquet_atomic,
+)
 from app.services.market_data.resample import normalise_index
 
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
@@ -212,5 +224,83 @@ class YFinanceProvider:
             raise DataUnavailable(self.name, reason, symbol=symbol) from exc
 
 
-def empty_for_range() -> pd.DataFrame:
-    return empty_frame()
+class UploadProvider:
+    """Users' uploaded bars: one Parquet file per upload under `data_dir/market/uploads/`, visible to its owner.
+
+    A new upload of a symbol replaces the owner's previous upload of it, so a symbol means one series.
+    """
+
+    name = "upload"
+    remote = False
+
+    def __init__(self, data_dir: Path, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.data_dir = data_dir
+        self.root = data_dir / "market" / "uploads"
+        self.session_factory = session_factory
+
+    async def list(self, user_id: str) -> list[MarketDataUpload]:
+        async with self.session_factory() as session:
+            query = (
+                select(MarketDataUpload)
+                .where(MarketDataUpload.user_id == user_id)
+                .order_by(col(MarketDataUpload.symbol))
+            )
+            return list((await session.exec(query)).all())
+
+    async def find(self, user_id: str, symbol: str) -> MarketDataUpload | None:
+        async with self.session_factory() as session:
+            query = (
+                select(MarketDataUpload)
+                .where(MarketDataUpload.user_id == user_id, MarketDataUpload.symbol == symbol)
+                .order_by(col(MarketDataUpload.created_at).desc())
+            )
+            return (await session.exec(query)).first()
+
+    async def read(self, upload: MarketDataUpload) -> pd.DataFrame:
+        return await asyncio.to_thread(read_parquet, self.data_dir / upload.parquet_path)
+
+    async def save(
+        self, user_id: str, symbol: str, filename: str, frame: pd.DataFrame, interval: str, size_bytes: int
+    ) -> MarketDataUpload:
+        upload_id = new_id("upl")
+        path = self.root / f"{upload_id}.parquet"
+        await asyncio.to_thread(write_parquet_atomic, frame, path)
+        row = MarketDataUpload(
+            id=upload_id,
+            user_id=user_id,
+            symbol=symbol,
+            filename=filename,
+            interval=interval,
+            rows=len(frame),
+            first_bar=frame.index[0].to_pydatetime(),
+            last_bar=frame.index[-1].to_pydatetime(),
+            parquet_path=str(path.relative_to(self.data_dir)),
+            content_hash=content_hash(frame),
+            size_bytes=size_bytes,
+        )
+        async with self.session_factory() as session:
+            previous = (
+                await session.exec(
+                    select(MarketDataUpload).where(
+                        MarketDataUpload.user_id == user_id, MarketDataUpload.symbol == symbol
+                    )
+                )
+            ).all()
+            for old in previous:
+                await session.delete(old)
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+        for old in previous:
+            (self.data_dir / old.parquet_path).unlink(missing_ok=True)
+        return row
+
+    async def delete(self, user_id: str, upload_id: str) -> None:
+        async with self.session_factory() as session:
+            row = await session.get(MarketDataUpload, upload_id)
+            # Another user's upload answers exactly like a missing one.
+            if row is None or row.user_id != user_id:
+                raise UploadNotFound(upload_id)
+            await session.delete(row)
+            await session.commit()
+        (self.data_dir / row.parquet_path).unlink(missing_ok=True)

@@ -1,0 +1,40 @@
+"""Views of a stored BacktestRun: CSV exports, the HTML report and side-by-side comparison."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from app.models.backtest import BacktestRun
+from app.models.execution import StrategyExecution
+from app.services.results import compare_runs, render_report
+from app.services.results import equity_csv as render_equity_csv
+from app.services.results import trades_csv as render_trades_csv
+
+
+def _full(run: BacktestRun, key: str, fallback: list[Any]) -> list[Any]:
+    series = run.full_series.get(key) if run.full_series else None
+    return list(series) if series else fallback
+
+
+def trades_csv(run: BacktestRun) -> str:
+    return render_trades_csv(run.trades)
+
+
+def equity_csv(run: BacktestRun) -> str:
+    return render_equity_csv(
+        _full(run, "equity", run.equity_series),
+        _full(run, "benchmark", run.benchmark_series),
+        _full(run, "drawdown", run.drawdown_series),
+    )
+
+
+async def report_html(execution: StrategyExecution, run: BacktestRun) -> str:
+    name = str(execution.agent_insights.get("strategy_name") or execution.strategy_id)
+    return await asyncio.to_thread(render_report, name, run, {})
+
+
+def compare(ids: list[str], runs: list[BacktestRun]) -> dict[str, Any]:
+    table = compare_runs([(execution_id, run.metrics) for execution_id, run in zip(ids, runs, strict=True)])
+    return {"ids": ids, **table, "generated": date.today().isoformat()}

@@ -1,0 +1,78 @@
+"""Equity, benchmark and drawdown series as ``[timestamp, value]`` pairs, and downsampling for transport.
+
+The API ships at most `MAX_POINTS` points per series; the CSV export keeps every bar. Downsampling keeps,
+in order, the first and last point and the lowest and highest point of each of ``(max_points - 2) // 2``
+equal buckets, so the global minimum (the max drawdown) and maximum survive and a chart drawn from the
+result has the same envelope as one drawn from every bar.
+
+>>> pts = [[i, v] for i, v in enumerate([5, 1, 9, 3, 4, 8, 2, 6])]
+>>> downsample(pts, max_points=6)
+[[0, 5], [1, 1], [2, 9], [5, 8], [6, 2], [7, 6]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from app.services.results._inputs import to_utc
+
+MAX_POINTS = 5_000
+
+
+def align_benchmark(close: pd.Series | None, index: pd.DatetimeIndex, capital: float) -> pd.Series | None:
+    """Buy and hold of the benchmark on the strategy's bars, starting at ``capital``.
+
+    Each strategy bar takes the benchmark's last close at or before it (forward fill, so a holiday on one
+    calendar repeats the previous close); bars before the benchmark's first close are dropped.
+
+    >>> idx = pd.date_range("2024-01-01", periods=4, freq="D", tz="UTC")
+    >>> bench = pd.Series([10.0, 11.0, 12.0], index=idx[[1, 2, 3]])
+    >>> align_benchmark(bench, idx, 1000.0).tolist()
+    [1000.0, 1100.0, 1200.0]
+    """
+    if close is None or len(close) == 0:
+        return None
+    close = close.astype("float64")
+    close.index = pd.DatetimeIndex([to_utc(t) for t in close.index])
+    close = close[~close.index.duplicated(keep="last")].sort_index()
+    close = close[np.isfinite(close.to_numpy()) & (close.to_numpy() > 0)]
+    if close.empty:
+        return None
+    aligned = close.reindex(close.index.union(index)).ffill().reindex(index).dropna()
+    if aligned.empty:
+        return None
+    return (aligned / float(aligned.iloc[0]) * capital).rename("benchmark")
+
+
+def pairs(series: pd.Series, labels: Sequence[str] | None = None) -> list[list[Any]]:
+    """``[[iso_timestamp, value], ...]``; ``labels`` reuses the caller's timestamp strings when given."""
+    stamps = list(labels) if labels is not None else [t.isoformat() for t in series.index]
+    return [[s, _num(v)] for s, v in zip(stamps, series.to_numpy(dtype="float64"), strict=True)]
+
+
+def _num(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def downsample(points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS) -> list[list[Any]]:
+    """At most ``max_points`` of ``points`` (a min/max-preserving bucket selection, order kept)."""
+    if max_points < 4:
+        raise ValueError(f"max_points must be at least 4, got {max_points}")
+    n = len(points)
+    if n <= max_points:
+        return [list(p) for p in points]
+    values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")
+    keep = {0, n - 1}
+    for bucket in np.array_split(np.arange(1, n - 1), (max_points - 2) // 2):
+        vals = values[bucket]
+        if np.isnan(vals).all():
+            keep.add(int(bucket[0]))
+            continue
+        keep.add(int(bucket[np.nanargmin(vals)]))
+        keep.add(int(bucket[np.nanargmax(vals)]))
+    return [list(points[i]) for i in sorted(keep)]
