@@ -11,8 +11,8 @@ install:
 	@bash scripts/install.sh
 
 run: install
-	@cd backend && $(BIN)/alembic upgrade head
-	@cd backend && exec $(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-access-log
+	@$(BIN)/alembic -c backend/alembic.ini upgrade head
+	@exec $(BIN)/uvicorn app.main:app --app-dir backend --host $(HOST) --port $(PORT) --no-access-log
 
 lint: install
 	@cd backend && $(BIN)/ruff check app tests bench && $(BIN)/ruff format --check app tests bench
@@ -22,7 +22,7 @@ test: install lint
 	@bash scripts/test.sh
 
 worker: install
-	@cd backend && exec $(BIN)/stratcrew-worker
+	@exec $(BIN)/stratcrew-worker
 
 bench: install
 	@cd backend && $(BIN)/python -m bench

@@ -7,7 +7,6 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table)
-import app.models.market_data  # noqa: F401
 from app.core.config import Settings
 from app.core.db import create_engine
 

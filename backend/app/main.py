@@ -31,7 +31,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         runtime = Runtime(
-            settings, app.state.session_factory, getattr(app.state, "injected_sandbox_pool", None)
+            settings,
+            app.state.session_factory,
+            getattr(app.state, "injected_sandbox_pool", None),
+            getattr(app.state, "injected_memory", None),
         )
         await runtime.start()
         app.state.runtime = runtime

@@ -18,12 +18,13 @@ import importlib.metadata
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 OUT = Path(__file__).resolve().parents[1] / "app" / "datasets"
 
-DATASETS = [
+DATASETS: list[dict[str, Any]] = [
     {
         "symbol": "SPX",
         "name": "S&P 500 index",
@@ -47,10 +48,10 @@ Real daily OHLCV used by the offline demo and the tests (`BundledProvider`). Wri
 `backend/scripts/bundle_datasets.py`; `manifest.json` lists each file's symbol, aliases, range, row count
 and sha256.
 
-| symbol | aliases | what | range | source | licence |
+| symbol | aliases | what | range | source (PyPI `arch` 8.0.0) | licence |
 |---|---|---|---|---|---|
-| SPX | ^GSPC, SP500 | S&P 500 index, daily | 1999-01-04 to 2018-12-31 (5,031 bars) | PyPI `arch` 8.0.0, `arch/data/sp500` | NCSA |
-| IXIC | ^IXIC, NASDAQ | NASDAQ Composite index, daily | 1999-01-04 to 2018-12-31 (5,031 bars) | PyPI `arch` 8.0.0, `arch/data/nasdaq` | NCSA |
+| SPX | ^GSPC, SP500 | S&P 500 index | 1999-01-04..2018-12-31, 5,031 days | `arch/data/sp500` | NCSA |
+| IXIC | ^IXIC, NASDAQ | NASDAQ Composite | 1999-01-04..2018-12-31, 5,031 days | `arch/data/nasdaq` | NCSA |
 
 Copyright (c) 2017 Kevin Sheppard; the NCSA licence text is in `LICENSE-arch.md` (it requires the notice
 to travel with the data). Index levels are not tradable prices: an index has no dividends in its level and
@@ -116,7 +117,9 @@ def main() -> None:
         print(f"{filename}: {len(frame)} rows, {len(payload):,} bytes")
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     # NCSA: redistributions must retain the copyright notice and disclaimers.
-    licence = _package_file("arch", "../arch-" + importlib.metadata.version("arch") + ".dist-info/licenses/LICENSE.md")
+    licence = _package_file(
+        "arch", "../arch-" + importlib.metadata.version("arch") + ".dist-info/licenses/LICENSE.md"
+    )
     (OUT / "LICENSE-arch.md").write_text(licence.read_text())
     (OUT / "README.md").write_text(README)
 

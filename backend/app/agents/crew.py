@@ -30,7 +30,14 @@ class CrewAgents:
 
 
 def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
-    common: dict[str, Any] = {"llm": llm, "max_iter": max_iter, "verbose": False, "allow_delegation": False}
+    # The guard (app.agents.llm) is the one retry layer: CrewAI retrying too would multiply the calls.
+    common: dict[str, Any] = {
+        "llm": llm,
+        "max_iter": max_iter,
+        "max_retry_limit": 0,
+        "verbose": False,
+        "allow_delegation": False,
+    }
     analyzer = Agent(
         role="Quantitative strategy analyst",
         goal="Turn a trader's plain-language rule into an exact, testable StrategySpec condition that means "
@@ -55,7 +62,8 @@ def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
         goal="Explain in a few sentences what the strategy did and why it won or lost, citing only the "
         "metrics of this backtest.",
         backstory="A risk manager who reads every backtest before it reaches the investment committee: "
-        "returns against the benchmark, drawdown, trade count, win rate, and whether the sample is too small.",
+        "returns against the benchmark, drawdown, trade count, win rate, and whether the sample is too "
+        "small.",
         tools=[tools["run_backtest"], tools["search_strategy_memory"]],
         **common,
     )
@@ -65,7 +73,8 @@ def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
 def _kickoff(agent: Agent, description: str, expected_output: str) -> str:
     task = Task(description=description, expected_output=expected_output, agent=agent)
     crew = Crew(agents=[agent], tasks=[task], process=Process.sequential, verbose=False)
-    return str(crew.kickoff().raw)
+    output: Any = crew.kickoff()
+    return str(output.raw)
 
 
 async def run_task(agent: Agent, description: str, expected_output: str) -> str:
@@ -117,7 +126,8 @@ async def repair_code(agents: CrewAgents, code: str, problem: str, validate: Any
         "This vectorbt strategy script must run in a sandbox, but:\n\n"
         f"{problem}\n\nScript:\n```python\n{code}\n```\n\n"
         "Fix only what is broken; keep the trading logic, the load_data stub and the final `portfolio` "
-        "variable. Check your code with validate_code. Answer with the complete script in one ```python block.",
+        "variable. Check your code with validate_code. Answer with the complete script in one "
+        "```python block.",
         "The complete corrected script in a ```python block.",
     )
     new_code = extract_code(answer)
@@ -179,7 +189,9 @@ async def write_summary(agents: CrewAgents, facts: dict[str, Any], log: Any) -> 
         bad = ungrounded_numbers(summary, facts)
         if summary and len(summary) <= 2000 and not bad:
             return summary
-        reasons.append(f"cites numbers not in the metrics: {', '.join(bad[:5])}" if bad else "empty or too long")
+        reasons.append(
+            f"cites numbers not in the metrics: {', '.join(bad[:5])}" if bad else "empty or too long"
+        )
         await log(f"Executor summary {attempt} rejected: {reasons[-1]}")
     raise AnswerRejected("summary", reasons)
 

@@ -145,7 +145,7 @@ class GuardedLLM(BaseLLM):
     # -- BaseLLM -------------------------------------------------------------------------------------
 
     def supports_function_calling(self) -> bool:
-        return self.inner.supports_function_calling()
+        return bool(getattr(self.inner, "supports_function_calling", lambda: False)())
 
     def supports_stop_words(self) -> bool:
         return self.inner.supports_stop_words()
@@ -188,13 +188,23 @@ class GuardedLLM(BaseLLM):
         usage.input_tokens += tok_in
         usage.output_tokens += tok_out
         usage.cost_usd = round(
-            usage.input_tokens * self.usd_per_mtok_in / 1e6 + usage.output_tokens * self.usd_per_mtok_out / 1e6, 6
+            usage.input_tokens * self.usd_per_mtok_in / 1e6
+            + usage.output_tokens * self.usd_per_mtok_out / 1e6,
+            6,
         )
         self._cache.put(key, answer)
         return answer
 
-    async def acall(self, messages: Any, tools: Any = None, callbacks: Any = None, available_functions: Any = None,
-                    from_task: Any = None, from_agent: Any = None, response_model: Any = None) -> Any:
+    async def acall(
+        self,
+        messages: Any,
+        tools: Any = None,
+        callbacks: Any = None,
+        available_functions: Any = None,
+        from_task: Any = None,
+        from_agent: Any = None,
+        response_model: Any = None,
+    ) -> Any:
         import asyncio
 
         return await asyncio.to_thread(

@@ -6,12 +6,13 @@ the tools stop, validate each answer, and log every attempt, so the execution sa
 
 from __future__ import annotations
 
-import json
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.agents import crew as crew_mod
 from app.agents.tools import format_violations, search_strategy_memory, store_strategy_memory
+from app.agents.tools import policy_violations as validate_code
 from app.agents.translation import Key, apply_translations, with_placeholders
 from app.core.errors import DomainError
 
@@ -41,15 +42,19 @@ async def analyze(s: RunState) -> None:
     if s.spec is not None:
         labels = s.spec.indicator_labels()
         s.insights["indicators_used"] = labels
-        await s.log(f"Analyzer: understood {_rule_count(s.spec)} rule(s); indicators: {', '.join(labels) or 'none'}")
+        await s.log(
+            f"Analyzer: understood {_rule_count(s.spec)} rule(s); indicators: {', '.join(labels) or 'none'}"
+        )
     similar = await search_strategy_memory(
         s.memory, job.user_id, pattern_text(job, s.spec), exclude_execution=job.execution_id
     )
     s.insights["similar_strategies"] = [h.model_dump() for h in similar]
     if similar:
         best = similar[0]
-        await s.log(f"Analyzer: {len(similar)} similar past strategies (closest {best.execution_id}, "
-                    f"similarity {best.similarity:.2f})")
+        await s.log(
+            f"Analyzer: {len(similar)} similar past strategies (closest {best.execution_id}, "
+            f"similarity {best.similarity:.2f})"
+        )
     prefs = await s.memory.get_preferences(job.user_id)
     if prefs is not None:
         s.insights["preferences"] = prefs.model_dump()
@@ -117,7 +122,6 @@ async def _translate(s: RunState, key: Key, err: DomainError) -> tuple[Any, str]
 
 async def generate(s: RunState) -> None:
     from app.services.language import compile_spec
-    from app.services.sandbox import validate_code
     from app.services.sandbox.errors import CodePolicyViolation
 
     if s.job.edited_code is not None:
@@ -138,10 +142,9 @@ async def generate(s: RunState) -> None:
 
 async def _repair(s: RunState, problem: str) -> bool:
     """One LLM repair attempt if any are left; the new code replaces ``s.code`` only if it validates."""
-    from app.services.sandbox import validate_code
 
     repairs = s.insights.setdefault("code_repairs", [])
-    limit = s.settings_agents.code_repair_attempts
+    limit = s.agent_settings.code_repair_attempts
     if s.agents is None or len(repairs) >= limit:
         return False
     attempt = len(repairs) + 1
@@ -153,8 +156,14 @@ async def _repair(s: RunState, problem: str) -> bool:
         await s.log(f"Generator: repair attempt {attempt} failed: {exc.message}")
         return False
     accepted = not violations
-    repairs.append({"attempt": attempt, "problem": problem[:500], "accepted": accepted,
-                    "violations": format_violations(violations)})
+    repairs.append(
+        {
+            "attempt": attempt,
+            "problem": problem[:500],
+            "accepted": accepted,
+            "violations": format_violations(violations),
+        }
+    )
     if accepted:
         s.code = code
         await s.log(f"Generator: repair attempt {attempt} passed the policy")
@@ -193,14 +202,17 @@ async def execute(s: RunState) -> None:
             break
         except CodeRaised as exc:
             await s.log(f"Executor: the code raised: {exc.message}")
-            if not await _repair(s, f"The script raised: {exc.message}\n{exc.fields.get('traceback_tail', '')}"):
+            if not await _repair(
+                s, f"The script raised: {exc.message}\n{exc.fields.get('traceback_tail', '')}"
+            ):
                 raise
-            from app.services.sandbox import validate_code
-
             if validate_code(s.code):
                 raise
-    await s.log(f"Executor: backtest ran in {result.duration_s:.2f} s "
-                f"({result.signals.entries} entries, {result.signals.exits} exits)", 0.85)
+    await s.log(
+        f"Executor: backtest ran in {result.duration_s:.2f} s "
+        f"({result.signals.entries} entries, {result.signals.exits} exits)",
+        0.85,
+    )
     s.results = build_results(
         equity=result.equity,
         trades=result.trades,
@@ -214,7 +226,7 @@ async def execute(s: RunState) -> None:
     await s.log("Executor: " + ", ".join(f"{k} {v}" for k, v in metrics.items() if v is not None), 0.9)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
-    if s.agents is not None and s.settings_agents.llm_summary:
+    if s.agents is not None and s.agent_settings.llm_summary:
         await _summarize(s, metrics)
 
 
@@ -248,8 +260,12 @@ async def _remember(s: RunState, metrics: dict[str, Any]) -> None:
 
 async def _summarize(s: RunState, metrics: dict[str, Any]) -> None:
     assert s.agents is not None
-    facts = {"metrics": metrics, "warnings": s.results.metrics.get("warnings"),
-             "symbols": s.job.params.symbols, "benchmark": s.job.params.benchmark_symbol}
+    facts = {
+        "metrics": metrics,
+        "warnings": s.results.metrics.get("warnings"),
+        "symbols": s.job.params.symbols,
+        "benchmark": s.job.params.benchmark_symbol,
+    }
     try:
         s.insights["summary"] = await crew_mod.write_summary(s.agents, facts, s.log)
         await s.log("Executor: summary written")
@@ -280,16 +296,34 @@ def pattern_text(job: Any, spec: Any) -> str:
             for rule_set in sets:
                 joiner = " and " if rule_set.combine == "all" else " or "
                 parts.append(f"{label}: " + joiner.join(r.understood or r.text for r in rule_set.rules))
-        parts += [f"{name} {value:.1%}" for name, value in stops_of(spec).items() if value is not None]
+        stops = {
+            "stop-loss": spec.stop_loss,
+            "take-profit": spec.take_profit,
+            "trailing stop": spec.trailing_stop,
+        }
+        parts += [f"{name} {value:.1%}" for name, value in stops.items() if value is not None]
     params = job.params
     parts.append(f"on {', '.join(params.symbols)} {params.timeframe}")
     return "; ".join(parts)
 
 
-def stops_of(spec: Any) -> dict[str, float | None]:
+@dataclass(frozen=True)
+class Stops:
+    """The spec's exits by price, in percent (5.0 is 5 %), as `build_results` reads them."""
+
+    stop_loss_pct: float | None = None
+    take_profit_pct: float | None = None
+    trailing_pct: float | None = None
+
+
+def stops_of(spec: Any) -> Stops:
     if spec is None:
-        return {"stop_loss": None, "take_profit": None, "trailing_stop": None}
-    return {"stop_loss": spec.stop_loss, "take_profit": spec.take_profit, "trailing_stop": spec.trailing_stop}
+        return Stops()
+
+    def pct(value: float | None) -> float | None:
+        return None if value is None else round(value * 100, 10)
+
+    return Stops(pct(spec.stop_loss), pct(spec.take_profit), pct(spec.trailing_stop))
 
 
 def _rule_count(spec: Any) -> int:
@@ -300,4 +334,4 @@ def _lines(code: str) -> int:
     return code.count("\n") + 1
 
 
-__all__ = ["analyze", "execute", "generate", "json", "pattern_text", "stops_of"]
+__all__ = ["analyze", "execute", "generate", "pattern_text", "stops_of"]

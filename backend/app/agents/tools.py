@@ -23,7 +23,8 @@ from app.services.memory import MemoryService, SimilarStrategy
 CONDITION_HINT = (
     "A StrategySpec condition as JSON. Expressions: {'type':'price','field':'close','lag':0}, "
     "{'type':'const','value':30}, {'type':'indicator','indicator':{'kind':'rsi','period':14}}, "
-    "{'type':'arith','op':'mul','left':E,'right':E}. Conditions: {'type':'compare','left':E,'op':'>','right':E}, "
+    "{'type':'arith','op':'mul','left':E,'right':E}. "
+    "Conditions: {'type':'compare','left':E,'op':'>','right':E}, "
     "{'type':'cross','left':E,'direction':'above','right':E}, {'type':'all','items':[C,...]}, "
     "{'type':'any','items':[C,...]}, {'type':'not','item':C}. Indicator kinds: sma ema wma rsi macd "
     "macd_signal macd_hist bb_upper bb_middle bb_lower atr stoch_k stoch_d adx cci roc highest lowest "
@@ -45,7 +46,7 @@ def check_condition(candidate: str | dict[str, Any]) -> tuple[Any, str]:
     from app.services.language.spec import Condition, describe
 
     data = json.loads(candidate) if isinstance(candidate, str) else candidate
-    condition = TypeAdapter(Condition).validate_python(data)
+    condition: Any = TypeAdapter(Condition).validate_python(data)
     return condition, describe(condition)
 
 
@@ -67,6 +68,33 @@ def extract_code(text: str) -> str:
         block = fences[-2]
         return block[len("python") :].lstrip("\n") if block.startswith("python") else block.lstrip("\n")
     return text.strip() + "\n"
+
+
+def policy_violations(code: str) -> list[Any]:
+    """The sandbox policy's findings on the code the sandbox will actually run.
+
+    The harness removes the script's own ``load_data`` stub and ``yfinance`` imports (they exist so the
+    script runs outside the service), so findings inside them are not the code's problem here.
+    """
+    import ast
+
+    from app.services.sandbox import validate_code
+    from app.services.sandbox.harness import strip_stub
+
+    violations = validate_code(code)
+    if not violations:
+        return []
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return violations
+    # strip_stub edits its own parse of the code; nodes are matched by position.
+    stub_lines: set[int] = set()
+    remaining = {(n.lineno, n.col_offset) for n in strip_stub(ast.parse(code)).body}
+    for node in tree.body:
+        if (node.lineno, node.col_offset) not in remaining:
+            stub_lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return [v for v in violations if v.line not in stub_lines]
 
 
 def format_violations(violations: list[Any]) -> str:
@@ -134,8 +162,6 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
     """The six tools, by name. Imports crewai (call only in the worker)."""
     from crewai.tools import BaseTool
 
-    from app.services.sandbox import validate_code
-
     def logged(name: str) -> None:
         ctx.calls.append(name)
 
@@ -160,7 +186,9 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
 
         def _run(self, query: str) -> str:
             logged(self.name)
-            hits = ctx.run(search_strategy_memory(ctx.memory, ctx.user_id, query, exclude_execution=ctx.execution_id))
+            hits = ctx.run(
+                search_strategy_memory(ctx.memory, ctx.user_id, query, exclude_execution=ctx.execution_id)
+            )
             return json.dumps([h.model_dump() for h in hits])
 
     class CompileStrategyTool(BaseTool):
@@ -179,7 +207,7 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
 
         def _run(self, code: str) -> str:
             logged(self.name)
-            violations = validate_code(code)
+            violations = policy_violations(code)
             return json.dumps({"valid": not violations, "violations": format_violations(violations)})
 
     class RunBacktestTool(BaseTool):
@@ -201,7 +229,9 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
         def _run(self, note: str) -> str:
             logged(self.name)
             memory_id = ctx.run(
-                ctx.memory.add_pattern(ctx.user_id, note[:500], {"execution_id": ctx.execution_id, "note": True})
+                ctx.memory.add_pattern(
+                    ctx.user_id, note[:500], {"execution_id": ctx.execution_id, "note": True}
+                )
             )
             return json.dumps({"stored": memory_id is not None})
 

@@ -30,7 +30,8 @@ def with_placeholders(graph: dict[str, Any], keys: set[Key]) -> dict[str, Any]:
         if not isinstance(rules, list):
             continue
         meta["rules"] = [
-            PLACEHOLDER if isinstance(rule, str) and (node.get("id"), rule) in keys else rule for rule in rules
+            PLACEHOLDER if isinstance(rule, str) and (node.get("id"), rule) in keys else rule
+            for rule in rules
         ]
     return swapped
 
@@ -48,7 +49,9 @@ def apply_translations(spec: Any, graph: dict[str, Any], translations: dict[Key,
     def fix(rule_sets: list[Any]) -> list[Any]:
         fixed = []
         for rule_set in rule_sets:
-            pending = [t for t in originals.get(rule_set.node_id, []) if (rule_set.node_id, t) in translations]
+            pending = [
+                t for t in originals.get(rule_set.node_id, []) if (rule_set.node_id, t) in translations
+            ]
             rules = []
             for rule in rule_set.rules:
                 if rule.text == PLACEHOLDER and pending:

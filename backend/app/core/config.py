@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -12,13 +13,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.agents.settings import AgentSettings
+from app.services.sandbox.settings import SandboxSettings
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret"}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
 
     environment: Literal["dev", "test", "production"] = "dev"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -43,6 +47,13 @@ class Settings(BaseSettings):
     execution_timeout_s: float = 120.0
 
     offline: bool = Field(default=True, description="Never touch the network for market data.")
+    max_upload_bytes: int = Field(default=20_000_000, description="Largest market-data upload.")
+    max_upload_rows: int = Field(default=2_000_000, description="Most rows in one market-data upload.")
+    yfinance_timeout_s: float = 10.0
+
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="SANDBOX_* variables.")
+    agents: AgentSettings = Field(default_factory=AgentSettings, description="LLM and memory settings.")
+
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     start_worker: bool = True
     warm_agents_on_start: bool = True
@@ -51,6 +62,9 @@ class Settings(BaseSettings):
     def _derive(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'stratcrew.db'}"
+        if "numba_cache_dir" not in self.sandbox.model_fields_set:
+            # Kernels compiled once are reused by every later start (tests: the checkout's .cache/numba).
+            self.sandbox.numba_cache_dir = Path(os.environ.get("NUMBA_CACHE_DIR") or self.data_dir / "numba-cache")
         if self.redis_url and self.queue == "inprocess":
             self.queue = "dramatiq"
         if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:

@@ -3,7 +3,16 @@
 from app.models.backtest import BacktestRun
 from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
+from app.models.market_data import MarketDataSegment, MarketDataUpload
 from app.models.strategy import Strategy
 from app.models.user import User
 
-__all__ = ["BacktestRun", "ExecutionEvent", "Strategy", "StrategyExecution", "User"]
+__all__ = [
+    "BacktestRun",
+    "ExecutionEvent",
+    "MarketDataSegment",
+    "MarketDataUpload",
+    "Strategy",
+    "StrategyExecution",
+    "User",
+]

@@ -25,15 +25,20 @@ log = logging.getLogger(__name__)
 
 class Runtime:
     def __init__(
-        self, settings: Settings, session_factory: SessionFactory, sandbox_pool: SandboxPool | None = None
+        self,
+        settings: Settings,
+        session_factory: SessionFactory,
+        sandbox_pool: SandboxPool | None = None,
+        memory: MemoryService | None = None,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.bus = EventBus()
-        self.market_data = MarketData(settings.data_dir, session_factory, offline=settings.offline)
+        self.market_data = MarketData.from_settings(settings, session_factory)
         self._owns_pool = sandbox_pool is None  # tests share one warm pool across app instances
         self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox)
-        self.memory = MemoryService(settings.agents, settings.data_dir)
+        self._owns_memory = memory is None  # tests share one memory store (Qdrant locks its folder)
+        self.memory = memory or MemoryService.from_settings(settings)
         self._pipeline: asyncio.Future[ExecutionPipeline] | None = None
         self.pipeline_status = "not started"
         self.worker: InProcessWorker | None = None
@@ -71,7 +76,10 @@ class Runtime:
     def _build_pipeline(self) -> ExecutionPipeline:
         from app.agents.pipeline import build_pipeline
 
-        return build_pipeline(self.settings, self.market_data, self.sandbox_pool, self.memory)
+        pipeline = build_pipeline(self.settings, self.market_data, self.sandbox_pool, self.memory)
+        timings = pipeline.warm()  # imports crewai, starts mem0 (torch): seconds, so off the event loop
+        log.info("agent pipeline ready (%s mode): %s", pipeline.mode, timings)
+        return pipeline
 
     def _pipeline_built(self, future: asyncio.Future[ExecutionPipeline]) -> None:
         if future.cancelled() or future.exception() is not None:
@@ -86,6 +94,10 @@ class Runtime:
     async def stop(self) -> None:
         if self.worker is not None:
             await self.worker.stop()
+        if self._pipeline is not None and not self._pipeline.done():
+            await asyncio.gather(self._pipeline, return_exceptions=True)
         if self._owns_pool:
             await self.sandbox_pool.close()
+        if self._owns_memory:
+            await self.memory.close()
         await self.bus.close()

@@ -9,14 +9,19 @@ import httpx
 from tests.utils.factories import create_strategy, execute, register, wait_final
 
 
-async def test_pending_and_interrupted_executions_finish_after_restart(settings, sandbox_pool) -> None:  # type: ignore[no-untyped-def]
+def shared(application, app):  # type: ignore[no-untyped-def]
+    application.state.injected_sandbox_pool = app.state.sandbox_pool
+    application.state.injected_memory = app.state.memory
+    return application
+
+
+async def test_pending_and_interrupted_executions_finish_after_restart(settings, app) -> None:  # type: ignore[no-untyped-def]
     from app.main import create_app
     from app.models._types import utcnow
     from app.models.execution import StrategyExecution
 
     params = {"symbols": ["SPX"], "start_date": "2015-01-01", "end_date": "2016-12-31"}
-    stopped = create_app(settings.model_copy(update={"start_worker": False}))
-    stopped.state.injected_sandbox_pool = sandbox_pool
+    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
     async with stopped.router.lifespan_context(stopped):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=stopped), base_url="http://a"
@@ -33,8 +38,7 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
             session.add(row)
             await session.commit()
 
-    restarted = create_app(settings)
-    restarted.state.injected_sandbox_pool = sandbox_pool
+    restarted = shared(create_app(settings), app)
     async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
         transport=httpx.ASGITransport(app=restarted), base_url="http://b"
     ) as client:
@@ -44,12 +48,11 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
     assert second["status"] == "completed", second["error_message"]
 
 
-async def test_an_execution_interrupted_too_often_fails_with_worker_lost(settings, sandbox_pool) -> None:  # type: ignore[no-untyped-def]
+async def test_an_execution_interrupted_too_often_fails_with_worker_lost(settings, app) -> None:  # type: ignore[no-untyped-def]
     from app.main import create_app
     from app.models.execution import StrategyExecution
 
-    stopped = create_app(settings.model_copy(update={"start_worker": False}))
-    stopped.state.injected_sandbox_pool = sandbox_pool
+    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
     async with stopped.router.lifespan_context(stopped):
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=stopped), base_url="http://a"
@@ -64,8 +67,7 @@ async def test_an_execution_interrupted_too_often_fails_with_worker_lost(setting
             session.add(row)
             await session.commit()
 
-    restarted = create_app(settings)
-    restarted.state.injected_sandbox_pool = sandbox_pool
+    restarted = shared(create_app(settings), app)
     async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
         transport=httpx.ASGITransport(app=restarted), base_url="http://b"
     ) as client:

@@ -3,7 +3,7 @@
  * them, and React Flow's changes (drag, select, delete) are mapped back. The graph has no edges in the
  * contract, so the drawn edges are implied: entry -> each exit/stop, sizing -> entry.
  */
-import { memo, useCallback, useMemo, type DragEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, type DragEvent } from "react";
 import {
   Background,
   Controls,
@@ -40,6 +40,7 @@ const StrategyNodeView = memo(function StrategyNodeView({ data, selected }: Node
 });
 
 const nodeTypes = { strategy: StrategyNodeView };
+const FIT = { maxZoom: 1.1, padding: 0.2 };
 
 function impliedEdges(nodes: StrategyNode[]): Edge[] {
   const entries = nodes.filter((n) => n.type === "entry_condition");
@@ -63,7 +64,12 @@ type Props = {
 };
 
 function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }: Props) {
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, fitView } = useReactFlow();
+  // Keep every node in view when nodes are added or removed (not on drags: that would fight the user).
+  useEffect(() => {
+    const t = setTimeout(() => void fitView(FIT), 30);
+    return () => clearTimeout(t);
+  }, [nodes.length, fitView]);
   const rfNodes = useMemo<Node<RFData>[]>(
     () =>
       nodes.map((n, i) => ({
@@ -117,7 +123,7 @@ function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }:
         onNodesChange={handleChanges}
         onPaneClick={() => onSelect(null)}
         fitView
-        fitViewOptions={{ maxZoom: 1.1, padding: 0.2 }}
+        fitViewOptions={FIT}
         nodesConnectable={false}
         deleteKeyCode={["Delete"]}
         proOptions={{ hideAttribution: true }}

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { api } from "../api/endpoints";
 import { errorText } from "../api/client";
 import type { Execution, ExecutionParams } from "../api/types";
+import { TERMINAL } from "../api/types";
 import { ParamsPanel, paramProblems } from "./ParamsPanel";
 import { ProgressView } from "./ProgressView";
 import { useExecutionStream } from "./useExecutionStream";
@@ -21,11 +22,15 @@ export function RunPanel(props: {
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
 
+  // When the stream ends, fetch the execution until its stored status is final too (error message, code).
   const ended = state.ended;
+  const stale = !!execution && ended && !TERMINAL.includes(execution.status);
   useEffect(() => {
-    if (execution && ended) onEnded(execution.id);
+    if (!stale || !execution) return;
+    const t = setTimeout(() => onEnded(execution.id), 400);
+    return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ended, execution?.id]);
+  }, [stale, execution]);
 
   async function cancel() {
     if (!execution) return;

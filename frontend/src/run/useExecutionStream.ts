@@ -12,6 +12,13 @@ import { initialProgress, progressReducer } from "./progress";
 
 const MAX_RETRIES = 6;
 
+/** Closing a socket that is still connecting makes the browser log an error; wait for it to open. */
+function closeQuietly(sock: WebSocket): void {
+  sock.onmessage = null;
+  if (sock.readyState === WebSocket.CONNECTING) sock.onopen = () => sock.close();
+  else sock.close();
+}
+
 export function useExecutionStream(executionId: string | null, initialStatus: ExecutionStatus = "queued") {
   const [state, dispatch] = useReducer(progressReducer, initialStatus, initialProgress);
   const [connError, setConnError] = useState<string | null>(null);
@@ -36,12 +43,14 @@ export function useExecutionStream(executionId: string | null, initialStatus: Ex
       const proto = location.protocol === "https:" ? "wss:" : "ws:";
       const q = new URLSearchParams({ token: getToken() ?? "" });
       if (after !== null && after >= 0) q.set("after", String(after));
-      ws = new WebSocket(`${proto}//${location.host}/executions/${encodeURIComponent(executionId)}/ws?${q}`);
-      ws.onopen = () => {
+      const sock = new WebSocket(`${proto}//${location.host}/executions/${encodeURIComponent(executionId)}/ws?${q}`);
+      ws = sock;
+      sock.onopen = () => {
         retries = 0;
         setConnError(null);
       };
-      ws.onmessage = (msg) => {
+      sock.onmessage = (msg) => {
+        if (ws !== sock) return; // a socket we already replaced
         let data: WsMessage;
         try {
           data = JSON.parse(String(msg.data)) as WsMessage;
@@ -53,17 +62,15 @@ export function useExecutionStream(executionId: string | null, initialStatus: Ex
           ended.current = true;
           dispatch({ type: "end", status: data.status });
         } else if (data.type === "reconnect") {
-          const sock = ws;
           ws = null;
-          sock?.close();
+          closeQuietly(sock);
           connect(data.after);
         }
       };
-      ws.onclose = (ev) => {
-        if (disposed || ended.current) return;
+      sock.onclose = (ev) => {
+        if (disposed || ended.current || ws !== sock) return;
         if (ev.code === 4401) return setConnError("Your session has expired: sign in again to follow this run.");
         if (ev.code === 4404) return setConnError("This execution was not found.");
-        if (ws === null) return; // we closed it on purpose to reconnect
         if (retries >= MAX_RETRIES) return setConnError("Lost the live connection; the status is still polled.");
         retries += 1;
         timer = setTimeout(() => connect(lastSeq.current), Math.min(4000, 250 * 2 ** retries));
@@ -90,7 +97,7 @@ export function useExecutionStream(executionId: string | null, initialStatus: Ex
       if (timer) clearTimeout(timer);
       const sock = ws;
       ws = null;
-      sock?.close();
+      if (sock) closeQuietly(sock);
     };
     // initialStatus only seeds a new stream; it must not restart one.
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -7,7 +7,14 @@ like "RSI is bananas" fails at "bananas" with "expected a number or 'above'/'bel
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.services.language.lexer import Token
+
+
+@lru_cache(maxsize=1024)
+def _split(option: str) -> tuple[str, ...]:
+    return tuple(option.split())
 
 
 class Cursor:
@@ -56,11 +63,15 @@ class Cursor:
 
         Options are tried in order, so list longer phrases first ("cross back above" before "cross").
         """
-        for option in options:
-            parts = option.split()
-            if all(self.at_word(part, ahead=k) for k, part in enumerate(parts)):
-                self.i += len(parts)
-                return option
+        tok = self.peek()
+        if tok is not None and tok.kind in ("word", "sym"):
+            for option in options:
+                parts = _split(option)
+                if parts[0] == tok.text and all(
+                    self.at_word(part, ahead=k) for k, part in enumerate(parts[1:], start=1)
+                ):
+                    self.i += len(parts)
+                    return option
         if not quiet:
             self.note(*(f"'{option}'" for option in options))
         return None

@@ -135,7 +135,7 @@ class Indicator(BaseModel):
         return sep.join(_num(v) for v in self.params())
 
     def label(self) -> str:
-        """Human label, e.g. ``SMA(20)``, ``MACD(12,26,9)``; non-close sources are named: ``SMA(20, high)``."""
+        """Human label, e.g. ``SMA(20)``, ``MACD(12,26,9)``; other sources are named: ``SMA(20, high)``."""
         source = f", {self.source}" if self._shows_source() else ""
         return f"{_NAMES[self.kind]}({self._param_text(',')}{source})"
 

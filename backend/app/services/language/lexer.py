@@ -13,24 +13,36 @@ from dataclasses import dataclass
 
 # Words folded onto one canonical spelling, so the grammar lists each idea once.
 SYNONYMS: dict[str, str] = {
-    **dict.fromkeys(["crosses", "crossed", "crossing", "crosses"], "cross"),
+    **dict.fromkeys(["crosses", "crossed", "crossing", "crossover", "crossovers"], "cross"),
     **dict.fromkeys(["over", "beyond"], "above"),
     **dict.fromkeys(["under", "beneath"], "below"),
-    **dict.fromkeys(["days", "day", "bars", "periods", "period", "sessions", "session", "candles", "candle"], "bar"),
+    **dict.fromkeys(
+        ["days", "day", "bars", "periods", "period", "sessions", "session", "candles", "candle"], "bar"
+    ),
     **dict.fromkeys(["daily"], "bar"),
     **dict.fromkeys(["drops", "dropped", "falls", "fall", "fell", "declines", "decline", "declined"], "drop"),
-    **dict.fromkeys(["dips", "dip", "dipped", "sinks", "sink", "slides", "slide", "pullback", "pullbacks"], "drop"),
-    **dict.fromkeys(["plunges", "plunge", "loses", "lose", "decrease", "decreases", "falling", "dropping"], "drop"),
+    **dict.fromkeys(
+        ["dips", "dip", "dipped", "sinks", "sink", "slides", "slide", "pullback", "pullbacks"], "drop"
+    ),
+    **dict.fromkeys(
+        ["plunges", "plunge", "loses", "lose", "decrease", "decreases", "falling", "dropping"], "drop"
+    ),
     **dict.fromkeys(["rises", "rise", "rose", "gains", "gain", "gained", "jumps", "jump", "jumped"], "rise"),
-    **dict.fromkeys(["climbs", "climb", "rallies", "rally", "increases", "increase", "surges", "surge"], "rise"),
-    **dict.fromkeys(["rising", "advances", "advance"], "rise"),
+    **dict.fromkeys(
+        ["climbs", "climb", "rallies", "rally", "increases", "increase", "surges", "surge"], "rise"
+    ),
+    **dict.fromkeys(["rising", "advances", "advance", "spikes", "spike", "soars", "soar"], "rise"),
     **dict.fromkeys(["breaks", "broke", "breaking", "break"], "break"),
     **dict.fromkeys(["moves", "moved", "move", "goes", "go", "pushes", "push"], "move"),
-    **dict.fromkeys(["touches", "touched", "touch", "tags", "tag", "hits", "hit", "reaches", "reach"], "touch"),
+    **dict.fromkeys(
+        ["touches", "touched", "touch", "tags", "tag", "hits", "hit", "reaches", "reach"], "touch"
+    ),
     **dict.fromkeys(["tests", "test"], "touch"),
     **dict.fromkeys(["closes", "closing", "closed"], "closes"),
     **dict.fromkeys(["exceeds", "exceed", "tops"], "exceeds"),
-    **dict.fromkeys(["stays", "stay", "remains", "remain", "holds", "hold", "trades", "trade", "ends"], "stays"),
+    **dict.fromkeys(
+        ["stays", "stay", "remains", "remain", "holds", "hold", "trades", "trade", "ends"], "stays"
+    ),
     **dict.fromkeys(["averages", "avg", "mean"], "average"),
     **dict.fromkeys(["bands", "band"], "band"),
     **dict.fromkeys(["bollinger", "bb", "bbands", "bollingers"], "bollinger"),
@@ -57,7 +69,23 @@ SYNONYMS: dict[str, str] = {
 SYNONYMS["move"] = "move"
 
 FILLER: frozenset[str] = frozenset(
-    ["the", "a", "an", "is", "are", "be", "been", "line", "level", "value", "reading", "of", "to", "price's", "than"]
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "be",
+        "been",
+        "line",
+        "level",
+        "value",
+        "reading",
+        "of",
+        "to",
+        "price's",
+        "than",
+    ]
 )
 
 _TOKEN_RE = re.compile(
@@ -101,7 +129,9 @@ def tokenize(text: str) -> list[Token]:
             if raw == "%" and tokens and tokens[-1].kind == "num" and not tokens[-1].percent:
                 last = tokens[-1]
                 tokens[-1] = Token("num", f"{last.text}%", last.pos, last.value, percent=True)
-            elif raw == "-" and tokens and tokens[-1].kind == "num" and _followed_by_letter(text, match.end()):
+            elif (
+                raw == "-" and tokens and tokens[-1].kind == "num" and _followed_by_letter(text, match.end())
+            ):
                 continue  # "20-day": the hyphen only joins the number to its unit
             else:
                 tokens.append(Token("sym", {"=>": ">=", "=<": "<="}.get(raw, raw), pos))

@@ -185,6 +185,10 @@ def _parse_node(index: int, raw: Any, seen: set[str]) -> Node:
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"][1:]) or "meta"
         raise InvalidStrategyGraph(first["msg"], node_id=node_id, field=field) from exc
-    if isinstance(node, EntryConditionNode | ExitConditionNode) and not (node.meta.rules or node.meta.conditions):
-        raise InvalidStrategyGraph("needs at least one rule or condition", node_id=node_id, field="meta.rules")
+    if isinstance(node, EntryConditionNode | ExitConditionNode) and not (
+        node.meta.rules or node.meta.conditions
+    ):
+        raise InvalidStrategyGraph(
+            "needs at least one rule or condition", node_id=node_id, field="meta.rules"
+        )
     return node

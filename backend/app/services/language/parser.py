@@ -21,14 +21,27 @@ from __future__ import annotations
 
 from app.services.language.cursor import Cursor
 from app.services.language.errors import RuleNotUnderstood
+from app.services.language.indicators import Indicator
 from app.services.language.lexer import tokenize
 from app.services.language.parser_tail import TailReader
 from app.services.language.series import Subject, parse_series
-from app.services.language.spec import AllOf, AnyOf, Condition, Cross, IndicatorRef, Not, describe
+from app.services.language.spec import AllOf, AnyOf, Condition, Cross, IndicatorRef, Not
 from app.services.language.suggest import suggest
-from app.services.language.indicators import Indicator
 
-_VERBS = ("enter", "entry", "exit", "buy", "sell", "long", "position", "trade", "out", "get", "signal", "trigger")
+_VERBS = (
+    "enter",
+    "entry",
+    "exit",
+    "buy",
+    "sell",
+    "long",
+    "position",
+    "trade",
+    "out",
+    "get",
+    "signal",
+    "trigger",
+)
 _CONNECTORS = ("when", "whenever", "if", "once", "on", "after", "as soon as", "there", "where", "while")
 
 
@@ -48,7 +61,9 @@ class RuleParser(TailReader):
         while True:
             if c.opt(*_VERBS) or c.opt("move long", "move short"):
                 continue
-            if c.at_word("close") and c.at_word("when", "if", "once", "on", "position", "trade", "out", ahead=1):
+            if c.at_word("close") and c.at_word(
+                "when", "if", "once", "on", "position", "trade", "out", ahead=1
+            ):
                 c.i += 1
                 continue
             break
@@ -157,8 +172,8 @@ class RuleParser(TailReader):
             kind = {"ema": "ema", "wma": "wma"}.get(word or "", "sma")
         else:
             c.reset(mark)
-        fast_ma = IndicatorRef(indicator=Indicator(kind=kind, period=fast))  # type: ignore[arg-type]
-        slow_ma = IndicatorRef(indicator=Indicator(kind=kind, period=slow))  # type: ignore[arg-type]
+        fast_ma = IndicatorRef(indicator=Indicator(kind=kind, period=fast))
+        slow_ma = IndicatorRef(indicator=Indicator(kind=kind, period=slow))
         direction = "above" if which == "golden cross" else "below"
         return Cross(left=fast_ma, direction=direction, right=slow_ma)
 
@@ -196,6 +211,7 @@ class RuleParser(TailReader):
 def parse_rule(text: str, node_id: str = "") -> Condition:
     """Read one rule; raise `RuleNotUnderstood` naming where reading stopped and what would fit there.
 
+    >>> from app.services.language.spec import describe
     >>> describe(parse_rule("Enter on a 5% price drop from the 20-day moving average"))
     'close <= SMA(20) * 0.95'
     """

@@ -220,7 +220,10 @@ class TailReader:
         if lower:
             return Compare(left=low, op="<=", right=target.expr)
         return AllOf(
-            items=[Compare(left=low, op="<=", right=target.expr), Compare(left=high, op=">=", right=target.expr)]
+            items=[
+                Compare(left=low, op="<=", right=target.expr),
+                Compare(left=high, op=">=", right=target.expr),
+            ]
         )
 
     def _move(self, subject: Subject) -> Condition | None:
@@ -247,7 +250,11 @@ class TailReader:
         bars = self._bars() or 1
         now, before = self.close_ref(), self.close_ref(bars)
         size = Arith(op="mul", left=Const(value=tok.value), right=atr.expr)
-        moved = Arith(op="sub", left=before, right=now) if direction == "drop" else Arith(op="sub", left=now, right=before)
+        moved = (
+            Arith(op="sub", left=before, right=now)
+            if direction == "drop"
+            else Arith(op="sub", left=now, right=before)
+        )
         return Compare(left=moved, op=">" if strict else ">=", right=size)
 
     def percent_move(self, subject: Subject, pct: float, direction: str, strict: bool) -> Condition | None:

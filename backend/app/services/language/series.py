@@ -31,9 +31,11 @@ MA_PHRASES: list[tuple[str, IndicatorKind]] = [
 SIMPLE: dict[str, IndicatorKind] = {"rsi": "rsi", "atr": "atr", "adx": "adx", "cci": "cci", "roc": "roc"}
 # Words that may follow a leading period ("20-day ...").
 AFTER_PERIOD = frozenset(
-    ["sma", "ema", "wma", "ma", "moving", "simple", "exponential", "weighted", "average", "rsi", "atr", "adx"]
-    + ["cci", "roc", "high", "low", "highest", "lowest", "volume", "bollinger", "upper", "lower", "middle"]
-    + ["change", "channel", "stochastic"]
+    [
+        *("sma", "ema", "wma", "ma", "moving", "simple", "exponential", "weighted", "average", "rsi"),
+        *("atr", "adx", "cci", "roc", "high", "low", "highest", "lowest", "volume", "bollinger"),
+        *("upper", "lower", "middle", "change", "channel", "stochastic"),
+    ]
 )
 
 
@@ -42,12 +44,14 @@ class Subject:
     """A parsed series plus what it is about, so later words can refer to it ("its average", "signal")."""
 
     expr: Expr
-    domain: str  # "price" (the word price), "close", "open", "high", "low", "volume", an indicator kind, "const"
+    domain: (
+        str  # "price" (the word price), "close", "open", "high", "low", "volume", an indicator kind, "const"
+    )
     indicator: Indicator | None = None
 
 
 def _ind(kind: IndicatorKind, period: int, **extra: object) -> Subject:
-    indicator = Indicator(kind=kind, period=period, **extra)  # type: ignore[arg-type]
+    indicator = Indicator(kind=kind, period=period, **extra)
     return Subject(IndicatorRef(indicator=indicator), kind, indicator)
 
 
@@ -69,7 +73,13 @@ def period_args(c: Cursor) -> list[float] | None:
                 c.reset(mark)
                 return None
     tok = c.peek()
-    if tok is not None and tok.kind == "num" and not tok.percent and tok.value.is_integer() and tok.value >= 0:
+    if (
+        tok is not None
+        and tok.kind == "num"
+        and not tok.percent
+        and tok.value.is_integer()
+        and tok.value >= 0
+    ):
         nxt = c.peek(1)
         # "RSI 14 below 30" yes; "RSI 30%" or "RSI 2 ATR" no.
         if nxt is None or nxt.kind != "word" or nxt.text not in ("atr", "times", "bar"):
@@ -180,7 +190,9 @@ def _price(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None
         which = c.phrase("high", "low", "upper", "lower")
         if which is None:
             return None
-        return _ind("highest", period, source="high") if which in ("high", "upper") else _ind("lowest", period)
+        return (
+            _ind("highest", period, source="high") if which in ("high", "upper") else _ind("lowest", period)
+        )
     if period is not None:
         if c.opt("average volume", "volume average", "volume"):
             return _ind("volume_sma", period, source="volume")
@@ -221,7 +233,11 @@ def _moving_average(c: Cursor, ctx: Subject | None, period: int | None) -> Subje
             c.note(PERIOD)
             return None
     if volume_ctx:
-        return _ind("volume_sma", period, source="volume") if kind == "sma" else _ind(kind, period, source="volume")
+        return (
+            _ind("volume_sma", period, source="volume")
+            if kind == "sma"
+            else _ind(kind, period, source="volume")
+        )
     if c.opt("volume"):  # "20-day average volume" read as average + volume
         return _ind("volume_sma", period, source="volume")
     return _ind(kind, period)
@@ -248,7 +264,12 @@ def _stochastic(c: Cursor, ctx: Subject | None, period: int | None) -> Subject |
         if line is None:
             return None
     args = period_args(c)
-    base = ctx.indicator if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("stoch") else None
+    line = line or c.opt("%k", "k", "%d", "d")  # "stochastic(5, 3) %K"
+    base = (
+        ctx.indicator
+        if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("stoch")
+        else None
+    )
     k = period or _whole(args, 0) or (base.period if base else 14)
     d = _whole(args, 1) or (base.signal if base and base.signal else 3)
     kind: IndicatorKind = "stoch_d" if line in ("%d", "d") else "stoch_k"
@@ -256,7 +277,11 @@ def _stochastic(c: Cursor, ctx: Subject | None, period: int | None) -> Subject |
 
 
 def _macd(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    base = ctx.indicator if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("macd") else None
+    base = (
+        ctx.indicator
+        if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("macd")
+        else None
+    )
     kind: IndicatorKind
     if c.opt("macd"):
         args = period_args(c)

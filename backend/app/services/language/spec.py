@@ -8,7 +8,8 @@ compare two expressions, detect a cross, or combine conditions with all/any/not.
 
 >>> from app.services.language.indicators import Indicator
 >>> sma = IndicatorRef(indicator=Indicator(kind="sma", period=20))
->>> cond = Compare(left=PriceRef(field="close"), op="<=", right=Arith(op="mul", left=sma, right=Const(value=0.95)))
+>>> band = Arith(op="mul", left=sma, right=Const(value=0.95))
+>>> cond = Compare(left=PriceRef(field="close"), op="<=", right=band)
 >>> describe(cond)
 'close <= SMA(20) * 0.95'
 """

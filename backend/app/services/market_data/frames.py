@@ -57,7 +57,9 @@ def slice_dates(frame: pd.DataFrame, start: pd.Timestamp, end_exclusive: pd.Time
 
 def content_hash(frame: pd.DataFrame) -> str:
     digest = hashlib.sha256()
-    digest.update(np.ascontiguousarray(frame.index.asi8, dtype="<i8").tobytes())
+    digest.update(
+        np.ascontiguousarray(pd.DatetimeIndex(frame.index).as_unit("ns").asi8, dtype="<i8").tobytes()
+    )
     for column in COLUMNS:
         digest.update(column.encode())
         digest.update(np.ascontiguousarray(frame[column].to_numpy(), dtype="<f8").tobytes())

@@ -48,7 +48,7 @@ def normalise_symbol(symbol: str) -> str:
     clean = symbol.strip().upper()
     if not _SYMBOL.match(clean):
         raise InvalidInput(
-            f"Invalid symbol '{symbol[:40]}': use 1-20 letters, digits or . - = ^ _ (e.g. SPX, BTC-USD, ^GSPC)",
+            f"Invalid symbol '{symbol[:40]}': use 1-20 letters, digits or . - = ^ _ (e.g. SPX, BTC-USD)",
             symbol=symbol[:40],
         )
     return clean
@@ -160,16 +160,26 @@ class YFinanceProvider:
     name = "yfinance"
     remote = True
 
-    def __init__(self, *, timeout_s: float = 10.0, session: Any = None, cache_dir: Path | None = None) -> None:
-        import yfinance as yf
-
+    def __init__(
+        self, *, timeout_s: float = 10.0, session: Any = None, cache_dir: Path | None = None
+    ) -> None:
         self.timeout_s = timeout_s
         self._session = session
-        yf.config.debug.hide_exceptions = False
-        if cache_dir is not None:
-            # yfinance keeps cookies and exchange time zones in SQLite files; keep them in our data dir.
-            cache_dir.mkdir(parents=True, exist_ok=True)
-            yf.set_cache_location(str(cache_dir))
+        self._cache_dir = cache_dir
+        self._configured = False
+
+    def _yf(self) -> Any:
+        # Imported on first use: yfinance takes about a second to import and offline runs never need it.
+        import yfinance as yf
+
+        if not self._configured:
+            yf.config.debug.hide_exceptions = False
+            if self._cache_dir is not None:
+                # yfinance keeps cookies and exchange time zones in SQLite files; keep them in our data dir.
+                self._cache_dir.mkdir(parents=True, exist_ok=True)
+                yf.set_tz_cache_location(str(self._cache_dir))
+            self._configured = True
+        return yf
 
     def version(self, symbol: str) -> str:
         return ""
@@ -198,7 +208,7 @@ class YFinanceProvider:
         return slice_dates(frame, day_start(start), day_start(end + timedelta(days=1)))
 
     def _history(self, symbol: str, interval: str, start: date, end: date) -> pd.DataFrame:
-        import yfinance as yf
+        yf = self._yf()
         from yfinance.exceptions import YFPricesMissingError, YFTzMissingError
 
         try:
@@ -225,7 +235,7 @@ class YFinanceProvider:
 
 
 class UploadProvider:
-    """Users' uploaded bars: one Parquet file per upload under `data_dir/market/uploads/`, visible to its owner.
+    """Users' uploads: one Parquet file per upload under `data_dir/market/uploads/`, seen by its owner only.
 
     A new upload of a symbol replaces the owner's previous upload of it, so a symbol means one series.
     """

@@ -92,12 +92,13 @@ def resample(frame: pd.DataFrame, interval: str, *, source_interval: str = "1d")
         return frame
     if not can_make(interval, source_interval):
         raise UnsupportedInterval(interval, f"cannot be made from {source_interval} bars (only coarser)")
-    rule = _RULES[interval]
-    if interval == "1wk":
-        # W-MON labels a week by its closing Monday; label by the Monday it opens instead.
-        grouped = frame.resample("W-MON", label="left", closed="left")
-    else:
-        grouped = frame.resample(rule, label="left", closed="left")
+    return aggregate(frame, interval)
+
+
+def aggregate(frame: pd.DataFrame, interval: str) -> pd.DataFrame:
+    """Aggregate canonical bars of any finer spacing to `interval`, without checking the source spacing."""
+    # closed/label left: a bin [Mon, next Mon) is labelled by the Monday it opens, not the one closing it.
+    grouped = frame.resample(_RULES[interval], label="left", closed="left")
     out = grouped.agg(_AGG)
     counts = grouped["close"].count()
     out = out[counts > 0]

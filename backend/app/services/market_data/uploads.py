@@ -74,7 +74,10 @@ def _pick_columns(names: list[str]) -> tuple[dict[str, str], list[str]]:
     adj = next((by_key[a] for a in ADJ_CLOSE if a in by_key), None)
     if adj is not None:
         if "close" in picked:
-            notes.append(f"both {picked['close']} and {adj} given: used {picked['close']} (open/high/low are unadjusted)")
+            notes.append(
+                f"both {picked['close']} and {adj} given: used {picked['close']} "
+                "(open/high/low are unadjusted)"
+            )
         else:
             picked["close"] = adj
             notes.append(f"used {adj} as close")
@@ -113,7 +116,7 @@ def _check_formulas(frame: pd.DataFrame, offset: int) -> None:
         numeric = pd.to_numeric(text.str.strip(), errors="coerce").notna().to_numpy()
         formula = starts & ~numeric
         if formula.any():
-            raise _reject_rows(f"formula-like cells in column '{name}' are not accepted", formula, offset)
+            raise _reject_rows(f"formula-like cells in column '{name}'", formula, offset)
 
 
 def _numbers(col: pd.Series, name: str, offset: int) -> np.ndarray:

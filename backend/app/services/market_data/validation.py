@@ -67,7 +67,9 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
-def validate(frame: pd.DataFrame, interval: str, *, symbol: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def validate(
+    frame: pd.DataFrame, interval: str, *, symbol: str | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Return the repaired frame and the notes on what was repaired or is worth knowing."""
     notes: list[str] = []
     out = frame
@@ -135,7 +137,7 @@ def _refuse(frame: pd.DataFrame, symbol: str | None) -> None:
     if negative_volume.any():
         raise BadMarketData(_stamps(frame.index[negative_volume]), "negative volume", symbol=symbol)
     if not np.isfinite(prices).all() or not np.isfinite(frame["volume"].to_numpy()).all():
-        bad = ~np.isfinite(frame[list(PRICE_COLUMNS) + ["volume"]].to_numpy()).all(axis=1)
+        bad = ~np.isfinite(frame[[*PRICE_COLUMNS, "volume"]].to_numpy()).all(axis=1)
         raise BadMarketData(_stamps(frame.index[bad]), "infinite values", symbol=symbol)
     inverted = (frame["high"] < frame["low"]).to_numpy()
     if inverted.any():
@@ -174,14 +176,17 @@ def _gaps(frame: pd.DataFrame, interval: str) -> list[str]:
     if len(frame) < 2:
         return []
     limit = GAP_LIMIT.get(interval, SPACING.get(interval, timedelta(days=1)) * 4)
-    diffs = np.diff(frame.index.asi8)
+    diffs = np.diff(pd.DatetimeIndex(frame.index).as_unit("ns").asi8)
     big = np.nonzero(diffs > int(limit.total_seconds() * 1e9))[0]
     if not len(big):
         return []
     spans = [f"{_stamp(frame.index[i])} to {_stamp(frame.index[i + 1])}" for i in big[:_SHOW]]
     more = f" and {len(big) - _SHOW} more" if len(big) > _SHOW else ""
-    return [f"{_plural(len(big), 'gap')} longer than {limit.days} days (missing bars, not filled): "
-            + "; ".join(spans) + more]
+    return [
+        f"{_plural(len(big), 'gap')} longer than {limit.days} days (missing bars, not filled): "
+        + "; ".join(spans)
+        + more
+    ]
 
 
 def _zero_volume(frame: pd.DataFrame) -> list[str]:
@@ -189,7 +194,9 @@ def _zero_volume(frame: pd.DataFrame) -> list[str]:
     if not zero.any():
         return []
     if zero.all():
-        return ["volume is 0 on every bar (usual for indices and FX): volume-based indicators are meaningless"]
+        return [
+            "volume is 0 on every bar (usual for indices and FX): volume-based indicators are meaningless"
+        ]
     # Lengths of runs of consecutive zero-volume bars.
     edges = np.diff(np.concatenate(([0], zero.astype(np.int8), [0])))
     starts = np.nonzero(edges == 1)[0]
@@ -197,5 +204,7 @@ def _zero_volume(frame: pd.DataFrame) -> list[str]:
     long = [(s, e) for s, e in zip(starts, ends, strict=True) if e - s >= ZERO_VOLUME_STRETCH]
     if not long:
         return []
-    spans = [f"{_stamp(frame.index[s])} to {_stamp(frame.index[e - 1])} ({e - s} bars)" for s, e in long[:_SHOW]]
+    spans = [
+        f"{_stamp(frame.index[s])} to {_stamp(frame.index[e - 1])} ({e - s} bars)" for s, e in long[:_SHOW]
+    ]
     return [f"{_plural(len(long), 'stretch', 'stretches')} of zero volume (stale data?): " + "; ".join(spans)]

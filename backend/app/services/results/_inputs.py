@@ -41,6 +41,12 @@ def to_utc(value: Any) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
+def utc_index(values: Any) -> pd.DatetimeIndex:
+    """Timestamps (strings, datetimes, an index) -> UTC DatetimeIndex; naive values are taken as UTC."""
+    index = pd.DatetimeIndex(pd.to_datetime(values, utc=False, format="ISO8601"))
+    return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+
+
 def iso(ts: pd.Timestamp) -> str:
     return ts.isoformat()
 
@@ -94,13 +100,14 @@ def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
     """`[(iso, value), ...]` -> float Series on a sorted UTC DatetimeIndex."""
     if not points:
         raise InvalidBacktestOutput("the backtest produced no equity points, so there is nothing to measure")
-    index = pd.DatetimeIndex([to_utc(p[0]) for p in points], name="timestamp")
+    index = utc_index([p[0] for p in points]).rename("timestamp")
     values = [float(p[1]) for p in points]
     series = pd.Series(values, index=index, dtype="float64", name="equity")
     if not series.index.is_monotonic_increasing:
         series = series.sort_index()
     if series.index.has_duplicates:
-        raise InvalidBacktestOutput("the equity curve has repeated timestamps", rows=int(index.duplicated().sum()))
+        repeats = int(index.duplicated().sum())
+        raise InvalidBacktestOutput("the equity curve has repeated timestamps", rows=repeats)
     if not all(math.isfinite(v) for v in values):
         raise InvalidBacktestOutput("the equity curve contains NaN or infinite values")
     return series

@@ -7,7 +7,7 @@ Conventions
   Ratios (Sharpe, Sortino, Calmar, profit factor, beta, correlation, information ratio) are plain numbers.
   Money figures (``expectancy``, ``final_equity``) are in the account currency.
 * **Bar returns**: ``r_t = V_t / V_{t-1} - 1`` where ``V`` is the portfolio value at each bar close and
-  ``V_{-1}`` is the initial capital, so the first bar's costs count (vectorbt's ``pf.returns()`` does the same).
+  ``V_{-1}`` is the initial capital, so the first bar's costs count (as in vectorbt's ``pf.returns()``).
   A return after the equity reached zero is taken as 0 (nothing left to gain or lose).
 * **Periods per year** ``P`` (see `periods_per_year`): ``1d`` -> 252 trading days for calendars without
   weekend bars (equities) and 365 when any bar falls on a Saturday or Sunday (crypto trades every day);
@@ -87,10 +87,10 @@ def periods_per_year(index: pd.DatetimeIndex, timeframe: str) -> float:
     """Bars per year for annualising; see the module docstring.
 
     >>> days = pd.date_range("2024-01-01", periods=14, freq="D", tz="UTC")  # includes weekends: crypto
-    >>> periods_per_year(days, "1d"), periods_per_year(days[days.dayofweek < 5], "1d")
+    >>> periods_per_year(days, "1d"), periods_per_year(days[days.day_of_week < 5], "1d")
     (365.0, 252.0)
     """
-    days = 365.0 if bool((index.dayofweek >= 5).any()) else 252.0
+    days = 365.0 if bool((index.day_of_week >= 5).any()) else 252.0
     if timeframe == "1wk":
         return 52.0
     if timeframe == "1mo":

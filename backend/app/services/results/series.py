@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.services.results._inputs import to_utc
+from app.services.results._inputs import utc_index
 
 MAX_POINTS = 5_000
 
@@ -38,7 +38,7 @@ def align_benchmark(close: pd.Series | None, index: pd.DatetimeIndex, capital: f
     if close is None or len(close) == 0:
         return None
     close = close.astype("float64")
-    close.index = pd.DatetimeIndex([to_utc(t) for t in close.index])
+    close.index = utc_index(close.index)
     close = close[~close.index.duplicated(keep="last")].sort_index()
     close = close[np.isfinite(close.to_numpy()) & (close.to_numpy() > 0)]
     if close.empty:

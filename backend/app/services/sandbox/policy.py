@@ -1,6 +1,7 @@
 """The AST policy: a fast filter that turns obviously unsafe code into clear, located errors.
 
-It is not the wall (the OS sandbox is); it exists so an author sees "line 4: `open` is not allowed" rather
+The script's top-level `def load_data` stub and `import yfinance` lines are removed before the check, as
+the harness removes them before running. It is not the wall (the OS sandbox is); it exists so an author sees "line 4: `open` is not allowed" rather
 than a permission error from deep inside the sandbox. It reads the parsed tree, so text tricks do not hide a
 name: Python NFKC-normalises identifiers while parsing (full-width `ｅｖａｌ` becomes `eval`), and f-string
 expressions are parsed like any other expression.
@@ -18,6 +19,8 @@ import re
 import unicodedata
 
 from pydantic import BaseModel, ConfigDict
+
+from app.services.sandbox.harness import strip_stub
 
 ALLOWED_MODULES = frozenset({"vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__"})
 
@@ -94,7 +97,7 @@ class _Checker(ast.NodeVisitor):
             self._add(node, "private_name", f"{kind} `{name}`: names starting with `_` are not allowed")
         elif not attribute and name in FORBIDDEN_BUILTINS:
             self._add(node, "forbidden_builtin", f"`{name}` is not allowed")
-        elif name in PICKLE_NAMES or name.startswith(("load", "dump")):
+        elif name in PICKLE_NAMES or (name.startswith(("load", "dump")) and name != "load_data"):
             self._add(node, "pickle", f"`{name}` loads or dumps pickles or files; use the provided load_data")
         elif name.startswith("read_") or name in FILE_NAMES or name.startswith(("write_", "save")):
             self._add(node, "file_io", f"`{name}` reads or writes files; the sandbox provides load_data(symbol)")
@@ -204,5 +207,6 @@ def validate_code(source: str, *, max_bytes: int = 200_000) -> list[Violation]:
     except (ValueError, RecursionError, MemoryError) as exc:
         return [Violation(line=1, col=0, rule="syntax", message=f"cannot parse: {exc}")]
     checker = _Checker()
-    checker.visit(tree)
+    # The script's own `def load_data` stub (and its yfinance import) is removed before running: not checked.
+    checker.visit(strip_stub(tree))
     return sorted(checker.violations, key=lambda v: (v.line, v.col))

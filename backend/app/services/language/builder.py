@@ -1,0 +1,204 @@
+"""Node graph + execution parameters -> StrategySpec, with the checks that make a spec meaningful.
+
+Several entry (or exit) nodes: each node is one self-contained setup, so a signal fires when ANY node's
+rules hold; inside a node, rules combine with AND unless ``meta.combine`` is ``"any"``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal, Protocol, TypeVar
+
+from app.services.language.checks import check_spec, never_true
+from app.services.language.errors import ImpossibleStrategy
+from app.services.language.indicators import DEFAULT_PERIOD, Indicator
+from app.services.language.nodes import (
+    ConditionMeta,
+    EntryConditionNode,
+    ExitConditionNode,
+    Operand,
+    PositionSizingNode,
+    StopLossNode,
+    StrategyGraph,
+    StructuredCondition,
+    TakeProfitNode,
+    TrailingStopNode,
+)
+from app.services.language.parser import parse_rule
+from app.services.language.spec import (
+    Arith,
+    Compare,
+    Condition,
+    Const,
+    Cross,
+    Expr,
+    IndicatorRef,
+    PriceRef,
+    Rule,
+    RuleSet,
+    Sizing,
+    StrategySpec,
+    describe,
+)
+
+N = TypeVar("N")
+
+
+class ExecutionParamsLike(Protocol):
+    """What `build_spec` reads from the execution's parameters (`app.models.params.ExecutionParams`)."""
+
+    symbols: list[str]
+    timeframe: str
+    start_date: date
+    end_date: date
+    initial_capital: float
+    benchmark: str | None
+    fees: float
+    slippage: float
+    position_sizing: str
+    position_size: float | None
+    exposure: float
+    risk_free_rate: float
+
+
+def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpec:
+    """Read every rule, gather stops and sizing, and check the result can mean something.
+
+    Raises `RuleNotUnderstood` for a rule the grammar cannot read, `ImpossibleStrategy` otherwise.
+    """
+    entries = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, EntryConditionNode)]
+    exits = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, ExitConditionNode)]
+    stop_loss = _single(graph, StopLossNode, "stop_loss")
+    take_profit = _single(graph, TakeProfitNode, "take_profit")
+    trailing = _single(graph, TrailingStopNode, "trailing_stop")
+    sizing_node = _single(graph, PositionSizingNode, "position_sizing")
+    if stop_loss is not None and trailing is not None:
+        raise ImpossibleStrategy(
+            "a fixed stop-loss and a trailing stop together: vectorbt keeps one stop per position; "
+            "keep the one you mean",
+            node_id=trailing.id,
+        )
+    sizing = _sizing(sizing_node, params)
+    for rule_set in exits:
+        if (
+            stop_loss is None
+            and take_profit is None
+            and trailing is None
+            and all(never_true(rule.condition) for rule in rule_set.rules)
+        ):
+            raise ImpossibleStrategy(
+                "these exit rules can never trigger and there is no stop or take-profit, "
+                "so a position would never close",
+                node_id=rule_set.node_id,
+            )
+    spec = StrategySpec(
+        symbols=list(params.symbols),
+        timeframe=params.timeframe,
+        start_date=params.start_date,
+        end_date=params.end_date,
+        initial_capital=params.initial_capital,
+        benchmark=params.benchmark,
+        fees=params.fees,
+        slippage=params.slippage,
+        exposure=params.exposure,
+        risk_free_rate=params.risk_free_rate,
+        sizing=sizing,
+        entries=entries,
+        exits=exits,
+        stop_loss=_pct(stop_loss.meta.stop_pct, stop_loss.id, "stop-loss", 100.0) if stop_loss else None,
+        take_profit=_pct(take_profit.meta.target_pct, take_profit.id, "take-profit", None)
+        if take_profit
+        else None,
+        trailing_stop=_pct(trailing.meta.trail_pct, trailing.id, "trailing stop", 100.0)
+        if trailing
+        else None,
+    )
+    check_spec(spec)
+    return spec
+
+
+def _single(graph: StrategyGraph, cls: type[N], name: str) -> N | None:
+    found = [node for node in graph.nodes if isinstance(node, cls)]
+    if len(found) > 1:
+        raise ImpossibleStrategy(f"only one {name} node is allowed", node_id=found[1].id)
+    return found[0] if found else None
+
+
+def _pct(value: float, node_id: str, name: str, upper: float | None) -> float:
+    if value <= 0:
+        raise ImpossibleStrategy(f"the {name} must be above 0% (got {value}%)", node_id=node_id)
+    if upper is not None and value >= upper:
+        raise ImpossibleStrategy(f"the {name} must be below {upper:g}% (got {value}%)", node_id=node_id)
+    return round(value / 100.0, 12)
+
+
+def _sizing(node: PositionSizingNode | None, params: ExecutionParamsLike) -> Sizing:
+    method = node.meta.method if node is not None else params.position_sizing
+    value = node.meta.value if node is not None and node.meta.value is not None else params.position_size
+    node_id = node.id if node is not None else ""
+    if method == "equal":
+        return Sizing(method="equal")
+    if value is None or value <= 0:
+        raise ImpossibleStrategy(f"position sizing '{method}' needs a value above 0", node_id=node_id)
+    if method == "fixed_fraction" and value > 1:
+        raise ImpossibleStrategy(
+            f"a fixed fraction is a share of cash between 0 and 1 (got {value})", node_id=node_id
+        )
+    return Sizing(method=method, value=value)
+
+
+def _rule_set(node_id: str, meta: ConditionMeta) -> RuleSet:
+    rules = []
+    for text in meta.rules:
+        cond = parse_rule(text, node_id)
+        rules.append(Rule(text=text, condition=cond, understood=describe(cond)))
+    for structured in meta.conditions:
+        cond = structured_condition(structured, node_id)
+        rules.append(Rule(text=describe(cond), condition=cond, understood=describe(cond)))
+    combine: Literal["all", "any"] = meta.combine
+    return RuleSet(node_id=node_id, combine=combine, rules=rules)
+
+
+_OPS = {"above": ">", "below": "<", "at_or_above": ">=", "at_or_below": "<=", ">": ">", "<": "<"}
+
+
+def structured_condition(item: StructuredCondition, node_id: str) -> Condition:
+    left, right = _operand(item.left, node_id), _operand(item.right, node_id)
+    if item.op in ("crosses_above", "crosses_below"):
+        return Cross(left=left, direction="above" if item.op == "crosses_above" else "below", right=right)
+    op = _OPS.get(item.op, item.op)
+    return Compare(left=left, op=op, right=right)
+
+
+def _operand(operand: Operand, node_id: str) -> Expr:
+    given = [operand.value is not None, operand.price is not None, operand.indicator is not None]
+    if sum(given) != 1:
+        raise ImpossibleStrategy(
+            "a structured operand needs exactly one of 'value', 'price' or 'indicator'", node_id=node_id
+        )
+    expr: Expr
+    if operand.value is not None:
+        return Const(value=operand.value)
+    if operand.price is not None:
+        expr = PriceRef(field=operand.price, lag=operand.lag)
+    else:
+        assert operand.indicator is not None
+        kind = operand.indicator
+        period = operand.period if operand.period is not None else DEFAULT_PERIOD.get(kind)
+        if period is None:
+            raise ImpossibleStrategy(f"indicator '{kind}' needs a 'period'", node_id=node_id)
+        extra: dict[str, object] = {}
+        if kind.startswith("macd"):
+            extra = {"slow": operand.slow or 26, "signal": operand.signal or 9}
+        elif kind.startswith("stoch"):
+            extra = {"signal": operand.signal or 3}
+        elif kind.startswith("bb_"):
+            extra = {"std": operand.std if operand.std is not None else 2.0}
+        source = operand.source or {"highest": "high", "lowest": "low", "volume_sma": "volume"}.get(
+            kind, "close"
+        )
+        indicator = Indicator(kind=kind, period=period, source=source, **extra)
+        expr = IndicatorRef(indicator=indicator, lag=operand.lag)
+    if operand.multiplier is not None:
+        expr = Arith(op="mul", left=expr, right=Const(value=operand.multiplier))
+    return expr

@@ -1,0 +1,141 @@
+"""Build the bubblewrap command line for one zygote sandbox, and probe whether bubblewrap works here.
+
+The sandbox sees only: the Python install and the venv's site-packages (read-only, at their host paths so
+numba's on-disk cache keys match), /usr/lib and /usr/lib64 (shared libraries), the harness file, the numba
+cache directory (writable, but only by the sandbox's uid 0, the trusted zygote: runs use a per-slot uid),
+a fresh /proc and /dev, and a size-capped tmpfs on /tmp. No /etc, no /home, no host /tmp, no data root:
+market data arrives as already-open read-only file descriptors per run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path, PurePosixPath
+
+from app.services.sandbox.errors import SandboxUnavailable
+from app.services.sandbox.settings import SandboxSettings
+
+HARNESS_PATH = Path(__file__).with_name("harness.py")
+SANDBOX_HARNESS = "/sandbox/harness.py"
+SANDBOX_NUMBA_CACHE = "/var/cache/numba"
+
+# Environment of the zygote: nothing from the host. One thread per BLAS/numba pool keeps fork safe and the
+# process count predictable.
+SANDBOX_ENV = {
+    "PATH": "/nonexistent",
+    "HOME": "/tmp",
+    "TZ": "UTC",
+    "LANG": "C.UTF-8",
+    "PYTHONHASHSEED": "0",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMBA_NUM_THREADS": "1",
+    "NUMBA_CACHE_DIR": SANDBOX_NUMBA_CACHE,
+    "MPLBACKEND": "Agg",
+}
+
+
+def resolve_bwrap(settings: SandboxSettings) -> str | None:
+    return shutil.which(settings.bwrap_path)
+
+
+def _parents(path: PurePosixPath) -> list[str]:
+    """Each ancestor of `path` (outermost first), excluding '/'."""
+    return [str(p) for p in reversed(path.parents) if str(p) != "/"]
+
+
+def _ro_bind_with_parents(args: list[str], created: set[str], src: Path, dest: str) -> None:
+    # bwrap creates missing parents with mode 0700, which the slot uid could not traverse; create them 0755.
+    for parent in _parents(PurePosixPath(dest)):
+        if parent not in created:
+            args += ["--perms", "0755", "--dir", parent]
+            created.add(parent)
+    args += ["--ro-bind", str(src), dest]
+    created.add(dest)
+
+
+def build_command(
+    settings: SandboxSettings, bwrap: str, python_args: list[str], *, numba_cache: Path
+) -> list[str]:
+    """The full argv: `bwrap <isolation flags> -- <python> <python_args>`."""
+    args = [
+        bwrap,
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--hostname",
+        "sandbox",
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--cap-drop",
+        "ALL",
+        # The zygote keeps only what it needs to switch a child to the slot uid; children lose these too.
+        "--cap-add",
+        "CAP_SETUID",
+        "--cap-add",
+        "CAP_SETGID",
+    ]
+    for key, value in SANDBOX_ENV.items():
+        args += ["--setenv", key, value]
+    created: set[str] = set()
+    for lib in ("/usr/lib", "/usr/lib64"):
+        if Path(lib).is_dir():
+            _ro_bind_with_parents(args, created, Path(lib), lib)
+    for link in ("/lib", "/lib64", "/bin"):
+        path = Path(link)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), link]
+        elif link != "/bin" and path.is_dir():
+            _ro_bind_with_parents(args, created, path, link)
+    prefix = settings.python_prefix.resolve()
+    _ro_bind_with_parents(args, created, prefix, str(prefix))
+    for site_dir in settings.site_packages:
+        resolved = site_dir.resolve()
+        if str(resolved) not in created and not str(resolved).startswith(str(prefix) + "/"):
+            _ro_bind_with_parents(args, created, resolved, str(resolved))
+    _ro_bind_with_parents(args, created, HARNESS_PATH, SANDBOX_HARNESS)
+    args += ["--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/var/cache"]
+    args += ["--bind", str(numba_cache), SANDBOX_NUMBA_CACHE]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(settings.tmpfs_size_mb * 1024 * 1024), "--perms", "0755", "--tmpfs", "/tmp"]
+    args += ["--chdir", "/tmp", "--", python_executable(settings), "-I", "-S", *python_args]
+    return args
+
+
+def python_executable(settings: SandboxSettings) -> str:
+    prefix = settings.python_prefix.resolve()
+    for name in ("python3.11", "python3", "python"):
+        candidate = prefix / "bin" / name
+        if candidate.exists():
+            return str(candidate.resolve())
+    raise SandboxUnavailable(f"no Python interpreter under {prefix}/bin")
+
+
+def probe(settings: SandboxSettings, numba_cache: Path) -> str | None:
+    """None when the full isolation works here; otherwise the reason it does not."""
+    bwrap = resolve_bwrap(settings)
+    if bwrap is None:
+        return f"bubblewrap ({settings.bwrap_path!r}) is not installed"
+    if os.geteuid() != 0:
+        return "per-slot uids need the service to start bubblewrap as root"
+    uid = settings.uid_base
+    check = (
+        "import os;os.setgroups([]);os.setresgid({u},{u},{u});os.setresuid({u},{u},{u});"
+        "import socket;s=socket.socket();"
+        "print(os.getuid(), os.path.exists('/etc/passwd'))"
+    ).format(u=uid)
+    command = build_command(settings, bwrap, ["-c", check], numba_cache=numba_cache)
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap failed to start: {exc}"
+    if done.returncode != 0 or done.stdout.split() != [str(uid), "False"]:
+        return f"bubblewrap probe failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"
+    return None

@@ -1,0 +1,414 @@
+"""The in-sandbox side: a warm zygote that forks one single-use child per run.
+
+This file runs INSIDE the sandbox under `python -I -S`, so it imports only the standard library at module
+level (numpy, pandas and vectorbt are imported by the warm-up). The host starts it as
+
+    python -I -S harness.py '<json config>'
+
+with a SOCK_SEQPACKET control socket on `config["control_fd"]`. Protocol (one JSON object per message):
+
+    host -> zygote  {"op": "run", "id": "r1", "symbols": ["SPY"]}   fds: [code, stdout, stderr, result, *data]
+                    {"op": "kill", "id": "r1"}                     {"op": "exit"}
+    zygote -> host  {"ev": "ready", "versions": {...}, "warm_s": 9.1}
+                    {"ev": "done", "id": "r1", "status": 0, "signal": null, "cpu_s": 0.2, "killed": false}
+
+The zygote runs as uid 0 of the sandbox with only CAP_SETUID/CAP_SETGID; it never runs untrusted code. Each
+child reads its Parquet files (as root, from the fds the host opened), closes every inherited fd, sets its
+rlimits, drops to the slot uid and only then compiles the script. After a run, a reaper process that switches
+to the slot uid sends SIGKILL to every process that uid owns (`kill(-1)` is scoped to the sandbox's PID
+namespace, so it also catches `setsid()` double-forks), removes its files and SysV IPC objects.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import gc
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any
+
+MAX_FDS_PER_MESSAGE = 250
+
+
+def strip_stub(tree: ast.Module) -> ast.Module:
+    """Remove the script's own `def load_data` and `import yfinance` lines (the sandbox provides the data).
+
+    >>> tree = strip_stub(ast.parse("import yfinance as yf\\ndef load_data(s):\\n    return yf.download(s)\\nx = 1"))
+    >>> [type(node).__name__ for node in tree.body]
+    ['Assign']
+    """
+
+    def is_stub(node: ast.stmt) -> bool:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "load_data":
+            return True
+        if isinstance(node, ast.Import):
+            return all(alias.name.split(".")[0] == "yfinance" for alias in node.names)
+        return isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "yfinance"
+
+    tree.body = [node for node in tree.body if not is_stub(node)]
+    return tree
+
+
+# ----------------------------------------------------------------------------------------------- zygote
+
+
+def _send(sock: socket.socket, message: dict[str, Any]) -> None:
+    sock.send(json.dumps(message).encode())
+
+
+def _warm() -> dict[str, str]:
+    """Import the stack and run a tiny backtest touching the kernels a generated strategy uses."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    import numba
+    import numpy as np
+    import pandas as pd
+    import pyarrow  # noqa: F401  (parquet reader, imported here so children do not pay for it)
+    import vectorbt as vbt
+
+    index = pd.date_range("2020-01-01", periods=400, freq="D", tz="UTC")
+    rng = np.random.default_rng(0)
+    close = pd.Series(100 * np.cumprod(1 + rng.normal(0, 0.01, len(index))), index=index)
+    frame = pd.DataFrame({"a": close, "b": close * 1.1})
+    for data in (close, frame):
+        fast, slow = vbt.MA.run(data, 10), vbt.MA.run(data, 30, ewm=True)
+        rsi = vbt.RSI.run(data, 14)
+        bb = vbt.BBANDS.run(data, 20)
+        vbt.MACD.run(data)
+        vbt.ATR.run(data * 1.01, data * 0.99, data, 14)
+        if isinstance(data, pd.Series):
+            entries = fast.ma_crossed_above(slow) | (rsi.rsi < 30) | bb.close_below(bb.lower)
+            exits = fast.ma_crossed_below(slow) | (rsi.rsi > 70)
+        else:  # indicator outputs carry parameter levels in their columns; signals must match `data`
+            entries = data.vbt.crossed_above(data.rolling(20).mean())
+            exits = data.vbt.crossed_below(data.rolling(20).mean())
+        kwargs: dict[str, Any] = {"fees": 0.001, "slippage": 0.001, "init_cash": 10_000, "freq": "1D"}
+        if isinstance(data, pd.DataFrame):
+            kwargs.update(cash_sharing=True, group_by=True, size=0.5, size_type="percent")
+        for stops in ({"sl_stop": 0.05, "tp_stop": 0.1}, {"sl_stop": 0.05, "sl_trail": True}, {}):
+            pf = vbt.Portfolio.from_signals(data, entries, exits, **stops, **kwargs)
+            pf.value()
+            pf.trades.records_readable  # noqa: B018
+            pf.stats()
+    return {
+        "vectorbt": vbt.__version__,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+    }
+
+
+def _drop_to(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _uid_processes(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            with open(f"/proc/{entry}/status") as fh:
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid and not fields["State"].strip().startswith("Z"):
+                found.append(int(entry))
+    return found
+
+
+def _remove_ipc(uid: int) -> None:
+    """Remove SysV IPC objects the slot uid created (they would outlive the run inside this IPC namespace)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    for kind, fn in (("shm", libc.shmctl), ("msg", libc.msgctl), ("sem", libc.semctl)):
+        with contextlib.suppress(OSError), open(f"/proc/sysvipc/{kind}") as fh:
+            header = fh.readline().split()
+            for line in fh:
+                row = dict(zip(header, line.split(), strict=False))
+                if int(row.get("uid", -1)) == uid:
+                    if kind == "sem":
+                        fn(int(row["semid"]), 0, ipc_rmid)
+                    else:
+                        fn(int(row["shmid" if kind == "shm" else "msqid"]), ipc_rmid, None)
+
+
+def _reap(config: dict[str, Any], child: int) -> bool:
+    """Kill every process the run left and remove its files; True if any process outlived the child.
+
+    With per-slot uids the reaper switches to the slot uid and calls kill(-1): that reaches every process of
+    the uid in this PID namespace, including `setsid()` double-forks. Without a uid drop (the unsandboxed
+    fallback) only the run's process group can be killed.
+    """
+    uid = int(config["uid"])
+    by_uid = bool(config.get("drop_uid", True))
+    had = bool(_uid_processes(uid)) if by_uid else False
+    for _ in range(20):
+        reaper = os.fork()
+        if reaper == 0:
+            try:
+                if by_uid:
+                    _drop_to(uid)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(-1, signal.SIGKILL)
+                    _remove_ipc(uid)
+                else:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(child, signal.SIGKILL)
+                for entry in os.listdir(config["runs_dir"]):
+                    shutil.rmtree(os.path.join(config["runs_dir"], entry), ignore_errors=True)
+            finally:
+                os._exit(0)
+        os.waitpid(reaper, 0)
+        if not by_uid or not _uid_processes(uid):
+            break
+        time.sleep(0.01)
+    return had
+
+
+def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
+    while True:
+        message_bytes, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, MAX_FDS_PER_MESSAGE)
+        if not message_bytes:
+            return
+        message = json.loads(message_bytes)
+        if message["op"] == "exit":
+            return
+        if message["op"] != "run":
+            for fd in fds:
+                os.close(fd)
+            continue
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _child(message, fds, config, sock)
+            finally:
+                os._exit(70)
+        for fd in fds:
+            os.close(fd)
+        killed = _supervise(sock, message["id"], pid)
+        if killed:
+            _reap(config, pid)
+        _, status, rusage = os.wait4(pid, 0)
+        leftovers = _reap(config, pid)
+        _send(
+            sock,
+            {
+                "ev": "done",
+                "id": message["id"],
+                "status": os.waitstatus_to_exitcode(status),
+                "cpu_s": rusage.ru_utime + rusage.ru_stime,
+                "maxrss_kb": rusage.ru_maxrss,
+                "killed": killed,
+                "leftovers": leftovers,
+                "wall_s": time.monotonic() - started,
+            },
+        )
+
+
+def _supervise(sock: socket.socket, run_id: str, pid: int) -> bool:
+    """Wait for the child to end or for a kill order; True if it was killed on order."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([sock, pidfd], [], [])
+            if pidfd in ready:
+                return False
+            raw, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, MAX_FDS_PER_MESSAGE)
+            for fd in fds:
+                os.close(fd)
+            if not raw:
+                raise SystemExit(0)
+            order = json.loads(raw)
+            if order.get("op") == "kill" and order.get("id") == run_id:
+                return True
+            if order.get("op") == "exit":
+                raise SystemExit(0)
+    finally:
+        os.close(pidfd)
+
+
+def zygote_main(config: dict[str, Any]) -> None:
+    sock = socket.socket(fileno=int(config["control_fd"]))
+    for path in config["site_packages"]:
+        sys.path.append(path)
+    os.umask(0o022)
+    os.makedirs(config["runs_dir"], exist_ok=True)
+    os.chmod(config["runs_dir"], 0o1777)
+    started = time.monotonic()
+    try:
+        versions = _warm()
+    except BaseException as exc:
+        _send(sock, {"ev": "error", "message": f"warm-up failed: {exc!r}"[:2000]})
+        raise
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # Move the warm heap out of the collector's sight: otherwise every child's first collections walk (and
+    # copy-on-write touch) hundreds of MB of numba/LLVM objects, costing ~0.5 s per run.
+    gc.collect()
+    gc.freeze()
+    _send(sock, {"ev": "ready", "versions": versions, "warm_s": time.monotonic() - started, "pid": os.getpid()})
+    _serve(sock, config)
+
+
+# ------------------------------------------------------------------------------------------------ child
+
+
+def _child(message: dict[str, Any], fds: list[int], config: dict[str, Any], sock: socket.socket) -> None:
+    code_fd, out_fd, err_fd, result_fd, *data_fds = fds
+    os.setsid()
+    sock.detach()
+    with os.fdopen(code_fd, "rb") as fh:
+        source = fh.read().decode("utf-8")
+    frames = _read_frames(message["symbols"], data_fds)
+    # Order matters: a received fd may itself be 3, so copy stdout/stderr before fd 3 is overwritten.
+    os.dup2(out_fd, 1)
+    os.dup2(err_fd, 2)
+    os.dup2(result_fd, 3)
+    os.closerange(4, 1 << 16)
+    result_out = os.fdopen(3, "wb")
+    _limit(config)
+    uid = int(config["uid"])
+    if config.get("drop_uid", True):
+        _drop_to(uid)
+    run_dir = os.path.join(config["runs_dir"], message["id"])
+    os.mkdir(run_dir, 0o700)
+    os.chdir(run_dir)
+    os.environ.update(HOME=run_dir, TMPDIR=run_dir)
+    _disable_numba_cache_io()
+    report = _run_script(source, frames, message["symbols"])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    result_out.write(json.dumps(report, allow_nan=True).encode())
+    result_out.close()
+    os._exit(0)
+
+
+def _read_frames(symbols: list[str], fds: list[int]) -> dict[str, Any]:
+    import pandas as pd
+
+    frames = {}
+    for symbol, fd in zip(symbols, fds, strict=True):
+        with os.fdopen(fd, "rb") as fh:
+            frame = pd.read_parquet(fh)
+        frames[symbol] = frame.rename(columns=str.capitalize)[["Open", "High", "Low", "Close", "Volume"]]
+    return frames
+
+
+def _limit(config: dict[str, Any]) -> None:
+    limits = {
+        resource.RLIMIT_CPU: (config["cpu_s"], config["cpu_s"] + 1),
+        resource.RLIMIT_AS: (config["as_bytes"],) * 2,
+        resource.RLIMIT_NPROC: (config["nproc"],) * 2,
+        resource.RLIMIT_FSIZE: (config["fsize_bytes"],) * 2,
+        resource.RLIMIT_NOFILE: (config["nofile"],) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_MSGQUEUE: (0, 0),
+    }
+    for kind, (soft, hard) in limits.items():
+        resource.setrlimit(kind, (soft, hard))
+
+
+def _disable_numba_cache_io() -> None:
+    """Runs never read or write the shared numba cache (it is not writable by the slot uid anyway)."""
+    from numba.core import caching
+
+    caching.Cache.save_overload = lambda self, sig, data: None  # type: ignore[method-assign]
+    caching.Cache.load_overload = lambda self, sig, target_context: None  # type: ignore[method-assign]
+
+
+def _run_script(source: str, frames: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
+    namespace: dict[str, Any] = {"__name__": "strategy", "__builtins__": __builtins__}
+
+    def load_data(symbol: str) -> Any:
+        if symbol not in frames:
+            raise KeyError(f"no data for symbol {symbol!r}; available: {sorted(frames)}")
+        return frames[symbol].copy()
+
+    namespace["load_data"] = load_data
+    try:
+        code = compile(strip_stub(ast.parse(source, "<strategy>")), "<strategy>", "exec")
+        exec(code, namespace)
+        return {"ok": _extract(namespace, symbols)}
+    except BaseException as exc:
+        return {"error": _describe(exc)}
+
+
+def _describe(exc: BaseException) -> dict[str, Any]:
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == "<strategy>":
+            line = lineno
+    if isinstance(exc, SyntaxError) and exc.filename == "<strategy>":
+        line = exc.lineno
+    text = "".join(traceback.format_exception(exc))
+    return {
+        "type": type(exc).__name__,
+        "message": str(exc)[:4000],
+        "line": line,
+        "traceback_tail": text[-8000:],
+        "errno": getattr(exc, "errno", None) if isinstance(exc, OSError) else None,
+    }
+
+
+def _extract(namespace: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
+    import numpy as np
+    import pandas as pd
+    import vectorbt as vbt
+
+    portfolio = namespace.get("portfolio")
+    if not isinstance(portfolio, vbt.Portfolio):
+        raise TypeError(
+            f"the script must leave a module-level `portfolio` that is a vbt.Portfolio, got {type(portfolio).__name__}"
+        )
+    value = portfolio.value()
+    if isinstance(value, pd.DataFrame):
+        value = value.sum(axis=1)
+    equity = [[pd.Timestamp(ts).isoformat(), float(v)] for ts, v in value.items()]
+
+    def symbol_of(column: Any) -> str:
+        if str(column) not in symbols and len(symbols) == 1:
+            return symbols[0]
+        return str(column)
+
+    trades = []
+    for row in portfolio.trades.records_readable.to_dict("records"):
+        is_open = str(row["Status"]).lower() == "open"
+        trades.append(
+            {
+                "symbol": symbol_of(row["Column"]),
+                "entry_time": pd.Timestamp(row["Entry Timestamp"]).isoformat(),
+                "exit_time": None if is_open else pd.Timestamp(row["Exit Timestamp"]).isoformat(),
+                "entry_price": float(row["Avg Entry Price"]),
+                "exit_price": None if is_open else float(row["Avg Exit Price"]),
+                "size": float(row["Size"]),
+                "pnl": float(row["PnL"]),
+                "return_pct": float(row["Return"]) * 100.0,
+                "fees": float(row["Entry Fees"]) + float(row["Exit Fees"]),
+                "status": "open" if is_open else "closed",
+                "direction": str(row["Direction"]).lower(),
+            }
+        )
+    signals = {}
+    for name in ("entries", "exits"):
+        try:
+            signals[name] = int(np.asarray(namespace.get(name, False), dtype=bool).sum())
+        except (TypeError, ValueError):
+            signals[name] = 0
+    return {"equity": equity, "trades": trades, "signals": signals}
+
+
+if __name__ == "__main__":
+    zygote_main(json.loads(sys.argv[1]))

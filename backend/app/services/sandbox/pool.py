@@ -1,0 +1,226 @@
+"""SandboxPool: the service's async face of the sandbox (policy check, slot queue, recycling).
+
+>>> async def example(pool: SandboxPool, spy: Path) -> None:  # doctest: +SKIP
+...     await pool.start()                       # returns at once; slots warm up in the background
+...     await pool.wait_ready(240)               # optional
+...     result = await pool.run(code, {"SPY": spy}, timeout_s=30)
+...     await pool.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from app.services.sandbox import bwrap
+from app.services.sandbox.errors import CodePolicyViolation, InvalidSandboxResult, SandboxBusy, SandboxUnavailable
+from app.services.sandbox.outcome import interpret
+from app.services.sandbox.policy import validate_code
+from app.services.sandbox.result import SandboxResult
+from app.services.sandbox.settings import SandboxSettings
+from app.services.sandbox.slot import Slot
+
+log = logging.getLogger(__name__)
+MAX_WARMUP_FAILURES = 3
+
+
+class SandboxPool:
+    def __init__(self, settings: SandboxSettings | None = None) -> None:
+        self.settings = settings or SandboxSettings()
+        self.sandboxed = True
+        self._slots: list[Slot] = []
+        self._idle: asyncio.Queue[Slot] = asyncio.Queue()
+        self._waiting = 0
+        self._failures = 0
+        self._broken: str | None = None
+        self._broken_event = asyncio.Event()
+        self._warm_task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._ids = itertools.count(1)
+        self._closed = False
+        self._numba_cache = self.settings.numba_cache_dir.resolve()
+
+    @property
+    def slots(self) -> list[Slot]:
+        return list(self._slots)
+
+    async def start(self) -> None:
+        """Probe the isolation and start warming the zygotes; does not wait for them."""
+        self._numba_cache.mkdir(parents=True, exist_ok=True, mode=0o755)
+        problem = await asyncio.to_thread(bwrap.probe, self.settings, self._numba_cache)
+        if problem is not None:
+            if not self.settings.allow_unsandboxed:
+                raise SandboxUnavailable(f"{problem}; refusing to run untrusted code without isolation")
+            log.error(
+                "SANDBOX ISOLATION DISABLED (%s): allow_unsandboxed=True runs strategy code as a plain "
+                "process with rlimits only. Never use this with code you do not trust.",
+                problem,
+            )
+            self.sandboxed = False
+        self._warm_task = asyncio.create_task(self._warm_all())
+
+    async def _warm_all(self) -> None:
+        # Slot 0 first: with an empty numba cache it pays the compile once, the others then load the cache.
+        first = await self._spawn(0)
+        if first is None:
+            return
+        await asyncio.gather(*(self._spawn(i) for i in range(1, self.settings.pool_size)))
+
+    async def _spawn(self, index: int) -> Slot | None:
+        while not self._closed:
+            slot = Slot(index, self.settings, sandboxed=self.sandboxed, numba_cache=self._numba_cache)
+            self._slots.append(slot)
+            try:
+                await slot.start()
+                await slot.wait_ready(self.settings.warmup_timeout_s)
+            except (SandboxUnavailable, OSError) as exc:
+                self._slots.remove(slot)
+                await slot.close()
+                self._failures += 1
+                log.error("sandbox slot %d failed to start: %s", index, exc)
+                if self._failures >= MAX_WARMUP_FAILURES:
+                    self._broken = str(exc)
+                    self._broken_event.set()
+                    return None
+                await asyncio.sleep(1)
+                continue
+            self._idle.put_nowait(slot)
+            return slot
+        return None
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        """Wait until every slot has warmed up (imported vectorbt and compiled its kernels)."""
+        if self._warm_task is None:
+            raise SandboxUnavailable("the pool was not started")
+        try:
+            await asyncio.wait_for(asyncio.shield(self._warm_task), timeout_s)
+        except TimeoutError:
+            raise SandboxUnavailable(f"the sandbox pool did not warm up within {timeout_s:g} s") from None
+        if self._broken is not None:
+            raise SandboxUnavailable(self._broken)
+
+    async def _acquire(self) -> Slot:
+        if self._closed:
+            raise SandboxUnavailable("the pool is closed")
+        if self._broken is not None:
+            raise SandboxUnavailable(self._broken)
+        if self._idle.empty() and self._waiting >= self.settings.max_queue:
+            raise SandboxBusy(f"{self._waiting} backtests are already waiting for a sandbox slot; try again later")
+        self._waiting += 1
+        try:
+            get = asyncio.create_task(self._idle.get())
+            broken = asyncio.create_task(self._broken_event.wait())
+            try:
+                await asyncio.wait({get, broken}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                broken.cancel()
+                if not get.done():
+                    get.cancel()
+            if get.done() and not get.cancelled():
+                return get.result()
+            raise SandboxUnavailable(self._broken or "the pool is broken")
+        finally:
+            self._waiting -= 1
+
+    def _release(self, slot: Slot) -> None:
+        if self._closed:
+            return
+        if slot.dead.is_set() or slot.runs >= self.settings.max_runs_per_zygote:
+            task = asyncio.create_task(self._recycle(slot))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        else:
+            self._idle.put_nowait(slot)
+
+    async def _recycle(self, slot: Slot) -> None:
+        with contextlib.suppress(ValueError):
+            self._slots.remove(slot)
+        await slot.close()
+        await self._spawn(slot.index)
+
+    async def run(
+        self,
+        code: str,
+        data_files: dict[str, Path],
+        *,
+        timeout_s: float | None = None,
+        cancel: asyncio.Event | None = None,
+    ) -> SandboxResult:
+        """Run `code` in a fresh single-use process of a warm slot; see the module docstring."""
+        if self.settings.enforce_policy:
+            violations = validate_code(code, max_bytes=self.settings.max_code_bytes)
+            if violations:
+                raise CodePolicyViolation([v.model_dump() for v in violations])
+        elif len(code.encode("utf-8", "surrogatepass")) > self.settings.max_code_bytes:
+            raise InvalidSandboxResult(f"code is larger than {self.settings.max_code_bytes} bytes")
+        for symbol, path in data_files.items():
+            if not Path(path).is_file():
+                raise SandboxUnavailable(f"data file for {symbol} is missing: {path}")
+        timeout = timeout_s if timeout_s is not None else self.settings.wall_timeout_s
+        slot = await self._acquire()
+        run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
+        try:
+            outcome = await slot.run(run_id, code, {s: Path(p) for s, p in data_files.items()}, timeout, cancel)
+        finally:
+            self._release(slot)
+        log.debug("sandbox run %s on slot %d: %s in %.3f s", run_id, slot.index, outcome.reason, outcome.duration_s)
+        return interpret(outcome, self.settings, timeout_s=timeout, versions=slot.versions)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._broken_event.set()
+        if self._warm_task is not None:
+            self._warm_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._warm_task
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*(slot.close() for slot in self._slots), return_exceptions=True)
+        self._slots.clear()
+
+    def memory_kb(self) -> dict[str, int]:
+        """RSS and PSS summed over every process of the pool's sandboxes (bwrap, zygotes, running children).
+
+        RSS counts pages shared copy-on-write between a zygote and its children once per process, so it
+        overstates; PSS splits shared pages between their users and sums to the real footprint.
+        """
+        roots = [slot.pid for slot in self._slots if slot.pid is not None]
+        pids = _descendants(roots)
+        return {"rss": sum(_status_kb(pid, "VmRSS:") for pid in pids), "pss": sum(_pss_kb(pid) for pid in pids)}
+
+
+def _descendants(roots: list[int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], list(roots)
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def _status_kb(pid: int, key: str) -> int:
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith(key):
+                return int(line.split()[1])
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    with contextlib.suppress(OSError, ValueError), open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0

@@ -1,0 +1,268 @@
+"""One pool slot: a zygote process inside its own bubblewrap sandbox, driven over a control socket.
+
+A slot runs one backtest at a time. Its sandbox has its own PID, network, IPC and mount namespaces, and its
+runs use the slot's own uid, so concurrent runs in different slots cannot see or signal each other, and
+RLIMIT_NPROC counts per slot. Killing the bwrap process kills the sandbox's PID-namespace init, which takes
+every process inside with it: that is the last resort when the zygote does not answer a kill order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.services.sandbox import bwrap
+from app.services.sandbox.errors import SandboxUnavailable
+from app.services.sandbox.pipes import PipeReader
+from app.services.sandbox.settings import SandboxSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one run, before interpretation (see `outcome.interpret`)."""
+
+    reason: str  # "done", "timeout", "cancel", "output", "result_size", "crash"
+    done: dict[str, Any] | None
+    result: bytes
+    stdout: str
+    stderr: str
+    duration_s: float
+
+
+class Slot:
+    def __init__(self, index: int, settings: SandboxSettings, *, sandboxed: bool, numba_cache: Path) -> None:
+        self.index = index
+        self.settings = settings
+        self.sandboxed = sandboxed
+        self.numba_cache = numba_cache
+        self.uid = settings.uid_base + index
+        self.runs = 0
+        self.versions: dict[str, str] = {}
+        self.ready = asyncio.Event()
+        self.dead = asyncio.Event()
+        self.failure: str | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._sock: socket.socket | None = None
+        self._done: asyncio.Future[dict[str, Any]] | None = None
+        self._log_tail: deque[str] = deque(maxlen=40)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.returncode is None else None
+
+    # ------------------------------------------------------------------------------------------ life cycle
+
+    def _config(self, control_fd: int) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "control_fd": control_fd,
+            "site_packages": [str(p.resolve()) for p in s.site_packages],
+            "uid": self.uid,
+            "drop_uid": os.geteuid() == 0,
+            "runs_dir": "/tmp/runs" if self.sandboxed else f"/tmp/stratcrew-sandbox-{os.getpid()}-{self.index}",
+            "cpu_s": s.cpu_limit_s,
+            "as_bytes": s.memory_limit_mb * 1024 * 1024,
+            "nproc": s.max_processes,
+            "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
+            "nofile": s.max_open_files,
+        }
+
+    async def start(self) -> None:
+        """Spawn the zygote; `ready` is set once it has warmed up (or `dead` with `failure`)."""
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        parent.setblocking(False)
+        config = json.dumps(self._config(child.fileno()))
+        if self.sandboxed:
+            tool = bwrap.resolve_bwrap(self.settings) or self.settings.bwrap_path
+            argv = bwrap.build_command(self.settings, tool, [bwrap.SANDBOX_HARNESS, config], numba_cache=self.numba_cache)
+            env: dict[str, str] | None = None
+        else:
+            argv = [bwrap.python_executable(self.settings), "-I", "-S", str(bwrap.HARNESS_PATH), config]
+            env = {**bwrap.SANDBOX_ENV, "NUMBA_CACHE_DIR": str(self.numba_cache), "HOME": "/tmp"}
+        try:
+            self._proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                pass_fds=[child.fileno()],
+                env=env,
+                start_new_session=True,
+            )
+        finally:
+            child.close()
+        self._sock = parent
+        self._tasks = [asyncio.create_task(self._read_events()), asyncio.create_task(self._read_log())]
+
+    async def _read_log(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        while line := await self._proc.stdout.readline():
+            text = line.decode("utf-8", "replace").rstrip()[:500]
+            self._log_tail.append(text)
+            log.debug("sandbox slot %d: %s", self.index, text)
+
+    async def _read_events(self) -> None:
+        loop = asyncio.get_running_loop()
+        assert self._sock is not None
+        try:
+            while raw := await loop.sock_recv(self._sock, 1 << 16):
+                event = json.loads(raw)
+                if event["ev"] == "ready":
+                    self.versions = {k: str(v) for k, v in event["versions"].items()}
+                    log.info("sandbox slot %d warm in %.1f s", self.index, event["warm_s"])
+                    self.ready.set()
+                elif event["ev"] == "done" and self._done is not None and not self._done.done():
+                    self._done.set_result(event)
+                elif event["ev"] == "error":
+                    self.failure = str(event["message"])
+        except (OSError, ValueError) as exc:
+            log.warning("sandbox slot %d control channel failed: %s", self.index, exc)
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                await self._proc.wait()
+        await asyncio.sleep(0.05)  # let the log reader catch the last lines
+        if self.failure is None:
+            tail = " | ".join(list(self._log_tail)[-5:])
+            code = self._proc.returncode if self._proc else None
+            self.failure = f"zygote exited (code {code}): {tail}"
+        self.dead.set()
+        if self._done is not None and not self._done.done():
+            self._done.set_exception(SandboxUnavailable(self.failure))
+
+    async def wait_ready(self, timeout_s: float) -> None:
+        ready = asyncio.create_task(self.ready.wait())
+        dead = asyncio.create_task(self.dead.wait())
+        finished, pending = await asyncio.wait({ready, dead}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if not self.ready.is_set():
+            reason = self.failure or f"warm-up took longer than {timeout_s:g} s"
+            raise SandboxUnavailable(f"slot {self.index}: {reason}")
+
+    def kill(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, 9)
+
+    async def close(self) -> None:
+        if self._sock is not None and not self.dead.is_set():
+            with contextlib.suppress(OSError):
+                self._sock.send(b'{"op": "exit"}')
+        if self._proc is not None:
+            try:
+                await asyncio.wait_for(self._proc.wait(), 2)
+            except TimeoutError:
+                self.kill()
+                await self._proc.wait()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 1)
+        if self._sock is not None:
+            self._sock.close()
+
+    # ------------------------------------------------------------------------------------------------ runs
+
+    async def run(
+        self,
+        run_id: str,
+        code: str,
+        data_files: dict[str, Path],
+        timeout_s: float,
+        cancel: asyncio.Event | None,
+    ) -> RunOutcome:
+        loop = asyncio.get_running_loop()
+        s = self.settings
+        assert self._sock is not None
+        self.runs += 1
+        self._done = loop.create_future()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        code_fd = os.memfd_create("strategy", os.MFD_CLOEXEC)
+        os.write(code_fd, code.encode("utf-8"))
+        os.lseek(code_fd, 0, os.SEEK_SET)
+        sent: list[int] = [code_fd, out_w, err_w, res_w]
+        try:
+            sent += [os.open(path, os.O_RDONLY | os.O_CLOEXEC) for path in data_files.values()]
+            message = json.dumps({"op": "run", "id": run_id, "symbols": list(data_files)}).encode()
+            socket.send_fds(self._sock, [message], sent)
+        finally:
+            for fd in sent:
+                os.close(fd)
+        tail = s.output_tail_chars * 4
+        readers = [
+            PipeReader(out_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail),
+            PipeReader(err_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail),
+            PipeReader(res_r, cap=s.result_limit_bytes, keep="all"),
+        ]
+        started = loop.time()
+        reason = await self._watch(readers, timeout_s, cancel)
+        if reason != "done":
+            await self._stop_run(run_id)
+        for reader in readers:  # every writer is dead now (or the sandbox was killed): EOF is near
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(reader.eof.wait(), 2)
+            reader.close()
+        done = self._done.result() if self._done.done() and not self._done.exception() else None
+        if done is None and reason == "done":
+            reason = "crash"
+        return RunOutcome(
+            reason=reason,
+            done=done,
+            result=bytes(readers[2].data),
+            stdout=readers[0].text(s.output_tail_chars),
+            stderr=readers[1].text(s.output_tail_chars),
+            duration_s=loop.time() - started,
+        )
+
+    async def _watch(self, readers: list[PipeReader], timeout_s: float, cancel: asyncio.Event | None) -> str:
+        assert self._done is not None
+        done_fut = self._done
+
+        async def finished() -> None:
+            with contextlib.suppress(SandboxUnavailable):
+                await done_fut
+            for reader in readers:
+                await reader.eof.wait()
+
+        watchers: dict[asyncio.Task[Any], str] = {
+            asyncio.create_task(finished()): "done",
+            asyncio.create_task(readers[0].overflow.wait()): "output",
+            asyncio.create_task(readers[1].overflow.wait()): "output",
+            asyncio.create_task(readers[2].overflow.wait()): "result_size",
+        }
+        if cancel is not None:
+            watchers[asyncio.create_task(cancel.wait())] = "cancel"
+        try:
+            first, _ = await asyncio.wait(watchers, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in watchers:
+                task.cancel()
+        if not first:
+            return "timeout"
+        reasons = {watchers[task] for task in first}
+        return "done" if reasons == {"done"} else sorted(reasons - {"done"})[0]
+
+    async def _stop_run(self, run_id: str) -> None:
+        """Ask the zygote to kill the run; if it does not confirm in time, kill the whole sandbox."""
+        assert self._sock is not None and self._done is not None
+        with contextlib.suppress(OSError):
+            self._sock.send(json.dumps({"op": "kill", "id": run_id}).encode())
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done), self.settings.kill_grace_s)
+        except (TimeoutError, SandboxUnavailable):
+            log.warning("sandbox slot %d did not confirm the kill of %s; killing its sandbox", self.index, run_id)
+            self.kill()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dead.wait(), 5)

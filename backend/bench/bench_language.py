@@ -1,0 +1,91 @@
+"""Parse + compile time per strategy for a 10-rule strategy (target: under 5 ms).
+
+Run from backend/: ``python -m bench.bench_language``.
+
+Baseline, measured in the same run: a JSON round-trip of the same node graph (``json.loads(json.dumps(g))``),
+the cheapest thing any save/load path does with a strategy; the ratio says how many such round-trips one
+parse + compile costs.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from app.services.language import build_spec, compile_spec, parse_graph
+
+RULES = [
+    "Enter on a 5% price drop from the 20-day moving average",
+    "RSI(14) crosses back above 30",
+    "MACD crosses above the signal line",
+    "stochastic %K below 20",
+    "price touches the lower Bollinger band",
+    "volume is 1.5 times its 20-day average",
+    "close is 2 ATR below the 50-day SMA",
+    "ADX(14) above 20 and CCI below -100",
+    "not close above the 20-day high",
+    "price drops 5% in 3 days or WMA(10) crosses above WMA(30)",
+]
+GRAPH: dict[str, Any] = {
+    "nodes": [
+        {"id": "entry", "type": "entry_condition", "meta": {"rules": RULES, "combine": "any"}},
+        {"id": "tp", "type": "take_profit", "meta": {"target_pct": 7.0}},
+        {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5.0}},
+    ]
+}
+
+
+@dataclass
+class Params:
+    symbols: list[str] = field(default_factory=lambda: ["SPY"])
+    timeframe: str = "1d"
+    start_date: date = date(2015, 1, 1)
+    end_date: date = date(2020, 1, 1)
+    initial_capital: float = 10_000.0
+    benchmark: str | None = None
+    fees: float = 0.001
+    slippage: float = 0.0
+    position_sizing: str = "equal"
+    position_size: float | None = None
+    exposure: float = 1.0
+    risk_free_rate: float = 0.0
+
+
+def _time(fn: Any, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[int(0.95 * (len(values) - 1))]
+
+
+def main() -> None:
+    params = Params()
+
+    def language() -> str:
+        return compile_spec(build_spec(parse_graph(GRAPH), params))
+
+    def baseline() -> Any:
+        return json.loads(json.dumps(GRAPH))
+
+    language()  # import-time and first-call costs out of the measurement
+    runs = _time(language, 300)
+    base = _time(baseline, 300)
+    median, base_median = statistics.median(runs), statistics.median(base)
+    print(f"strategy: {len(RULES)} rules, {len(language().splitlines())} lines of generated code")
+    print(f"parse + compile: median {median:.3f} ms, p95 {_p95(runs):.3f} ms (target < 5 ms)")
+    print(f"baseline json round-trip of the graph: median {base_median:.4f} ms, p95 {_p95(base):.4f} ms")
+    print(f"ratio (language / baseline, medians): {median / base_median:.0f}x")
+
+
+if __name__ == "__main__":
+    main()

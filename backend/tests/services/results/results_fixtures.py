@@ -1,0 +1,129 @@
+"""Helpers for the results tests: S&P 500 daily bars (1999-2018) from the `arch` package, run
+through vectorbt itself with an MA crossover and stops, turned into the sandbox's output shapes."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
+
+CAPITAL = 10_000.0
+FEES = 0.001
+SLIPPAGE = 0.001
+
+
+@dataclass
+class Run:
+    """One vectorbt backtest and the inputs `build_results` receives for it."""
+
+    pf: Any  # vbt.Portfolio
+    bars: pd.DataFrame
+    equity: list[tuple[str, float]]
+    trades: list[dict[str, Any]]
+    signals: dict[str, int]
+    params: dict[str, Any]
+    stops: dict[str, float | None]
+
+
+def load_sp500() -> pd.DataFrame:
+    from arch.data import sp500
+
+    raw = sp500.load()
+    frame = raw[["Open", "High", "Low", "Close", "Volume"]].rename(columns=str.lower).astype("float64")
+    frame.index = pd.DatetimeIndex(raw.index).tz_localize("UTC").rename("timestamp")
+    return frame
+
+
+def trades_from_vbt(pf: Any, symbol: str) -> list[dict[str, Any]]:
+    """`portfolio.trades.records_readable` -> TradeRecord-shaped dicts (open trades: no exit)."""
+    out = []
+    for _, row in pf.trades.records_readable.iterrows():
+        closed = row["Status"] == "Closed"
+        out.append(
+            {
+                "symbol": symbol,
+                "entry_time": row["Entry Timestamp"].isoformat(),
+                "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
+                "entry_price": float(row["Avg Entry Price"]),
+                "exit_price": float(row["Avg Exit Price"]) if closed else None,
+                "size": float(row["Size"]),
+                "pnl": float(row["PnL"]),
+                "return_pct": float(row["Return"]) * 100.0,
+                "fees": float(row["Entry Fees"] + row["Exit Fees"]),
+                "status": "closed" if closed else "open",
+                "direction": "long",
+            }
+        )
+    return out
+
+
+def run_vbt(
+    bars: pd.DataFrame,
+    entries: pd.Series,
+    exits: pd.Series,
+    *,
+    symbol: str = "SPX",
+    sl: float | None = None,
+    tp: float | None = None,
+    trail: float | None = None,
+    capital: float = CAPITAL,
+    fees: float = FEES,
+    slippage: float = SLIPPAGE,
+    risk_free_rate: float = 0.0,
+) -> Run:
+    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %)."""
+    import vectorbt as vbt
+
+    stop_pct = trail if trail is not None else sl
+    kwargs: dict[str, Any] = {}
+    if stop_pct is not None:
+        kwargs["sl_stop"] = stop_pct / 100
+        kwargs["sl_trail"] = trail is not None
+    if tp is not None:
+        kwargs["tp_stop"] = tp / 100
+    pf = vbt.Portfolio.from_signals(
+        bars["close"],
+        entries,
+        exits,
+        open=bars["open"],
+        high=bars["high"],
+        low=bars["low"],
+        init_cash=capital,
+        fees=fees,
+        slippage=slippage,
+        freq="1D",
+        **kwargs,
+    )
+    value = pf.value()
+    return Run(
+        pf=pf,
+        bars=bars,
+        equity=[(ts.isoformat(), float(v)) for ts, v in value.items()],
+        trades=trades_from_vbt(pf, symbol),
+        signals={"entries": int(entries.sum()), "exits": int(exits.sum())},
+        params={
+            "initial_capital": capital,
+            "risk_free_rate": risk_free_rate,
+            "timeframe": "1d",
+            "fees": fees,
+            "slippage": slippage,
+            "symbols": [symbol],
+        },
+        stops={
+            "stop_loss_pct": sl if trail is None else None,
+            "take_profit_pct": tp,
+            "trailing_pct": trail,
+        },
+    )
+
+
+def ma_signals(close: pd.Series, fast: int = 20, slow: int = 50) -> tuple[pd.Series, pd.Series]:
+    f, s = close.rolling(fast).mean(), close.rolling(slow).mean()
+    above = f > s
+    prev = above.shift(1, fill_value=False)
+    return above & ~prev & s.notna(), ~above & prev & s.notna()

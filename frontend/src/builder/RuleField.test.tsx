@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { useState } from "react";
+import { render, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { RuleField } from "./RuleField";
+import { jsonResponse, stubFetch } from "../test/fetchStub";
+
+afterEach(() => vi.unstubAllGlobals());
+
+function Harness({ initial }: { initial: string }) {
+  const [v, setV] = useState(initial);
+  return <RuleField label="Rule 1" value={v} onChange={setV} />;
+}
+
+describe("RuleField", () => {
+  it("shows the server's parse error with a caret at the position", async () => {
+    const rule = "RSI(14) belw 30";
+    const calls = stubFetch(() =>
+      jsonResponse(422, {
+        error: "RuleNotUnderstood",
+        detail: "I could not read the rule after 'RSI(14)'",
+        rule,
+        position: 8,
+        expected: ["above", "below", "crosses"],
+        suggestion: "RSI(14) below 30",
+      }),
+    );
+    render(<Harness initial={rule} />);
+    const err = await screen.findByTestId("rule-error", {}, { timeout: 2000 });
+    expect(err).toHaveTextContent("I could not read the rule after 'RSI(14)'");
+    expect(err).toHaveTextContent("Expected: above, below, crosses");
+    const caret = screen.getByTestId("rule-caret").textContent!;
+    const [text, marker] = caret.split("\n");
+    expect(text).toBe(rule);
+    expect(marker.indexOf("^")).toBe(8);
+    expect(rule[marker.indexOf("^")]).toBe("b"); // the caret sits under the misspelt word
+    expect(screen.getByRole("textbox")).toHaveAttribute("aria-invalid", "true");
+    expect(JSON.parse(calls[0].init!.body as string)).toEqual({ rule });
+  });
+
+  it("debounces: one request for a burst of typing, and applies a suggestion", async () => {
+    const calls = stubFetch((_u, init) => {
+      const { rule } = JSON.parse(init!.body as string) as { rule: string };
+      return rule === "close above the 20-day high"
+        ? jsonResponse(200, { ok: true, parsed: { description: "close > highest(20)" } })
+        : jsonResponse(422, { error: "RuleNotUnderstood", detail: "Unknown word", rule, position: 0, expected: [], suggestion: "close above the 20-day high" });
+    });
+    const user = userEvent.setup();
+    render(<Harness initial="" />);
+    await user.type(screen.getByRole("textbox"), "clse above");
+    await screen.findByTestId("rule-error", {}, { timeout: 2000 });
+    expect(calls).toHaveLength(1);
+    await user.click(screen.getByRole("button", { name: /close above the 20-day high/ }));
+    await waitFor(() => expect(screen.getByTestId("rule-ok")).toHaveTextContent("close > highest(20)"), { timeout: 2000 });
+    expect(screen.getByRole("textbox")).toHaveValue("close above the 20-day high");
+  });
+
+  it("shows a non-parse server error as worded", async () => {
+    stubFetch(() => jsonResponse(503, { error: "Unavailable", detail: "The rule checker is restarting" }));
+    render(<Harness initial="RSI(14) below 30" />);
+    expect(await screen.findByText("The rule checker is restarting", {}, { timeout: 2000 })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { schemaInfo, DEFAULT_NODE_TYPES } from "./schemaInfo";
+import { newNodeId } from "./BuilderPanel";
+import { cleanNodes } from "../strategies/StrategyPage";
+import { paramProblems, DEFAULT_PARAMS } from "../run/ParamsPanel";
+import { violationDiagnostics } from "../code/CodePanel";
+
+describe("schemaInfo", () => {
+  it("reads node types, indicators and operators from a JSON Schema with $defs", () => {
+    const schema = {
+      $defs: {
+        Op: { enum: ["gt", "lt", "cross_above"] },
+        Entry: { properties: { type: { const: "entry_condition" } } },
+        Stop: { properties: { type: { const: "stop_loss" } } },
+        Operand: { properties: { indicator: { enum: ["sma", "rsi"] } } },
+        Cond: { properties: { op: { $ref: "#/$defs/Op" } } },
+      },
+      properties: { nodes: { items: { oneOf: [{ $ref: "#/$defs/Entry" }, { $ref: "#/$defs/Stop" }] } } },
+    };
+    expect(schemaInfo(schema)).toEqual({ nodeTypes: ["entry_condition", "stop_loss"], indicators: ["sma", "rsi"], ops: ["gt", "lt", "cross_above"] });
+  });
+
+  it("falls back to the documented lists", () => {
+    expect(schemaInfo(null).nodeTypes).toEqual(DEFAULT_NODE_TYPES);
+  });
+});
+
+describe("node helpers", () => {
+  it("gives fresh ids", () => {
+    const nodes = [{ id: "entry", type: "entry_condition", meta: {} }, { id: "entry_2", type: "entry_condition", meta: {} }];
+    expect(newNodeId("entry_condition", nodes)).toBe("entry_3");
+    expect(newNodeId("stop_loss", nodes)).toBe("sl");
+  });
+
+  it("drops blank rules and empty structured lists before saving", () => {
+    const out = cleanNodes([{ id: "e", type: "entry_condition", meta: { rules: [" a ", "", "  "], conditions: [] }, position: { x: 1, y: 2 } }]);
+    expect(out).toEqual([{ id: "e", type: "entry_condition", meta: { rules: ["a"] }, position: { x: 1, y: 2 } }]);
+  });
+});
+
+describe("paramProblems", () => {
+  it("accepts the defaults and names each problem", () => {
+    expect(paramProblems(DEFAULT_PARAMS)).toEqual([]);
+    const bad = paramProblems({ ...DEFAULT_PARAMS, symbols: [], start_date: "2019-01-01", exposure: 1.5, position_sizing: "fixed_fraction" });
+    expect(bad).toEqual([
+      "Add at least one symbol.",
+      "The start date must be before the end date.",
+      "Exposure must be in (0, 1].",
+      "Set a position size for this sizing method.",
+    ]);
+  });
+});
+
+describe("violationDiagnostics", () => {
+  it("maps 1-based lines and 0-based columns to offsets", () => {
+    const doc = "import numpy as np\nimport os\nx = 1";
+    const [d] = violationDiagnostics(doc, [{ line: 2, col: 0, rule: "import", message: "os is not allowed" }]);
+    expect(doc.slice(d.from, d.to)).toBe("import os");
+    const [e] = violationDiagnostics(doc, [{ line: 99, col: 4, rule: "r", message: "m" }]);
+    expect(doc.slice(e.from, e.to)).toBe("1"); // clamped to the last line
+  });
+});
