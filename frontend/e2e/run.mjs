@@ -318,6 +318,7 @@ async function main() {
       const items = await page.getByTestId("violation").allTextContents();
       check(items.some((t) => t.includes("Line 1")), `no violation at line 1: ${items}`);
       check(await page.getByTestId("edit-code").locator(".cm-lintRange-error, .cm-lint-marker-error").count() > 0, "no marker in the editor");
+      await page.getByTestId("violations").scrollIntoViewIfNeeded();
       await shot("10-code-refused");
       // Running it anyway: the server must refuse, and the refusal is shown as worded.
       await page.getByTestId("run-edited").click();
@@ -361,7 +362,7 @@ async function main() {
         const id = await page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
         if (id) seen.add(id);
       }
-      for (const id of ["save", "tab-run", "palette-entry_condition"]) check(seen.has(id), `${id} not reached by Tab`);
+      for (const id of ["duplicate", "tab-run", "palette-entry_condition"]) check(seen.has(id), `${id} not reached by Tab`);
     });
 
     await step("no console errors", async () => {

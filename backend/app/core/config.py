@@ -45,6 +45,21 @@ class Settings(BaseSettings):
     worker_concurrency: int = 2
     max_execution_attempts: int = 2
     execution_timeout_s: float = 120.0
+    # Scale-out (QUEUE=dramatiq) and leases; see docs/scaling.md.
+    redis_prefix: str = Field(default="stratcrew", description="Prefix of every Redis key and channel.")
+    lease_s: float = Field(
+        default=30.0, gt=0, description="Lease of a running execution; renewed every third."
+    )
+    sweep_interval_s: float = Field(default=5.0, gt=0, description="How often expired leases are looked for.")
+    requeue_after_s: float = Field(
+        default=600.0, gt=0, description="A queued job not taken is re-sent after this."
+    )
+    worker_heartbeat_timeout_s: float = Field(
+        default=60.0, gt=0, description="Silent worker: its jobs re-delivered."
+    )
+    worker_shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="SIGTERM: time for running executions."
+    )
 
     offline: bool = Field(default=True, description="Never touch the network for market data.")
     max_upload_bytes: int = Field(default=20_000_000, description="Largest market-data upload.")
@@ -64,7 +79,9 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / 'stratcrew.db'}"
         if "numba_cache_dir" not in self.sandbox.model_fields_set:
             # Kernels compiled once are reused by every later start (tests: the checkout's .cache/numba).
-            self.sandbox.numba_cache_dir = Path(os.environ.get("NUMBA_CACHE_DIR") or self.data_dir / "numba-cache")
+            self.sandbox.numba_cache_dir = Path(
+                os.environ.get("NUMBA_CACHE_DIR") or self.data_dir / "numba-cache"
+            )
         if self.redis_url and self.queue == "inprocess":
             self.queue = "dramatiq"
         if self.environment == "production" and self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:

@@ -46,6 +46,9 @@ class EventBus:
         self._buffer = watcher_buffer
         self._cancel_handlers: dict[str, asyncio.Event] = {}
 
+    async def start(self) -> None:
+        """Nothing to connect in-process (the Redis bus of scale-out mode connects here)."""
+
     def subscribe(self, execution_id: str) -> Subscription:
         sub = Subscription(execution_id, self._buffer)
         self._subs[execution_id].add(sub)

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import col
 
 from app.core.config import Settings
@@ -57,7 +58,13 @@ async def claim(ctx: RunnerContext, execution_id: str) -> bool:
             .where(
                 col(StrategyExecution.id) == execution_id,
                 or_(
-                    col(StrategyExecution.status) == ExecutionStatus.queued,
+                    # A queued execution another worker claimed but has not started yet keeps its lease:
+                    # a duplicate job (re-sent by a sweeper, re-delivered by the broker) must not take it.
+                    (col(StrategyExecution.status) == ExecutionStatus.queued)
+                    & (
+                        col(StrategyExecution.lease_expires_at).is_(None)
+                        | (col(StrategyExecution.lease_expires_at) < now)
+                    ),
                     col(StrategyExecution.status).in_([s.value for s in RUNNING_STATUSES])
                     & (col(StrategyExecution.lease_expires_at) < now),
                 ),
@@ -161,6 +168,10 @@ async def _run(
             return
         await _fail(progress, exc.message, {"error": exc.body(), "failed_stage": progress.status})
     except Exception as exc:
+        if is_connection_error(exc):
+            # The database went away mid-run: nothing final was written, so the run is safe to repeat.
+            await _release(ctx, execution.id)
+            raise ExecutionInterrupted(f"database unavailable during {progress.status}: {exc}") from exc
         log.exception("execution %s crashed during %s", execution.id, progress.status)
         message = f"Internal error during {progress.status}: {type(exc).__name__}: {exc}"
         await _fail(progress, message, {"error": {"error": "InternalError", "detail": message}})
@@ -168,6 +179,36 @@ async def _run(
 
 class ExecutionTimedOut(DomainError):
     status_code = 408
+
+
+class ExecutionInterrupted(Exception):
+    """The run stopped without writing a final status (its database went away); it may run again."""
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (as opposed to a bug or a bad statement)."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return bool(exc.connection_invalidated)
+    return isinstance(exc, ConnectionError | TimeoutError) or type(exc).__module__.startswith("asyncpg")
+
+
+async def _release(ctx: RunnerContext, execution_id: str) -> None:
+    """Lets the lease expire now, so the sweeper re-sends the execution without waiting `lease_s`."""
+    try:
+        async with ctx.session_factory() as session:
+            await session.exec(
+                update(StrategyExecution)
+                .where(
+                    col(StrategyExecution.id) == execution_id,
+                    col(StrategyExecution.worker_id) == ctx.worker_id,
+                )
+                .values(lease_expires_at=utcnow())
+            )
+            await session.commit()
+    except Exception as exc:  # still away: the lease runs out by itself
+        log.warning("could not release the lease of %s: %s", execution_id, exc)
 
 
 async def _fail(progress: ExecutionProgress, message: str, insights: dict[str, Any]) -> None:
@@ -181,19 +222,38 @@ async def _fail(progress: ExecutionProgress, message: str, insights: dict[str, A
 
 
 async def _watch(ctx: RunnerContext, execution_id: str, cancel: asyncio.Event) -> None:
-    """Renews the lease and notices a cancel requested through the database (from any API process)."""
+    """Renews the lease and notices a cancel requested through the database (from any API process).
+
+    A database error does not end the watch (the lease covers the gap until the database is back).
+    """
     last_renewal = time.monotonic()
     while not cancel.is_set():
         await asyncio.sleep(CANCEL_POLL_S)
-        async with ctx.session_factory() as session:
-            execution = await session.get(StrategyExecution, execution_id)
-            if execution is None:
+        renew = time.monotonic() - last_renewal > ctx.lease_s / 3
+        try:
+            if not await _watch_once(ctx, execution_id, cancel, renew):
                 return
-            if execution.cancel_requested:
-                cancel.set()
-                return
-            if time.monotonic() - last_renewal > ctx.lease_s / 3:
-                execution.lease_expires_at = utcnow() + timedelta(seconds=ctx.lease_s)
-                session.add(execution)
-                await session.commit()
-                last_renewal = time.monotonic()
+        except Exception as exc:
+            log.warning("lease renewal of %s failed: %s: %s", execution_id, type(exc).__name__, exc)
+            continue
+        if renew:
+            last_renewal = time.monotonic()
+
+
+async def _watch_once(ctx: RunnerContext, execution_id: str, cancel: asyncio.Event, renew: bool) -> bool:
+    """One poll; False when watching should stop (gone, cancelled, or another worker holds it now)."""
+    async with ctx.session_factory() as session:
+        execution = await session.get(StrategyExecution, execution_id)
+        if execution is None:
+            return False
+        if execution.cancel_requested:
+            cancel.set()
+            return False
+        if execution.worker_id != ctx.worker_id:
+            log.error("execution %s was taken over by %s (lease lost)", execution_id, execution.worker_id)
+            return False
+        if renew:
+            execution.lease_expires_at = utcnow() + timedelta(seconds=ctx.lease_s)
+            session.add(execution)
+            await session.commit()
+    return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from typing import Any
 
 from app.models.backtest import BacktestRun
@@ -36,5 +35,8 @@ async def report_html(execution: StrategyExecution, run: BacktestRun) -> str:
 
 
 def compare(ids: list[str], runs: list[BacktestRun]) -> dict[str, Any]:
+    """`rows` (label, which direction is better, values, best ids) plus a plain `metrics` map
+    `{metric: {execution_id: value}}` for simple clients."""
     table = compare_runs([(execution_id, run.metrics) for execution_id, run in zip(ids, runs, strict=True)])
-    return {"ids": ids, **table, "generated": date.today().isoformat()}
+    metrics = {row["metric"]: row["values"] for row in table["rows"]}
+    return {"ids": ids, "metrics": metrics, **table}

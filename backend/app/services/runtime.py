@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from app.core.config import Settings
 from app.core.db import SessionFactory
@@ -15,10 +15,12 @@ from app.services.execution_runner import RunnerContext, run_execution
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
 from app.services.sandbox import SandboxPool
+from app.services.scaleout.sweeper import LeaseSweeper, MemoryLedger
 from app.services.worker import InProcessWorker
 
 if TYPE_CHECKING:
     from app.agents.pipeline import ExecutionPipeline
+    from app.services.scaleout.wiring import ScaleOut
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,23 @@ class Runtime:
         session_factory: SessionFactory,
         sandbox_pool: SandboxPool | None = None,
         memory: MemoryService | None = None,
+        role: Literal["api", "worker"] = "api",
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
+        # Scale-out: an API process serves and enqueues, a worker process (app.worker_main) runs executions.
+        self.role = role
+        self.scaleout_mode = settings.queue == "dramatiq"
+        self.runs_executions = role == "worker" or not self.scaleout_mode
         self.bus = EventBus()
+        worker_id = "inprocess"
+        if self.scaleout_mode:
+            from app.services.scaleout.wiring import build_bus, process_id
+
+            self.bus = build_bus(settings, role)
+            worker_id = process_id(role)
+        self.scaleout: ScaleOut | None = None
+        self.sweeper: LeaseSweeper | None = None
         self.market_data = MarketData.from_settings(settings, session_factory)
         self._owns_pool = sandbox_pool is None  # tests share one warm pool across app instances
         self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox)
@@ -42,28 +57,60 @@ class Runtime:
         self._pipeline: asyncio.Future[ExecutionPipeline] | None = None
         self.pipeline_status = "not started"
         self.worker: InProcessWorker | None = None
-        self.ctx = RunnerContext(settings, session_factory, self.bus, self.get_pipeline)
+        self.ctx = RunnerContext(
+            settings,
+            session_factory,
+            self.bus,
+            self.get_pipeline,
+            worker_id=worker_id,
+            lease_s=settings.lease_s,
+        )
 
     async def start(self) -> None:
-        if self._owns_pool:
+        await self.bus.start()
+        if self._owns_pool and self.runs_executions:
             await self.sandbox_pool.start()
-        if self.settings.warm_agents_on_start:
+        if self.settings.warm_agents_on_start and self.runs_executions:
             self._pipeline_future()
         if self.settings.start_worker and self.settings.queue == "inprocess":
             self.worker = InProcessWorker(self.ctx, self.settings.worker_concurrency)
             await self.worker.start()
+            # Backstop for a run that stopped without a final status (its lease ran out): run it again.
+            self.sweeper = LeaseSweeper(
+                self.session_factory,
+                MemoryLedger(),
+                self._enqueue_local,
+                interval_s=self.settings.sweep_interval_s,
+                resend_after_s=self.settings.lease_s,
+                include_unleased=False,
+            )
+            self.sweeper.start()
+        if self.scaleout_mode:
+            from app.services.scaleout.wiring import ScaleOut
+
+            self.scaleout = ScaleOut(self.settings, self.session_factory)
+            self.scaleout.start()
 
     @property
     def queue(self) -> Runtime:
         return self
 
     async def enqueue(self, execution_id: str) -> None:
-        if self.worker is not None:
+        if self.scaleout is not None:
+            await self.scaleout.queue.enqueue(execution_id)
+        elif self.worker is not None:
             await self.worker.enqueue(execution_id)
 
+    async def _enqueue_local(self, execution_id: str) -> bool:
+        await self.enqueue(execution_id)
+        return True
+
     async def expedite(self, execution_id: str) -> None:
-        """Runs a cancelled, still-queued execution now, so it ends `cancelled` without waiting its turn."""
-        if self.worker is not None:
+        """Runs a cancelled, still-queued execution now, so it ends `cancelled` without waiting its turn.
+
+        Any process can: `run_execution` claims it and, seeing the cancel flag, ends it before any work.
+        """
+        if self.worker is not None or self.scaleout is not None:
             asyncio.get_running_loop().create_task(run_execution(execution_id, self.ctx))
 
     def _pipeline_future(self) -> asyncio.Future[ExecutionPipeline]:
@@ -92,6 +139,10 @@ class Runtime:
         return await asyncio.shield(self._pipeline_future())
 
     async def stop(self) -> None:
+        if self.sweeper is not None:
+            await self.sweeper.stop()
+        if self.scaleout is not None:
+            await self.scaleout.stop()
         if self.worker is not None:
             await self.worker.stop()
         if self._pipeline is not None and not self._pipeline.done():

@@ -8,7 +8,7 @@ export type NodeType =
   | "trailing_stop"
   | "position_sizing";
 
-export type Operand = { indicator?: string; period?: number; value?: number };
+export type Operand = { indicator?: string; period?: number; value?: number; price?: string; [key: string]: unknown };
 export type Condition = { left: Operand; op: string; right: Operand };
 
 export type NodeMeta = {

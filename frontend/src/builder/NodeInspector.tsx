@@ -75,6 +75,7 @@ export function NodeInspector(props: {
           <ConditionEditor
             conditions={meta.conditions ?? []}
             indicators={info.indicators}
+            prices={info.prices}
             ops={info.ops}
             onChange={(c: Condition[]) => set({ conditions: c })}
           />

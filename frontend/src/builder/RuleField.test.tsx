@@ -61,3 +61,15 @@ describe("RuleField", () => {
     expect(await screen.findByText("The rule checker is restarting", {}, { timeout: 2000 })).toBeInTheDocument();
   });
 });
+
+describe("CaretLine", () => {
+  it("cuts a long rule before the error so the caret stays under the right character", async () => {
+    const { CaretLine } = await import("./RuleField");
+    const rule = "Enter on a 5% price drop from the 20-day movng average";
+    const pos = rule.indexOf("movng");
+    render(<CaretLine rule={rule} position={pos} />);
+    const [text, marker] = screen.getByTestId("rule-caret").textContent!.split("\n");
+    expect(text.startsWith("…")).toBe(true);
+    expect(text.slice(marker.indexOf("^"), marker.indexOf("^") + 5)).toBe("movng");
+  });
+});

@@ -6,6 +6,7 @@
 import { useEffect, useId, useRef, useState } from "react";
 import { api } from "../api/endpoints";
 import { ApiError, errorText } from "../api/client";
+import { describeParsed } from "./describe";
 
 type Check =
   | { state: "idle" }
@@ -87,26 +88,20 @@ export function RuleField(props: {
         {check.state === "checking" && <span className="muted">Checking…</span>}
         {check.state === "ok" && (
           <span className="ok" data-testid="rule-ok">
-            ✓ Understood{describeParsed(check.parsed)}
+            ✓ Understood{check.parsed ? `: ${describeParsed(check.parsed)}` : ""}
           </span>
         )}
         {check.state === "error" && <span className="error">{check.message}</span>}
         {invalid && (
           <div className="rule-error" role="alert" data-testid="rule-error">
             <div className="error">{check.detail}</div>
-            {check.position !== null && (
-              <pre className="caret" data-testid="rule-caret" aria-label={`Reading stopped at character ${check.position + 1}`}>
-                {check.rule}
-                {"\n"}
-                {" ".repeat(Math.max(0, check.position))}^
-              </pre>
-            )}
+            {check.position !== null && <CaretLine rule={check.rule} position={check.position} />}
             {check.expected.length > 0 && (
               <div className="muted">Expected: {check.expected.slice(0, 8).join(", ")}</div>
             )}
             {check.suggestion && (
               <div>
-                Did you mean{" "}
+                Did you mean:{" "}
                 <button
                   type="button"
                   className="link"
@@ -117,7 +112,6 @@ export function RuleField(props: {
                 >
                   “{check.suggestion}”
                 </button>
-                ?
               </div>
             )}
           </div>
@@ -127,12 +121,26 @@ export function RuleField(props: {
   );
 }
 
-/** A short human reading of the parsed rule, when the server gives one. */
-function describeParsed(parsed: unknown): string {
-  if (!parsed || typeof parsed !== "object") return "";
-  const p = parsed as Record<string, unknown>;
-  for (const k of ["description", "text", "summary", "kind", "type"]) {
-    if (typeof p[k] === "string") return `: ${p[k] as string}`;
-  }
-  return "";
+const CONTEXT = 24;
+
+/**
+ * The rule with a caret under the character where reading stopped. Long rules are cut to the
+ * `CONTEXT` characters before that point, so the caret stays visible in a narrow panel.
+ *
+ * Example: position 46 of "Enter on a 5% price drop from the 20-day movng average" shows
+ * "…ice drop from the 20-day movng average" with the caret under the "m" of "movng".
+ */
+export function CaretLine({ rule, position }: { rule: string; position: number }) {
+  const pos = Math.max(0, Math.min(position, rule.length));
+  const start = Math.max(0, pos - CONTEXT);
+  const prefix = start > 0 ? "…" : "";
+  const shown = prefix + rule.slice(start);
+  const col = prefix.length + pos - start;
+  return (
+    <pre className="caret" data-testid="rule-caret" aria-label={`Reading stopped at character ${pos + 1}: “${rule.slice(pos, pos + 20)}”`}>
+      {shown}
+      {"\n"}
+      {" ".repeat(col)}^
+    </pre>
+  );
 }

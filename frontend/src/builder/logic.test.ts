@@ -10,14 +10,19 @@ describe("schemaInfo", () => {
     const schema = {
       $defs: {
         Op: { enum: ["gt", "lt", "cross_above"] },
-        Entry: { properties: { type: { const: "entry_condition" } } },
         Stop: { properties: { type: { const: "stop_loss" } } },
-        Operand: { properties: { indicator: { enum: ["sma", "rsi"] } } },
+        Entry: { properties: { type: { const: "entry_condition" } } },
+        Operand: { properties: { indicator: { anyOf: [{ enum: ["sma", "rsi"] }, { type: "null" }] }, price: { enum: ["close"] } } },
         Cond: { properties: { op: { $ref: "#/$defs/Op" } } },
       },
-      properties: { nodes: { items: { oneOf: [{ $ref: "#/$defs/Entry" }, { $ref: "#/$defs/Stop" }] } } },
+      properties: { nodes: { items: { oneOf: [{ $ref: "#/$defs/Stop" }, { $ref: "#/$defs/Entry" }] } } },
     };
-    expect(schemaInfo(schema)).toEqual({ nodeTypes: ["entry_condition", "stop_loss"], indicators: ["sma", "rsi"], ops: ["gt", "lt", "cross_above"] });
+    expect(schemaInfo(schema)).toEqual({
+      nodeTypes: ["entry_condition", "stop_loss"],
+      indicators: ["sma", "rsi"],
+      prices: ["close"],
+      ops: ["gt", "lt", "cross_above"],
+    });
   });
 
   it("falls back to the documented lists", () => {
@@ -58,5 +63,32 @@ describe("violationDiagnostics", () => {
     expect(doc.slice(d.from, d.to)).toBe("import os");
     const [e] = violationDiagnostics(doc, [{ line: 99, col: 4, rule: "r", message: "m" }]);
     expect(doc.slice(e.from, e.to)).toBe("1"); // clamped to the last line
+  });
+});
+
+describe("describeParsed", () => {
+  it("reads the server's parse trees", async () => {
+    const { describeParsed } = await import("./describe");
+    // the parse of "Enter on a 5% price drop from the 20-day moving average", as the server answers it
+    const drop = {
+      type: "compare",
+      left: { type: "price", field: "close", lag: 0 },
+      op: "<=",
+      right: {
+        type: "arith",
+        op: "mul",
+        left: { type: "indicator", indicator: { kind: "sma", period: 20, source: "close", slow: null, signal: null, std: null }, lag: 0 },
+        right: { type: "const", value: 0.95 },
+      },
+    };
+    expect(describeParsed(drop)).toBe("close ≤ SMA(20) × 0.95");
+    const cross = {
+      type: "cross",
+      direction: "above",
+      left: { type: "indicator", indicator: { kind: "sma", period: 10 }, lag: 0 },
+      right: { type: "indicator", indicator: { kind: "sma", period: 30 }, lag: 1 },
+    };
+    expect(describeParsed(cross)).toBe("SMA(10) crosses above SMA(30) 1 bar ago");
+    expect(describeParsed({ type: "volume_spike" })).toBe("volume spike");
   });
 });

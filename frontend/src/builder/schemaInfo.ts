@@ -23,10 +23,11 @@ export const DEFAULT_NODE_TYPES: NodeType[] = [
   "trailing_stop",
   "position_sizing",
 ];
-export const DEFAULT_INDICATORS = ["price", "sma", "ema", "rsi", "high", "low", "volume"];
+export const DEFAULT_INDICATORS = ["sma", "ema", "rsi", "highest", "lowest", "volume_sma"];
+export const DEFAULT_PRICES = ["open", "high", "low", "close", "volume"];
 export const DEFAULT_OPS = ["above", "below", "crosses_above", "crosses_below"];
 
-export type SchemaInfo = { nodeTypes: string[]; indicators: string[]; ops: string[] };
+export type SchemaInfo = { nodeTypes: string[]; indicators: string[]; prices: string[]; ops: string[] };
 
 type Json = Record<string, unknown>;
 
@@ -68,6 +69,7 @@ export function schemaInfo(schema: Json | null | undefined): SchemaInfo {
   const types = new Set<string>();
   const indicators = new Set<string>();
   const ops = new Set<string>();
+  const prices = new Set<string>();
   if (schema) {
     walk(schema, (obj) => {
       const props = obj.properties;
@@ -76,11 +78,18 @@ export function schemaInfo(schema: Json | null | undefined): SchemaInfo {
       for (const v of valuesOf(deref(schema, p.type))) if (v in NODE_LABELS || v.endsWith("_condition")) types.add(v);
       for (const v of valuesOf(deref(schema, p.indicator))) indicators.add(v);
       for (const v of valuesOf(deref(schema, p.op))) ops.add(v);
+      for (const v of valuesOf(deref(schema, p.price))) prices.add(v);
     });
   }
+  // Palette order: the documented one, then any type the server added.
+  const rank = (t: string) => {
+    const i = (DEFAULT_NODE_TYPES as string[]).indexOf(t);
+    return i < 0 ? DEFAULT_NODE_TYPES.length : i;
+  };
   return {
-    nodeTypes: types.size ? [...types] : DEFAULT_NODE_TYPES,
+    nodeTypes: types.size ? [...types].sort((a, b) => rank(a) - rank(b)) : DEFAULT_NODE_TYPES,
     indicators: indicators.size ? [...indicators] : DEFAULT_INDICATORS,
+    prices: prices.size ? [...prices] : DEFAULT_PRICES,
     ops: ops.size ? [...ops] : DEFAULT_OPS,
   };
 }

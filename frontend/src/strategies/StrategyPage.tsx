@@ -223,9 +223,12 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
         </div>
       </div>
       {error && (
-        <p className="error banner" role="alert" data-testid="page-error">
-          {error}
-        </p>
+        <div className="error banner row spread" role="alert">
+          <span data-testid="page-error">{error}</span>
+          <button type="button" className="icon" onClick={() => setError(null)} aria-label="Dismiss the error">
+            ×
+          </button>
+        </div>
       )}
       {notice && <p className="notice banner" role="status">{notice}</p>}
       <div className="tabs" role="tablist" aria-label="Strategy sections">

@@ -10,8 +10,8 @@ router = APIRouter(tags=["health"])
 async def health(request: Request) -> dict[str, Any]:
     """Liveness plus what is warm: database, sandbox pool, agent pipeline."""
     state = request.app.state
-    async with state.session_factory() as session:
-        await session.execute(text("SELECT 1"))
+    async with state.engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
     pool = getattr(state, "sandbox_pool", None)
     return {
         "status": "ok",

@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentUser, SessionDep
-from app.models.strategy import StrategyCreate, StrategyPublic, StrategyUpdate
+from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.services import strategies
 from app.services.language import node_json_schema, parse_rule
 
@@ -20,8 +20,10 @@ class RuleCheckResult(BaseModel):
     parsed: dict[str, Any]
 
 
-def _public(row: Any) -> StrategyPublic:
-    return StrategyPublic.model_validate(row, from_attributes=True)
+def _public(row: Strategy) -> StrategyPublic:
+    return StrategyPublic(
+        id=row.id, name=row.name, graph=row.graph, created_at=row.created_at, updated_at=row.updated_at
+    )
 
 
 @router.get("/schema", response_model=dict[str, Any])

@@ -43,8 +43,9 @@ def to_utc(value: Any) -> pd.Timestamp:
 
 def utc_index(values: Any) -> pd.DatetimeIndex:
     """Timestamps (strings, datetimes, an index) -> UTC DatetimeIndex; naive values are taken as UTC."""
-    index = pd.DatetimeIndex(pd.to_datetime(values, utc=False, format="ISO8601"))
-    return index.tz_localize("UTC") if index.tz is None else index.tz_convert("UTC")
+    if isinstance(values, pd.DatetimeIndex):
+        return values.tz_localize("UTC") if values.tz is None else values.tz_convert("UTC")
+    return pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601"))
 
 
 def iso(ts: pd.Timestamp) -> str:

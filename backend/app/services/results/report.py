@@ -94,6 +94,8 @@ def _metrics_html(metrics: Mapping[str, Any]) -> str:
     rows = []
     for key, (label, _) in METRIC_INFO.items():
         value = metrics.get(key)
+        if isinstance(value, str) and value.endswith("T00:00:00+00:00"):
+            value = value[:10]  # daily bars: the date says it all
         text = "n/a" if value is None else f"{value:,.2f}" if isinstance(value, float) else str(value)
         rows.append(f'<tr><td>{html.escape(label)}</td><td class="v">{html.escape(text)}</td></tr>')
     third = -(-len(rows) // 3)

@@ -66,13 +66,12 @@ def downsample(points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS) ->
     n = len(points)
     if n <= max_points:
         return [list(p) for p in points]
-    values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")
-    keep = {0, n - 1}
-    for bucket in np.array_split(np.arange(1, n - 1), (max_points - 2) // 2):
-        vals = values[bucket]
-        if np.isnan(vals).all():
-            keep.add(int(bucket[0]))
-            continue
-        keep.add(int(bucket[np.nanargmin(vals)]))
-        keep.add(int(bucket[np.nanargmax(vals)]))
-    return [list(points[i]) for i in sorted(keep)]
+    values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")[1:-1]
+    n_buckets = (max_points - 2) // 2
+    bucket = np.arange(n - 2) * n_buckets // (n - 2)  # equal buckets over the interior points, in order
+    starts = np.r_[0, np.cumsum(np.bincount(bucket, minlength=n_buckets))[:-1]]
+    # Sort by bucket, then by value: each bucket's first row is its extreme (ties and all-NaN: the earliest).
+    lowest = np.lexsort((np.where(np.isnan(values), np.inf, values), bucket))[starts]
+    highest = np.lexsort((-np.where(np.isnan(values), -np.inf, values), bucket))[starts]
+    keep = np.unique(np.r_[0, lowest + 1, highest + 1, n - 1])
+    return [list(points[i]) for i in keep]

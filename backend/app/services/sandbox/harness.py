@@ -278,6 +278,9 @@ def _child(message: dict[str, Any], fds: list[int], config: dict[str, Any], sock
     os.dup2(err_fd, 2)
     os.dup2(result_fd, 3)
     os.closerange(4, 1 << 16)
+    # Line-buffered so the last lines before a kill reach the parent (they explain timeouts).
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    sys.stderr.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     result_out = os.fdopen(3, "wb")
     _limit(config)
     uid = int(config["uid"])

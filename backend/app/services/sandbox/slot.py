@@ -232,7 +232,7 @@ class Slot:
 
         async def finished() -> None:
             with contextlib.suppress(SandboxUnavailable):
-                await done_fut
+                await asyncio.shield(done_fut)  # cancelling this watcher must not cancel the future
             for reader in readers:
                 await reader.eof.wait()
 
