@@ -1,7 +1,12 @@
 # Production image: the API with its in-process worker and the bubblewrap sandbox.
-# The sandbox needs user namespaces inside the container: run with
+# The same image runs scale-out mode (docker-compose.yml): `uvicorn app.main:app` for API replicas and
+# `stratcrew-worker` for workers; only containers that run user code (the embedded API, workers) need the
+# sandbox's privileges. The sandbox needs user namespaces inside the container: run with
 #   --security-opt seccomp=unconfined --security-opt apparmor=unconfined --cap-add SYS_ADMIN
-# (or a runtime that allows unprivileged user namespaces). See docs/security.md.
+# (or a runtime that allows unprivileged user namespaces). See docs/security.md and docs/scaling.md.
+# bwrap creates new network, PID, IPC and UTS namespaces and mounts a tmpfs; setpriv drops to the
+# per-slot uid (SANDBOX_UID_BASE + slot), so give each worker container on one host its own
+# SANDBOX_UID_BASE unless the runtime remaps uids per container (RLIMIT_NPROC counts per uid host-wide).
 FROM node:20-bookworm-slim AS frontend
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./

@@ -6,8 +6,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 
 from app.api.errors import add_exception_handlers
 from app.api.frontend import mount_frontend
@@ -15,6 +18,7 @@ from app.api.limits import BodySizeLimit
 from app.api.main import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
+from app.services.execution_runner import is_connection_error
 from app.services.runtime import Runtime
 
 log = logging.getLogger("stratcrew")
@@ -57,10 +61,60 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     add_exception_handlers(app)
+    app.add_exception_handler(DBAPIError, _database_error)
+    _document_error_bodies(app)
     app.include_router(api_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     mount_frontend(app, settings.frontend_dist)
     return app
+
+
+# What `add_exception_handlers` really answers on a 422 (FastAPI documents its own default shape instead).
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["error", "detail"],
+    "properties": {
+        "error": {"type": "string", "title": "Error"},
+        "detail": {"type": "string", "title": "Detail"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array"},
+                    "field": {"type": "string"},
+                    "msg": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def _document_error_bodies(app: FastAPI) -> None:
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = default_openapi()
+            schemas = schema.get("components", {}).get("schemas", {})
+            if "HTTPValidationError" in schemas:
+                schemas["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A connection killed mid-request (failover, restart) is a 503 to retry, whatever shape it takes."""
+    if is_connection_error(exc):
+        log.warning("database connection lost: %s", exc)
+        body = {"error": "DatabaseUnavailable", "detail": "The database is unavailable; retry shortly."}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+    log.error("database error", exc_info=exc)
+    return JSONResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
 
 
 app = create_app()

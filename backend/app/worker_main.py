@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import tempfile
 import threading
 import time
+from pathlib import Path
 from types import FrameType
 
 import dramatiq
@@ -26,6 +28,7 @@ from app.services.scaleout.worker_host import WorkerHost, install_host
 
 log = logging.getLogger("stratcrew.worker")
 POLL_MS = 200  # longest idle wait of a consumer for a new job
+HEARTBEAT_FILE = Path(tempfile.gettempdir()) / "stratcrew-worker.alive"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         time.perf_counter() - started,
     )
     while not stop.wait(1.0):
-        pass
+        HEARTBEAT_FILE.touch()  # the container's health check reads its age
     worker.stop(timeout=int(grace_s * 1000))
     host.stop()
     broker.close()

@@ -13,7 +13,7 @@
  * E2E_BASE_URL=http://127.0.0.1:8000 drives a server that is already running instead of starting one.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -89,6 +89,7 @@ async function waitForHealth(base, proc, timeoutMs) {
 }
 
 async function main() {
+  rmSync(ARTIFACTS, { recursive: true, force: true }); // no stale screenshots from an earlier run
   mkdirSync(ARTIFACTS, { recursive: true });
   const tmp = mkdtempSync(join(tmpdir(), "stratcrew-e2e-"));
   const procs = [];
@@ -238,6 +239,7 @@ async function main() {
     });
 
     const stagesSeen = new Set();
+    let executionId = null;
     await step("run it and watch the stages arrive", async () => {
       await page.getByTestId("execute").click();
       await page.getByTestId("progress").waitFor();
@@ -259,6 +261,7 @@ async function main() {
         await page.waitForTimeout(250);
       }
       await page.getByTestId("run-outcome").waitFor();
+      executionId = (await page.getByTestId("progress").locator("h3 code").textContent()).trim();
       const status = (await page.getByTestId("exec-status").textContent()).trim();
       if (status !== "completed") {
         const err = await page.getByTestId("exec-error").textContent().catch(() => "");
@@ -278,8 +281,15 @@ async function main() {
     await step("open the code and the spec", async () => {
       await page.getByTestId("see-code").click();
       await page.getByTestId("code-panel").waitFor();
-      const code = await page.getByTestId("generated-code").locator(".cm-content").textContent();
-      check(code.includes("vbt") && code.includes("portfolio"), "generated code lacks vbt / portfolio");
+      // CodeMirror renders only the lines in view, so the whole text is checked through the API.
+      const shown = await page.getByTestId("generated-code").locator(".cm-content").textContent();
+      const code = await page.evaluate(async (id) => {
+        const r = await fetch(`/executions/${id}/code`, { headers: { Authorization: `Bearer ${sessionStorage.getItem("stratcrew.token")}` } });
+        return (await r.json()).code;
+      }, executionId);
+      check(/^portfolio\s*=/m.test(code) && code.includes("vectorbt"), "generated code lacks `import vectorbt` / `portfolio =`");
+      const firstLine = code.split("\n").find((l) => l.trim());
+      check(shown.includes(firstLine.trim()), `the editor does not show the code's first line "${firstLine}"`);
       await page.getByTestId("spec").waitFor();
       await shot("07-code");
     });
@@ -300,10 +310,14 @@ async function main() {
         const th = await page.getByTestId("sort-pnl").locator("xpath=..").getAttribute("aria-sort");
         check(th === "ascending", "sorting by P&L did not apply");
       }
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("dl-trades").click()]);
+      check(download.suggestedFilename().endsWith("-trades.csv"), `download named ${download.suggestedFilename()}`);
+      const csv = readFileSync(await download.path(), "utf8");
+      check(csv.split("\n")[0].includes("exit_reason") || csv.split("\n")[0].includes("entry"), `odd CSV header: ${csv.split("\n")[0]}`);
       await shot("08-results");
       await page.getByTestId("equity-chart").scrollIntoViewIfNeeded();
       await shot("09-results-charts");
-      log(`     total return ${total.replace(/^\D+/, "")}, ${rows} trades`);
+      log(`     ${total.trim()}, ${rows} trades`);
     });
 
     await step("edit the code into something hostile and see it refused", async () => {
@@ -336,6 +350,9 @@ async function main() {
       const n = await page.getByTestId("history-row").count();
       check(n >= 1, "no runs in the history");
       await shot("12-history");
+      // Back to the completed run (the hostile one may have become a failed execution).
+      await page.getByTestId(`history-open-${executionId}`).click();
+      await page.getByTestId("results").waitFor();
     });
 
     await step("phone width (390 px): builder and results fit", async () => {

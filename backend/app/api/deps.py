@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.errors import Unauthorized
 from app.core.security import decode_access_token
 from app.models.user import User
+from app.services.execution_runner import is_connection_error
 
 if TYPE_CHECKING:
     from app.services.events import EventBus
@@ -32,8 +34,17 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.session_factory() as session:
+    session: AsyncSession = request.app.state.session_factory()
+    try:
         yield session
+    finally:
+        # Closing runs after the response went out: a connection that died meanwhile (database restart,
+        # failover) must not turn a sent answer into a dropped one. The pool discards the dead connection.
+        try:
+            await session.close()
+        except DBAPIError as exc:
+            if not is_connection_error(exc):
+                raise
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

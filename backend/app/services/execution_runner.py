@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CANCEL_POLL_S = 0.25
+CANCEL_GRACE_S = 2.0
 
 
 @dataclass
@@ -144,6 +145,8 @@ async def _run(
             {work, cancelled}, timeout=ctx.settings.execution_timeout_s, return_when=asyncio.FIRST_COMPLETED
         )
         if work not in done:
+            if cancel.is_set():  # the pipeline got the same event: let it stop its sandbox run in order
+                await asyncio.wait({work}, timeout=CANCEL_GRACE_S)
             work.cancel()
             await asyncio.gather(work, return_exceptions=True)
             if cancel.is_set():
@@ -186,12 +189,38 @@ class ExecutionInterrupted(Exception):
 
 
 def is_connection_error(exc: BaseException) -> bool:
-    """True for a lost or refused database connection (as opposed to a bug or a bad statement)."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
-    return isinstance(exc, ConnectionError | TimeoutError) or type(exc).__module__.startswith("asyncpg")
+    """True for a lost or refused database connection (as opposed to a bug or a bad statement).
+
+    A connection killed mid-query surfaces in many shapes (asyncpg's ConnectionDoesNotExistError wrapped
+    in a generic DBAPIError, or a later "cannot switch to state" from the rollback on the dead
+    connection), so the whole cause chain is looked at.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if type(seen).__name__ in ASYNCPG_CONNECTION_ERRORS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# asyncpg's names for a dead connection (matched by name: asyncpg is one of two supported drivers).
+ASYNCPG_CONNECTION_ERRORS = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "PostgresConnectionError",
+        "InternalClientError",
+        "TooManyConnectionsError",
+    }
+)
 
 
 async def _release(ctx: RunnerContext, execution_id: str) -> None:

@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.core.db import SessionFactory
 from app.services.events import EventBus
 from app.services.execution_runner import RunnerContext, run_execution
+from app.services.language import warmup_scripts
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
 from app.services.sandbox import SandboxPool
@@ -51,7 +52,7 @@ class Runtime:
         self.sweeper: LeaseSweeper | None = None
         self.market_data = MarketData.from_settings(settings, session_factory)
         self._owns_pool = sandbox_pool is None  # tests share one warm pool across app instances
-        self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox)
+        self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox, warmup_scripts=warmup_scripts())
         self._owns_memory = memory is None  # tests share one memory store (Qdrant locks its folder)
         self.memory = memory or MemoryService.from_settings(settings)
         self._pipeline: asyncio.Future[ExecutionPipeline] | None = None

@@ -77,7 +77,7 @@ export function HistoryPanel(props: { strategyId: string | null; currentId: stri
                     <td><span className={`status status-${ex.status}`}>{ex.status.replace("_", " ")}</span></td>
                     <td>{new Date(ex.created_at).toLocaleString()}</td>
                     <td className="row">
-                      <button type="button" className="small" onClick={() => onOpen(ex, ex.status === "completed" ? "results" : "run")}>
+                      <button type="button" className="small" onClick={() => onOpen(ex, ex.status === "completed" ? "results" : "run")} data-testid={`history-open-${ex.id}`}>
                         Open
                       </button>
                       <button type="button" className="small" onClick={() => onOpen(ex, "code")}>

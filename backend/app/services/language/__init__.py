@@ -14,8 +14,10 @@ from app.services.language.errors import ImpossibleStrategy, InvalidStrategyGrap
 from app.services.language.nodes import StrategyGraph, node_json_schema, parse_graph
 from app.services.language.parser import parse_rule
 from app.services.language.spec import StrategySpec
+from app.services.language.warmup import warmup_scripts
 
 __all__ = [
+    "warmup_scripts",
     "ExecutionParamsLike",
     "ImpossibleStrategy",
     "InvalidStrategyGraph",

@@ -127,10 +127,10 @@ def probe(settings: SandboxSettings, numba_cache: Path) -> str | None:
         return "per-slot uids need the service to start bubblewrap as root"
     uid = settings.uid_base
     check = (
-        "import os;os.setgroups([]);os.setresgid({u},{u},{u});os.setresuid({u},{u},{u});"
+        f"import os;os.setgroups([]);os.setresgid({uid},{uid},{uid});os.setresuid({uid},{uid},{uid});"
         "import socket;s=socket.socket();"
         "print(os.getuid(), os.path.exists('/etc/passwd'))"
-    ).format(u=uid)
+    )
     command = build_command(settings, bwrap, ["-c", check], numba_cache=numba_cache)
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)

@@ -78,7 +78,9 @@ class InvalidSandboxResult(DomainError):
     status_code = 502
 
     def __init__(self, reason: str, stderr_tail: str = "") -> None:
-        super().__init__(f"The sandbox returned no valid result: {reason}", reason=reason, stderr_tail=stderr_tail)
+        super().__init__(
+            f"The sandbox returned no valid result: {reason}", reason=reason, stderr_tail=stderr_tail
+        )
 
 
 class SandboxCancelled(DomainError):

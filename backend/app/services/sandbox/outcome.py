@@ -51,7 +51,9 @@ def _limit_value(limit: str, settings: SandboxSettings, timeout_s: float) -> str
     }[limit]
 
 
-def _exceeded(limit: str, outcome: RunOutcome, settings: SandboxSettings, timeout_s: float) -> SandboxLimitExceeded:
+def _exceeded(
+    limit: str, outcome: RunOutcome, settings: SandboxSettings, timeout_s: float
+) -> SandboxLimitExceeded:
     last = outcome.stderr.strip() or outcome.stdout.strip()
     return SandboxLimitExceeded(limit, _limit_value(limit, settings, timeout_s), last)
 
@@ -89,7 +91,9 @@ def interpret(
     try:
         report = ChildReport.model_validate_json(outcome.result)
     except ValidationError as exc:
-        raise InvalidSandboxResult(f"the result does not match the schema: {exc.errors()[:3]}", outcome.stderr) from None
+        raise InvalidSandboxResult(
+            f"the result does not match the schema: {exc.errors()[:3]}", outcome.stderr
+        ) from None
     if report.error is not None:
         limit = _error_limit(report.error)
         if limit is not None:

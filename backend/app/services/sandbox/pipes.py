@@ -9,8 +9,9 @@ import os
 class PipeReader:
     """Reads `fd` until EOF on the event loop.
 
-    With `keep="tail"` only the last `tail_bytes` are kept (stdout/stderr); with `keep="all"` everything is kept
-    (the result). Past `cap` bytes the reader sets `overflow` and stops keeping data, so a flood costs no memory.
+    With `keep="tail"` only the last `tail_bytes` are kept (stdout/stderr); with `keep="all"` everything is
+    kept (the result). Past `cap` bytes the reader sets `overflow` and stops keeping data, so a flood costs
+    no memory.
     """
 
     def __init__(self, fd: int, *, cap: int, keep: str, tail_bytes: int = 4096) -> None:

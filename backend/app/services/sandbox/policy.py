@@ -1,10 +1,11 @@
 """The AST policy: a fast filter that turns obviously unsafe code into clear, located errors.
 
 The script's top-level `def load_data` stub and `import yfinance` lines are removed before the check, as
-the harness removes them before running. It is not the wall (the OS sandbox is); it exists so an author sees "line 4: `open` is not allowed" rather
-than a permission error from deep inside the sandbox. It reads the parsed tree, so text tricks do not hide a
-name: Python NFKC-normalises identifiers while parsing (full-width `ｅｖａｌ` becomes `eval`), and f-string
-expressions are parsed like any other expression.
+the harness removes them before running. It is not the wall (the OS sandbox is); it exists so an author
+sees "line 4: `open` is not allowed" rather than a permission error from deep inside the sandbox. It reads
+the parsed tree, so text tricks do not hide a name: Python NFKC-normalises identifiers while parsing
+(full-width letters become ASCII, so a full-width `eval` is `eval`), and f-string expressions are parsed
+like any other expression.
 
 >>> [v.rule for v in validate_code("import os\\nx = (1).__class__")]
 ['import', 'private_name']
@@ -22,7 +23,9 @@ from pydantic import BaseModel, ConfigDict
 
 from app.services.sandbox.harness import strip_stub
 
-ALLOWED_MODULES = frozenset({"vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__"})
+ALLOWED_MODULES = frozenset(
+    {"vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__"}
+)
 
 FORBIDDEN_BUILTINS = frozenset(
     {
@@ -31,37 +34,42 @@ FORBIDDEN_BUILTINS = frozenset(
     }
 )  # fmt: skip
 
-# Pickle-style loaders and savers (numpy, pandas and vectorbt's own `load`/`save` all unpickle or write files).
-PICKLE_NAMES = frozenset({"load", "loads", "read_pickle", "allow_pickle", "to_pickle", "dump", "dumps", "Pickler"})
+# Pickle-style loaders and savers (numpy, pandas and vectorbt's `load`/`save` unpickle or write files).
+PICKLE_NAMES = frozenset(
+    {"load", "loads", "read_pickle", "allow_pickle", "to_pickle", "dump", "dumps", "Pickler"}
+)
 
-# `to_*` methods that only convert in memory; every other `to_*` may write a file (`to_csv`, `to_string(buf=)`).
+# `to_*` methods that only convert in memory; any other `to_*` may write a file (`to_csv`, `to_string(buf=)`).
 SAFE_TO = frozenset(
     {
-        "to_numpy", "to_list", "to_dict", "to_frame", "to_series", "to_period", "to_timestamp", "to_datetime",
-        "to_timedelta", "to_numeric", "to_offset", "to_pydatetime", "to_records", "to_flat_index", "to_tuples",
-        "to_julian_date", "to_datetime64", "to_timedelta64", "to_pytimedelta",
+        "to_numpy", "to_list", "to_dict", "to_frame", "to_series", "to_period", "to_timestamp",
+        "to_datetime", "to_timedelta", "to_numeric", "to_offset", "to_pydatetime", "to_records",
+        "to_flat_index", "to_tuples", "to_julian_date", "to_datetime64", "to_timedelta64",
+        "to_pytimedelta",
     }
 )  # fmt: skip
 
 FILE_NAMES = frozenset(
     {
-        "save", "savez", "savez_compressed", "savetxt", "tofile", "fromfile", "memmap", "genfromtxt", "loadtxt",
-        "fromregex", "DataSource", "savefig", "ExcelWriter", "HDFStore",
+        "save", "savez", "savez_compressed", "savetxt", "tofile", "fromfile", "memmap", "genfromtxt",
+        "loadtxt", "fromregex", "DataSource", "savefig", "ExcelWriter", "HDFStore",
     }
 )  # fmt: skip
 
-NETWORK_NAMES = frozenset({"download", "urlopen", "TelegramBot", "messaging", "requests", "urllib", "socket", "http"})
+NETWORK_NAMES = frozenset(
+    {"download", "urlopen", "TelegramBot", "messaging", "requests", "urllib", "socket", "http"}
+)
 
 # Attributes that lead to modules or interpreter internals the code has no business touching.
 FORBIDDEN_ATTRIBUTES = frozenset(
     {
-        "os", "sys", "subprocess", "builtins", "importlib", "shutil", "pathlib", "Path", "ctypes", "ctypeslib",
-        "pickle", "marshal", "io", "tempfile", "glob", "signal", "threading", "multiprocessing", "gc", "inspect",
-        "types", "operator", "functools", "runpy", "platform", "resource", "mmap", "fcntl", "posix", "dill",
-        "cloudpickle", "joblib", "f2py", "testing", "extbuild", "distutils", "numba", "nb", "jit", "njit",
-        "eval", "query", "format_map", "attr_", "get_dict_attr",
-        "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals", "f_locals",
-        "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code", "func_globals",
+        "os", "sys", "subprocess", "builtins", "importlib", "shutil", "pathlib", "Path", "ctypes",
+        "ctypeslib", "pickle", "marshal", "io", "tempfile", "glob", "signal", "threading",
+        "multiprocessing", "gc", "inspect", "types", "operator", "functools", "runpy", "platform",
+        "resource", "mmap", "fcntl", "posix", "dill", "cloudpickle", "joblib", "f2py", "testing",
+        "extbuild", "distutils", "numba", "nb", "jit", "njit", "eval", "query", "format_map", "attr_",
+        "get_dict_attr", "gi_frame", "gi_code", "cr_frame", "cr_code", "ag_frame", "ag_code", "f_globals",
+        "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code", "func_globals",
     }
 )  # fmt: skip
 
@@ -100,7 +108,9 @@ class _Checker(ast.NodeVisitor):
         elif name in PICKLE_NAMES or (name.startswith(("load", "dump")) and name != "load_data"):
             self._add(node, "pickle", f"`{name}` loads or dumps pickles or files; use the provided load_data")
         elif name.startswith("read_") or name in FILE_NAMES or name.startswith(("write_", "save")):
-            self._add(node, "file_io", f"`{name}` reads or writes files; the sandbox provides load_data(symbol)")
+            self._add(
+                node, "file_io", f"`{name}` reads or writes files; the sandbox provides load_data(symbol)"
+            )
         elif name.startswith("to_") and name not in SAFE_TO:
             self._add(node, "file_io", f"`{name}` may write a file; keep results in the `portfolio` variable")
         elif name in NETWORK_NAMES:
@@ -153,7 +163,13 @@ class _Checker(ast.NodeVisitor):
 
     def _check_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._check_name(node, node.name, attribute=False)
-        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg, node.args.kwarg]:
+        for arg in [
+            *node.args.posonlyargs,
+            *node.args.args,
+            *node.args.kwonlyargs,
+            node.args.vararg,
+            node.args.kwarg,
+        ]:
             if arg is not None:
                 self._check_name(arg, arg.arg, attribute=False)
         self.generic_visit(node)
@@ -181,13 +197,16 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        # `template.format(x)` with a computed template can walk attributes ("{0.__class__}"); literals are fine.
+        # `template.format(x)` with a computed template can walk attributes ("{0.__class__}"); literals are
+        # fine.
         if (
             isinstance(func, ast.Attribute)
             and func.attr == "format"
             and not (isinstance(func.value, ast.Constant) and isinstance(func.value.value, str))
         ):
-            self._add(node, "dynamic_format", "`.format` on a computed string is not allowed; use an f-string")
+            self._add(
+                node, "dynamic_format", "`.format` on a computed string is not allowed; use an f-string"
+            )
         self.generic_visit(node)
 
     def visit_MatchAs(self, node: ast.MatchAs) -> None:

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncio
 import contextlib
 import itertools
@@ -18,7 +20,12 @@ import secrets
 from pathlib import Path
 
 from app.services.sandbox import bwrap
-from app.services.sandbox.errors import CodePolicyViolation, InvalidSandboxResult, SandboxBusy, SandboxUnavailable
+from app.services.sandbox.errors import (
+    CodePolicyViolation,
+    InvalidSandboxResult,
+    SandboxBusy,
+    SandboxUnavailable,
+)
 from app.services.sandbox.outcome import interpret
 from app.services.sandbox.policy import validate_code
 from app.services.sandbox.result import SandboxResult
@@ -30,8 +37,12 @@ MAX_WARMUP_FAILURES = 3
 
 
 class SandboxPool:
-    def __init__(self, settings: SandboxSettings | None = None) -> None:
+    def __init__(self, settings: SandboxSettings | None = None, *, warmup_scripts: Sequence[str] = ()) -> None:
+        """`warmup_scripts`: scripts shaped like the ones runs will bring (the compiler's output). Each zygote
+        runs them once on synthetic data, so numba compiles those exact kernel signatures before any run:
+        a run's child cannot write the compile cache, and would otherwise compile them on every run."""
         self.settings = settings or SandboxSettings()
+        self.warmup_scripts = list(warmup_scripts)
         self.sandboxed = True
         self._slots: list[Slot] = []
         self._idle: asyncio.Queue[Slot] = asyncio.Queue()
@@ -73,7 +84,13 @@ class SandboxPool:
 
     async def _spawn(self, index: int) -> Slot | None:
         while not self._closed:
-            slot = Slot(index, self.settings, sandboxed=self.sandboxed, numba_cache=self._numba_cache)
+            slot = Slot(
+                index,
+                self.settings,
+                sandboxed=self.sandboxed,
+                numba_cache=self._numba_cache,
+                warmup_scripts=self.warmup_scripts,
+            )
             self._slots.append(slot)
             try:
                 await slot.start()
@@ -110,7 +127,9 @@ class SandboxPool:
         if self._broken is not None:
             raise SandboxUnavailable(self._broken)
         if self._idle.empty() and self._waiting >= self.settings.max_queue:
-            raise SandboxBusy(f"{self._waiting} backtests are already waiting for a sandbox slot; try again later")
+            raise SandboxBusy(
+                f"{self._waiting} backtests are already waiting for a sandbox slot; try again later"
+            )
         self._waiting += 1
         try:
             get = asyncio.create_task(self._idle.get())
@@ -122,7 +141,11 @@ class SandboxPool:
                 if not get.done():
                     get.cancel()
             if get.done() and not get.cancelled():
-                return get.result()
+                slot = get.result()
+                if slot.dead.is_set():  # its sandbox died while idle: replace it, take the next one
+                    self._release(slot)
+                    return await self._acquire()
+                return slot
             raise SandboxUnavailable(self._broken or "the pool is broken")
         finally:
             self._waiting -= 1
@@ -158,17 +181,36 @@ class SandboxPool:
                 raise CodePolicyViolation([v.model_dump() for v in violations])
         elif len(code.encode("utf-8", "surrogatepass")) > self.settings.max_code_bytes:
             raise InvalidSandboxResult(f"code is larger than {self.settings.max_code_bytes} bytes")
-        for symbol, path in data_files.items():
-            if not Path(path).is_file():
-                raise SandboxUnavailable(f"data file for {symbol} is missing: {path}")
+        missing = [f"{symbol}: {path}" for symbol, path in data_files.items() if not _is_file(path)]
+        if missing:
+            raise SandboxUnavailable(f"data file missing ({', '.join(missing)})")
         timeout = timeout_s if timeout_s is not None else self.settings.wall_timeout_s
         slot = await self._acquire()
         run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
+        stop = asyncio.Event()  # set by the caller's `cancel`, or by cancelling this coroutine
+        forward = asyncio.create_task(_forward(cancel, stop)) if cancel is not None else None
+        task = asyncio.create_task(
+            slot.run(run_id, code, {s: Path(p) for s, p in data_files.items()}, timeout, stop)
+        )
         try:
-            outcome = await slot.run(run_id, code, {s: Path(p) for s, p in data_files.items()}, timeout, cancel)
+            # Shielded: a caller's task being cancelled must not cut the slot's protocol half-way (the
+            # zygote would be left with an unconfirmed kill); it stops the run the orderly way instead.
+            outcome = await asyncio.shield(task)
+        except asyncio.CancelledError:
+            stop.set()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(task, self.settings.kill_grace_s + 10)
+            raise
+        except OSError as exc:  # the slot's sandbox died under us (its control socket is gone)
+            slot.kill()
+            raise SandboxUnavailable(f"sandbox slot {slot.index} died before the run started: {exc}") from exc
         finally:
+            if forward is not None:
+                forward.cancel()
             self._release(slot)
-        log.debug("sandbox run %s on slot %d: %s in %.3f s", run_id, slot.index, outcome.reason, outcome.duration_s)
+        log.debug(
+            "sandbox run %s on slot %d: %s in %.3f s", run_id, slot.index, outcome.reason, outcome.duration_s
+        )
         return interpret(outcome, self.settings, timeout_s=timeout, versions=slot.versions)
 
     async def close(self) -> None:
@@ -191,7 +233,19 @@ class SandboxPool:
         """
         roots = [slot.pid for slot in self._slots if slot.pid is not None]
         pids = _descendants(roots)
-        return {"rss": sum(_status_kb(pid, "VmRSS:") for pid in pids), "pss": sum(_pss_kb(pid) for pid in pids)}
+        return {
+            "rss": sum(_status_kb(pid, "VmRSS:") for pid in pids),
+            "pss": sum(_pss_kb(pid) for pid in pids),
+        }
+
+
+async def _forward(source: asyncio.Event, target: asyncio.Event) -> None:
+    await source.wait()
+    target.set()
+
+
+def _is_file(path: Path) -> bool:
+    return os.path.isfile(path)  # a stat on a local file: not worth a thread hop
 
 
 def _descendants(roots: list[int]) -> list[int]:

@@ -8,6 +8,8 @@ every process inside with it: that is the last resort when the zygote does not a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncio
 import contextlib
 import json
@@ -40,8 +42,17 @@ class RunOutcome:
 
 
 class Slot:
-    def __init__(self, index: int, settings: SandboxSettings, *, sandboxed: bool, numba_cache: Path) -> None:
+    def __init__(
+        self,
+        index: int,
+        settings: SandboxSettings,
+        *,
+        sandboxed: bool,
+        numba_cache: Path,
+        warmup_scripts: Sequence[str] = (),
+    ) -> None:
         self.index = index
+        self.warmup_scripts = list(warmup_scripts)
         self.settings = settings
         self.sandboxed = sandboxed
         self.numba_cache = numba_cache
@@ -70,12 +81,15 @@ class Slot:
             "site_packages": [str(p.resolve()) for p in s.site_packages],
             "uid": self.uid,
             "drop_uid": os.geteuid() == 0,
-            "runs_dir": "/tmp/runs" if self.sandboxed else f"/tmp/stratcrew-sandbox-{os.getpid()}-{self.index}",
+            "runs_dir": "/tmp/runs"
+            if self.sandboxed
+            else f"/tmp/stratcrew-sandbox-{os.getpid()}-{self.index}",
             "cpu_s": s.cpu_limit_s,
             "as_bytes": s.memory_limit_mb * 1024 * 1024,
             "nproc": s.max_processes,
             "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
             "nofile": s.max_open_files,
+            "warmup_scripts": self.warmup_scripts,
         }
 
     async def start(self) -> None:
@@ -85,7 +99,9 @@ class Slot:
         config = json.dumps(self._config(child.fileno()))
         if self.sandboxed:
             tool = bwrap.resolve_bwrap(self.settings) or self.settings.bwrap_path
-            argv = bwrap.build_command(self.settings, tool, [bwrap.SANDBOX_HARNESS, config], numba_cache=self.numba_cache)
+            argv = bwrap.build_command(
+                self.settings, tool, [bwrap.SANDBOX_HARNESS, config], numba_cache=self.numba_cache
+            )
             env: dict[str, str] | None = None
         else:
             argv = [bwrap.python_executable(self.settings), "-I", "-S", str(bwrap.HARNESS_PATH), config]
@@ -143,7 +159,7 @@ class Slot:
     async def wait_ready(self, timeout_s: float) -> None:
         ready = asyncio.create_task(self.ready.wait())
         dead = asyncio.create_task(self.dead.wait())
-        finished, pending = await asyncio.wait({ready, dead}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+        _, pending = await asyncio.wait({ready, dead}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         if not self.ready.is_set():
@@ -262,7 +278,9 @@ class Slot:
         try:
             await asyncio.wait_for(asyncio.shield(self._done), self.settings.kill_grace_s)
         except (TimeoutError, SandboxUnavailable):
-            log.warning("sandbox slot %d did not confirm the kill of %s; killing its sandbox", self.index, run_id)
+            log.warning(
+                "sandbox slot %d did not confirm the kill of %s; killing its sandbox", self.index, run_id
+            )
             self.kill()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.dead.wait(), 5)

@@ -25,7 +25,9 @@ def sp500_frame() -> pd.DataFrame:
 
     path = Path(arch.data.sp500.__file__).with_name("sp500.csv.gz")
     raw = pd.read_csv(path)
-    index = pd.DatetimeIndex(pd.to_datetime(raw["Date"], format="%m/%d/%Y"), name="timestamp").tz_localize("UTC")
+    index = pd.DatetimeIndex(pd.to_datetime(raw["Date"], format="%m/%d/%Y"), name="timestamp").tz_localize(
+        "UTC"
+    )
     frame = raw[["Open", "High", "Low", "Close", "Volume"]].set_axis(index)
     frame.columns = [c.lower() for c in frame.columns]
     return frame.astype("float64")

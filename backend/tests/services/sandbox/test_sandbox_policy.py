@@ -6,7 +6,7 @@ import pytest
 
 from app.services.sandbox import validate_code
 
-GENERATED_LIKE = '''
+GENERATED_LIKE = """
 import numpy as np
 import pandas as pd
 import vectorbt as vbt
@@ -29,7 +29,7 @@ for _ in range(1):
 label = f"SMA({FAST})"
 when = pd.to_datetime("2020-01-01").to_pydatetime()
 portfolio = vbt.Portfolio.from_signals(close, entries, exits, init_cash=10_000, fees=0.001, freq="1D")
-'''
+"""
 
 
 def rules(source: str) -> list[str]:
@@ -52,7 +52,11 @@ def test_generated_style_code_passes_and_its_stub_is_ignored() -> None:
         ("x = ().__class__", "private_name", 1),
         ("_secret = 1", "private_name", 1),
         ("eval('1')", "forbidden_builtin", 1),
-        ("ｅｘｅｃ('1')", "forbidden_builtin", 1),  # full-width letters: Python NFKC-normalises identifiers
+        (
+            "\uff45\uff58\uff45\uff43('1')",
+            "forbidden_builtin",
+            1,
+        ),  # full-width `exec`: Python NFKC-normalises
         ("f = open", "forbidden_builtin", 1),
         ("g = getattr(1, 'real')", "forbidden_builtin", 1),
         ("import pandas as pd\npd.read_pickle('x')", "pickle", 2),
@@ -83,7 +87,11 @@ def test_rejections_name_the_rule_and_line(source: str, rule: str, line: int) ->
 def test_every_violation_is_listed_in_source_order() -> None:
     source = "import os\nx = 1\neval('2')\ny = x.__dict__\n"
     violations = validate_code(source)
-    assert [(v.line, v.rule) for v in violations] == [(1, "import"), (3, "forbidden_builtin"), (4, "private_name")]
+    assert [(v.line, v.rule) for v in violations] == [
+        (1, "import"),
+        (3, "forbidden_builtin"),
+        (4, "private_name"),
+    ]
     assert all(v.message for v in violations)
 
 
@@ -93,7 +101,12 @@ def test_column_points_at_the_offending_attribute() -> None:
 
 
 def test_code_size_cap() -> None:
-    assert rules("x = 1\n" * 10, ) == []
+    assert (
+        rules(
+            "x = 1\n" * 10,
+        )
+        == []
+    )
     assert [v.rule for v in validate_code("x = 1\n" * 100, max_bytes=100)] == ["code_size"]
 
 

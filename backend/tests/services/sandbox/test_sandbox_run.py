@@ -20,7 +20,7 @@ from app.services.sandbox import (
 )
 from tests.services.sandbox.conftest import sp500_frame
 
-MA_CODE = '''
+MA_CODE = """
 import numpy as np
 import pandas as pd
 import vectorbt as vbt
@@ -40,9 +40,9 @@ print("bars", len(close))
 portfolio = vbt.Portfolio.from_signals(
     close, entries, exits, init_cash=10_000, fees=0.001, sl_stop=0.08, freq="1D"
 )
-'''
+"""
 
-TWO_SYMBOLS = '''
+TWO_SYMBOLS = """
 import pandas as pd
 import vectorbt as vbt
 
@@ -54,7 +54,7 @@ portfolio = vbt.Portfolio.from_signals(
     close, entries, exits, init_cash=10_000, cash_sharing=True, group_by=True,
     size=0.5, size_type="percent", freq="1D",
 )
-'''
+"""
 
 
 def _in_process(code: str, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
@@ -70,7 +70,9 @@ def _in_process(code: str, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     return namespace
 
 
-async def test_ma_strategy_matches_in_process_run_and_pandas(sandbox_pool: SandboxPool, market_dir: Path) -> None:
+async def test_ma_strategy_matches_in_process_run_and_pandas(
+    sandbox_pool: SandboxPool, market_dir: Path
+) -> None:
     result = await sandbox_pool.run(MA_CODE, {"SPX": market_dir / "sp500.parquet"})
 
     frame = sp500_frame()
@@ -102,7 +104,9 @@ async def test_ma_strategy_matches_in_process_run_and_pandas(sandbox_pool: Sandb
     closed = [t for t in result.trades if t.status == "closed"]
     for trade in closed:
         assert trade.pnl == pytest.approx(
-            (trade.exit_price - trade.entry_price) * trade.size - trade.fees, rel=1e-6, abs=1e-6  # type: ignore[operator]
+            (trade.exit_price - trade.entry_price) * trade.size - trade.fees,
+            rel=1e-6,
+            abs=1e-6,  # type: ignore[operator]
         )
 
 
