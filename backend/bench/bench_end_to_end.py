@@ -90,7 +90,9 @@ async def main_async() -> None:
                 await run_once(http, server.ws_url, headers, strategy["id"])
             latencies = [await run_once(http, server.ws_url, headers, strategy["id"]) for _ in range(RUNS)]
             burst_started = time.perf_counter()
-            await asyncio.gather(*(run_once(http, server.ws_url, headers, strategy["id"]) for _ in range(BURST)))
+            await asyncio.gather(
+                *(run_once(http, server.ws_url, headers, strategy["id"]) for _ in range(BURST))
+            )
             burst_s = time.perf_counter() - burst_started
             listed = await http.get(f"/executions/strategies/{strategy['id']}/executions", headers=headers)
             last = listed.json()[0]
@@ -102,7 +104,9 @@ async def main_async() -> None:
     p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
     base_med = statistics.median(base)
     print(f"end-to-end (POST -> completed), {RUNS} runs: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
-    print(f"throughput: {BURST} submitted at once finished in {burst_s:.1f} s = {BURST / burst_s * 60:.0f}/min")
+    print(
+        f"throughput: {BURST} submitted at once finished in {burst_s:.1f} s = {BURST / burst_s * 60:.0f}/min"
+    )
     print(f"baseline (fresh python process + import vectorbt, warm numba cache): median {base_med:.1f} s")
     print(f"ratio baseline / p50: {base_med / p50:.0f}x faster")
 

@@ -39,9 +39,10 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
             await session.commit()
 
     restarted = shared(create_app(settings), app)
-    async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=restarted), base_url="http://b"
-    ) as client:
+    async with (
+        restarted.router.lifespan_context(restarted),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
+    ):
         first = await wait_final(client, headers, queued["id"])
         second = await wait_final(client, headers, interrupted["id"])
     assert first["status"] == "completed", first["error_message"]
@@ -68,9 +69,10 @@ async def test_an_execution_interrupted_too_often_fails_with_worker_lost(setting
             await session.commit()
 
     restarted = shared(create_app(settings), app)
-    async with restarted.router.lifespan_context(restarted), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=restarted), base_url="http://b"
-    ) as client:
+    async with (
+        restarted.router.lifespan_context(restarted),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
+    ):
         final = await wait_final(client, headers, doomed["id"])
     assert final["status"] == "failed"
     assert "worker lost" in final["error_message"]

@@ -31,6 +31,14 @@ NOT_FROM_ENV = {
     "WARM_AGENTS_ON_START",
     "FRONTEND_DIST",
     "SANDBOX_ALLOW_UNSANDBOXED",
+    "SANDBOX_NUMBA_CACHE_DIR",
+    "MEMORY_QDRANT_PATH",
+    # compose-level (the postgres service, replicas, ports), not app settings
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+    "POSTGRES_DB",
+    "API_REPLICAS",
+    "API_PORTS",
 }
 
 

@@ -17,7 +17,6 @@ from app.services.language.spec import StrategySpec
 from app.services.language.warmup import warmup_scripts
 
 __all__ = [
-    "warmup_scripts",
     "ExecutionParamsLike",
     "ImpossibleStrategy",
     "InvalidStrategyGraph",
@@ -29,4 +28,5 @@ __all__ = [
     "node_json_schema",
     "parse_graph",
     "parse_rule",
+    "warmup_scripts",
 ]

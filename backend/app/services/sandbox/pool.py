@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncio
 import contextlib
 import itertools
 import logging
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 
 from app.services.sandbox import bwrap
@@ -37,7 +36,9 @@ MAX_WARMUP_FAILURES = 3
 
 
 class SandboxPool:
-    def __init__(self, settings: SandboxSettings | None = None, *, warmup_scripts: Sequence[str] = ()) -> None:
+    def __init__(
+        self, settings: SandboxSettings | None = None, *, warmup_scripts: Sequence[str] = ()
+    ) -> None:
         """`warmup_scripts`: scripts shaped like the ones runs will bring (the compiler's output). Each zygote
         runs them once on synthetic data, so numba compiles those exact kernel signatures before any run:
         a run's child cannot write the compile cache, and would otherwise compile them on every run."""

@@ -8,8 +8,6 @@ every process inside with it: that is the last resort when the zygote does not a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import asyncio
 import contextlib
 import json
@@ -17,6 +15,7 @@ import logging
 import os
 import socket
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
