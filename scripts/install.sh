@@ -30,9 +30,12 @@ stamp=$VENV/.installed-$lock_hash
 if [ ! -f "$stamp" ]; then
   [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PYTHON" -m venv "$VENV"; }
   log "installing Python dependencies (pinned)"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r backend/requirements-torch.txt
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r backend/requirements.lock
-  "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps -e backend
+  pip_install() {  # this machine's pip config names local indexes that may be absent: hide that noise
+    "$VENV/bin/pip" install -q --disable-pip-version-check "$@" 2> >(grep -v "is ignored: it is neither" >&2)
+  }
+  pip_install -r backend/requirements-torch.txt
+  pip_install -r backend/requirements.lock
+  pip_install --no-deps -e backend
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 
 from app.api.errors import add_exception_handlers
 from app.api.frontend import mount_frontend
@@ -113,8 +113,24 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
         log.warning("database connection lost: %s", exc)
         body = {"error": "DatabaseUnavailable", "detail": "The database is unavailable; retry shortly."}
         return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+    if _is_bad_data(exc):  # a value the database cannot take (a NUL byte, an out-of-range number)
+        body = {
+            "error": "InvalidInput",
+            "detail": f"A value in the request is not valid: {exc.__cause__}"[:300],
+        }
+        return JSONResponse(body, status_code=422)
     log.error("database error", exc_info=exc)
     return JSONResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
+
+
+def _is_bad_data(exc: BaseException) -> bool:
+    """SQLSTATE class 22 (data exception) anywhere in the cause chain: the request's value, not the server."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DataError) or str(getattr(seen, "sqlstate", "") or "").startswith("22"):
+            return True
+        seen = seen.__cause__
+    return False
 
 
 app = create_app()

@@ -84,7 +84,10 @@ def build_command(
     ]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
-    created: set[str] = set()
+    # The tmpfs goes first: binds made later under /tmp (a checkout or venv living there) land inside it
+    # instead of being hidden by it.
+    args += ["--size", str(settings.tmpfs_size_mb * 1024 * 1024), "--perms", "0755", "--tmpfs", "/tmp"]
+    created: set[str] = {"/tmp"}
     for lib in ("/usr/lib", "/usr/lib64"):
         if Path(lib).is_dir():
             _ro_bind_with_parents(args, created, Path(lib), lib)
@@ -104,7 +107,6 @@ def build_command(
     args += ["--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/var/cache"]
     args += ["--bind", str(numba_cache), SANDBOX_NUMBA_CACHE]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(settings.tmpfs_size_mb * 1024 * 1024), "--perms", "0755", "--tmpfs", "/tmp"]
     args += ["--chdir", "/tmp", "--", python_executable(settings), "-I", "-S", *python_args]
     return args
 
