@@ -6,6 +6,7 @@ the tools stop, validate each answer, and log every attempt, so the execution sa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -213,7 +214,10 @@ async def execute(s: RunState) -> None:
         f"({result.signals.entries} entries, {result.signals.exits} exits)",
         0.85,
     )
-    s.results = build_results(
+    s.insights["library_versions"] = dict(result.library_versions)
+    # pandas work of ~50-250 ms: off the event loop, which also serves requests and other runs
+    s.results = await asyncio.to_thread(
+        build_results,
         equity=result.equity,
         trades=result.trades,
         benchmark_close=bars[bench_symbol].frame["close"],
