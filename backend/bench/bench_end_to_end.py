@@ -2,7 +2,8 @@
 
 Prints p50/p95 over 20 sequential runs, throughput with 60 submitted at once, and, measured in the same run,
 the original design's baseline: a fresh `python` process that imports vectorbt and runs the same generated
-code (with numba's on-disk cache already warm, the kindest case for the baseline).
+code, with numba's on-disk cache already warm (the kindest case for the baseline) and once with an empty
+cache (what a fresh machine or container pays).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ async def run_once(http: httpx.AsyncClient, ws_url: str, headers: dict[str, str]
     return time.perf_counter() - started
 
 
-def baseline(code: str, parquet: Path) -> float:
+def baseline(code: str, parquet: Path, numba_cache: str | None = None) -> float:
     """The original design: `python file.py` in a fresh process, vectorbt imported each time."""
     loader = textwrap.dedent(
         f"""
@@ -63,7 +64,10 @@ def baseline(code: str, parquet: Path) -> float:
     script = Path(tempfile.mkdtemp()) / "strategy.py"
     script.write_text(loader + "\n" + body.replace("def load_data(", "def _unused_load_data(", 1))
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, env=dict(os.environ))
+    env = dict(os.environ)
+    if numba_cache is not None:
+        env["NUMBA_CACHE_DIR"] = numba_cache
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, env=env)
     return time.perf_counter() - started
 
 
@@ -101,6 +105,7 @@ async def main_async() -> None:
         await server.stop()
 
     base = [baseline(code, bars.parquet_path) for _ in range(BASELINE_RUNS)]
+    cold = baseline(code, bars.parquet_path, numba_cache=tempfile.mkdtemp(prefix="numba-cold-"))
     p50, p95 = pct(latencies, 0.5), pct(latencies, 0.95)
     base_med = statistics.median(base)
     print(f"end-to-end (POST -> completed), {RUNS} runs: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
@@ -109,6 +114,7 @@ async def main_async() -> None:
     )
     print(f"baseline (fresh python process + import vectorbt, warm numba cache): median {base_med:.1f} s")
     print(f"ratio baseline / p50: {base_med / p50:.0f}x faster")
+    print(f"baseline with an empty numba cache (a fresh machine): {cold:.1f} s = {cold / p50:.0f}x p50")
 
 
 def _dates() -> tuple[object, object]:

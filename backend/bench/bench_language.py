@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.models.params import ExecutionParams
 from app.services.language import build_spec, compile_spec, parse_graph
 
 RULES = [
@@ -39,20 +39,10 @@ GRAPH: dict[str, Any] = {
 }
 
 
-@dataclass
-class Params:
-    symbols: list[str] = field(default_factory=lambda: ["SPY"])
-    timeframe: str = "1d"
-    start_date: date = date(2015, 1, 1)
-    end_date: date = date(2020, 1, 1)
-    initial_capital: float = 10_000.0
-    benchmark: str | None = None
-    fees: float = 0.001
-    slippage: float = 0.0
-    position_sizing: str = "equal"
-    position_size: float | None = None
-    exposure: float = 1.0
-    risk_free_rate: float = 0.0
+def Params() -> ExecutionParams:
+    return ExecutionParams(
+        symbols=["SPY"], start_date=date(2015, 1, 1), end_date=date(2020, 1, 1), slippage=0.0
+    )
 
 
 def _time(fn: Any, repeat: int) -> list[float]:

@@ -88,6 +88,7 @@ class MemoryService:
         self._load_lock = threading.Lock()
         # qdrant's local mode is not safe for concurrent writers; operations are short, so serialise.
         self._op_lock = threading.Lock()
+        self._stored_templates: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Any) -> MemoryService:
@@ -243,8 +244,15 @@ class MemoryService:
         return found[:limit]
 
     async def add_code_template(self, text: str, code: str, metadata: dict[str, Any]) -> str | None:
-        """Shared by all users (``user_id="system"``): code that validated and ran, keyed by its spec."""
-        return await self._add(SYSTEM_USER, "code_template", text, {**metadata, "code": code})
+        """Shared by all users (``user_id="system"``): code that validated and ran, keyed by its spec.
+        The same code is stored once per process (the compiler is deterministic: reruns repeat it)."""
+        digest = hashlib.sha256(code.encode()).hexdigest()
+        if digest in self._stored_templates:
+            return None
+        stored = await self._add(SYSTEM_USER, "code_template", text, {**metadata, "code": code})
+        if stored is not None:
+            self._stored_templates.add(digest)
+        return stored
 
     # -- rule translations ---------------------------------------------------------------------------
 

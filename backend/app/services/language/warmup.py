@@ -7,36 +7,26 @@ several with shared cash; fixed, trailing or no stops; exit rules or none) is co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
-from app.services.language.builder import build_spec
+from app.models.params import ExecutionParams
+from app.services.language.builder import ExecutionParamsLike, build_spec
 from app.services.language.compiler import compile_spec
 from app.services.language.nodes import parse_graph
-
-
-@dataclass
-class _WarmParams:
-    symbols: list[str] = field(default_factory=lambda: ["WARM_A"])
-    timeframe: str = "1d"
-    start_date: date = date(2001, 1, 1)
-    end_date: date = date(2029, 12, 31)
-    initial_capital: float = 10_000.0
-    benchmark: str | None = None
-    fees: float = 0.001
-    slippage: float = 0.001
-    position_sizing: str = "equal"
-    position_size: float | None = None
-    exposure: float = 1.0
-    risk_free_rate: float = 0.0
 
 
 def _node(node_id: str, kind: str, **meta: Any) -> dict[str, Any]:
     return {"id": node_id, "type": kind, "meta": meta}
 
 
-_GRAPHS: list[tuple[list[dict[str, Any]], _WarmParams]] = [
+# Synthetic bars cover 2000-2030; the scripts' window sits inside them.
+_WarmParams = partial(
+    ExecutionParams, symbols=["WARM_A"], start_date=date(2001, 1, 1), end_date=date(2029, 12, 31)
+)
+
+_GRAPHS: list[tuple[list[dict[str, Any]], ExecutionParams]] = [
     (
         [
             _node("e", "entry_condition", rules=["close is 5% below the 20-day SMA"]),
@@ -72,4 +62,7 @@ _GRAPHS: list[tuple[list[dict[str, Any]], _WarmParams]] = [
 
 
 def warmup_scripts() -> list[str]:
-    return [compile_spec(build_spec(parse_graph({"nodes": nodes}), params)) for nodes, params in _GRAPHS]
+    return [
+        compile_spec(build_spec(parse_graph({"nodes": nodes}), cast(ExecutionParamsLike, params)))
+        for nodes, params in _GRAPHS
+    ]
