@@ -40,7 +40,10 @@ async def test_wrong_password_and_missing_token_are_401(client: httpx.AsyncClien
 async def test_health_needs_no_token(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json()["database"] == "ok"
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["sandbox"].startswith("ready (")  # the session's pool is warm before the app starts
+    assert body["pipeline"] in ("loading", "ready")
 
 
 async def test_password_is_stored_hashed_with_argon2(client: httpx.AsyncClient, app) -> None:  # type: ignore[no-untyped-def]

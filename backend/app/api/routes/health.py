@@ -13,9 +13,10 @@ async def health(request: Request) -> dict[str, Any]:
     async with state.engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
     pool = getattr(state, "sandbox_pool", None)
+    runtime = getattr(state, "runtime", None)
     return {
         "status": "ok",
         "database": "ok",
-        "sandbox": getattr(pool, "status", "absent") if pool is not None else "absent",
-        "pipeline": getattr(state, "pipeline_status", "absent"),
+        "sandbox": pool.status if pool is not None else "not in this process",
+        "pipeline": runtime.pipeline_status if runtime is not None else "not in this process",
     }

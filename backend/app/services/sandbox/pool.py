@@ -226,6 +226,16 @@ class SandboxPool:
         await asyncio.gather(*(slot.close() for slot in self._slots), return_exceptions=True)
         self._slots.clear()
 
+    @property
+    def status(self) -> str:
+        """For /health: `warming`, `ready (k/n slots warm)`, `broken: ...` or `closed`."""
+        if self._closed:
+            return "closed"
+        if self._broken is not None:
+            return f"broken: {self._broken}"
+        warm = sum(1 for slot in self._slots if slot.ready.is_set() and not slot.dead.is_set())
+        return f"ready ({warm}/{self.settings.pool_size} slots warm)" if warm else "warming"
+
     def memory_kb(self) -> dict[str, int]:
         """RSS and PSS summed over every process of the pool's sandboxes (bwrap, zygotes, running children).
 
