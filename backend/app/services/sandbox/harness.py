@@ -222,7 +222,11 @@ def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
         if killed:
             _reap(config, pid)
         _, status, rusage = os.wait4(pid, 0)
-        leftovers = _reap(config, pid)
+        # Processes that outlived the run are killed before "done" is sent. When there are none (the usual
+        # case), "done" goes first and the run's files are removed right after: this loop reads the next
+        # run only once that removal is finished, so no run ever sees another's files.
+        stray = not config.get("drop_uid", True) or bool(_uid_processes(int(config["uid"])))
+        leftovers = _reap(config, pid) if stray else False
         _send(
             sock,
             {
@@ -236,6 +240,8 @@ def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
                 "wall_s": time.monotonic() - started,
             },
         )
+        if not stray:
+            _reap(config, pid)
 
 
 def _supervise(sock: socket.socket, run_id: str, pid: int) -> bool:
