@@ -57,12 +57,14 @@ async def user_and_strategy(client: httpx.AsyncClient) -> tuple[dict[str, str], 
     return headers, str(strategy["id"])
 
 
-async def submit(client: httpx.AsyncClient, headers: dict[str, str], strategy_id: str, code: str) -> str:
+async def submit(
+    client: httpx.AsyncClient, headers: dict[str, str], strategy_id: str, code: str | None = None
+) -> str:
+    """Executes the strategy (its generated code, or `code` when given); retries on 503."""
+    body: dict[str, object] = {"params": PARAMS} if code is None else {"params": PARAMS, "code": code}
     for _ in range(50):  # a 503 (database or broker away) says retry
         response = await client.post(
-            f"/executions/strategies/{strategy_id}/execute",
-            json={"params": PARAMS, "code": code},
-            headers=headers,
+            f"/executions/strategies/{strategy_id}/execute", json=body, headers=headers
         )
         if response.status_code == 503:
             await asyncio.sleep(float(response.headers.get("Retry-After", "1")))

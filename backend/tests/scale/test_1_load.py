@@ -11,7 +11,6 @@ import os
 import time
 
 from tests.scale.clients import (
-    WARM_CODE,
     Database,
     Watch,
     http,
@@ -34,7 +33,7 @@ async def test_200_executions_across_two_apis_and_two_workers(topology: Topology
 
         async def one(index: int) -> tuple[str, asyncio.Task[Watch]]:
             submit_via, watch_via = (c0, api1) if index % 2 == 0 else (c1, api0)
-            execution_id = await submit(submit_via, headers, strategy_id, WARM_CODE)
+            execution_id = await submit(submit_via, headers, strategy_id)  # the seed example, generated
             return execution_id, asyncio.create_task(watch(watch_via, execution_id, token, timeout_s=240))
 
         submitted = await asyncio.gather(*(one(i) for i in range(EXECUTIONS)))
