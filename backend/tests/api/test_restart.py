@@ -76,3 +76,43 @@ async def test_an_execution_interrupted_too_often_fails_with_worker_lost(setting
         final = await wait_final(client, headers, doomed["id"])
     assert final["status"] == "failed"
     assert "worker lost" in final["error_message"]
+
+
+async def test_a_queued_execution_cancelled_while_no_worker_runs_ends_cancelled(settings, app) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+
+    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
+    async with (
+        stopped.router.lifespan_context(stopped),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client,
+    ):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        queued = await execute(client, headers, strategy["id"])
+        response = await client.post(f"/executions/{queued['id']}/cancel", headers=headers)
+        assert response.status_code == 200
+        assert response.json()["status"] == "queued"  # only the worker writes the final status
+
+    restarted = shared(create_app(settings), app)
+    async with (
+        restarted.router.lifespan_context(restarted),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
+    ):
+        final = await wait_final(client, headers, queued["id"])
+    assert final["status"] == "cancelled"
+    assert final["execution_logs"][-1] == "Cancelled before it started"
+
+
+async def test_cancelling_a_queued_execution_ends_it_at_once(client: httpx.AsyncClient, app) -> None:  # type: ignore[no-untyped-def]
+    headers = await register(client)
+    strategy = await create_strategy(client, headers)
+    runtime = app.state.runtime
+    worker, runtime.worker = runtime.worker, None  # nothing consumes the queue for a moment
+    try:
+        queued = await execute(client, headers, strategy["id"])
+    finally:
+        runtime.worker = worker
+    response = await client.post(f"/executions/{queued['id']}/cancel", headers=headers)
+    assert response.status_code == 200
+    final = await wait_final(client, headers, queued["id"], timeout_s=2)
+    assert final["status"] == "cancelled"
