@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlmodel import col
 
 from app.core.config import Settings
@@ -164,8 +164,11 @@ async def _run(
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
             return
         elapsed = round(time.perf_counter() - started, 4)
-        await store_outcome(ctx.session_factory, progress, execution, outcome, elapsed)
+        await store_outcome(progress, execution, outcome, elapsed)
     except DomainError as exc:
+        if is_connection_error(exc):  # e.g. a data lookup that lost its database connection
+            await _release(ctx, execution.id)
+            raise ExecutionInterrupted(f"database unavailable during {progress.status}: {exc}") from exc
         if cancel.is_set():
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
             return
@@ -199,7 +202,9 @@ def is_connection_error(exc: BaseException) -> bool:
     for _ in range(8):
         if seen is None:
             return False
-        if isinstance(seen, OperationalError | InterfaceError | ConnectionError | TimeoutError):
+        if isinstance(
+            seen, OperationalError | InterfaceError | PendingRollbackError | ConnectionError | TimeoutError
+        ):
             return True
         if isinstance(seen, DBAPIError) and seen.connection_invalidated:
             return True

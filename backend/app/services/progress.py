@@ -11,7 +11,9 @@ from app.models.execution import ExecutionStatus, StrategyExecution
 from app.services.events import EventBus, append_event
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
+
+    from sqlmodel import SQLModel
 
 
 STAGE_PROGRESS = {
@@ -39,10 +41,15 @@ class ExecutionProgress:
         await self._write(message, self.progress if progress is None else progress)
 
     async def finish(
-        self, status: ExecutionStatus, message: str, apply: Callable[[StrategyExecution], Any] | None = None
+        self,
+        status: ExecutionStatus,
+        message: str,
+        apply: Callable[[StrategyExecution], Any] | None = None,
+        add: Sequence[SQLModel] = (),
     ) -> None:
-        """The final event: sets the final status (and whatever `apply` sets) in the same commit."""
-        await self._write(message, 1.0, status=status, apply=apply, final=True)
+        """The final event: sets the final status, whatever `apply` sets and the rows in `add` (the
+        BacktestRun) in one commit, so a run interrupted here leaves nothing half-written to trip a re-run."""
+        await self._write(message, 1.0, status=status, apply=apply, final=True, add=add)
 
     async def _write(
         self,
@@ -52,6 +59,7 @@ class ExecutionProgress:
         status: ExecutionStatus | None = None,
         apply: Callable[[StrategyExecution], Any] | None = None,
         final: bool = False,
+        add: Sequence[SQLModel] = (),
     ) -> None:
         async with self._factory() as session:
             execution = await session.get(StrategyExecution, self.execution_id)
@@ -65,6 +73,8 @@ class ExecutionProgress:
                 execution.lease_expires_at = None
             if apply is not None:
                 apply(execution)
+            for row in add:
+                session.add(row)
             self.progress = max(self.progress, progress)
             event = await append_event(
                 session, execution, stage=self.status, message=message, progress=self.progress

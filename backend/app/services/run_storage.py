@@ -7,7 +7,6 @@ import hashlib
 import json
 from typing import Any
 
-from app.core.db import SessionFactory
 from app.core.ids import new_id
 from app.models.backtest import BacktestRun
 from app.models.execution import ExecutionStatus, StrategyExecution
@@ -38,7 +37,6 @@ def build_bundle(execution: StrategyExecution, outcome: Any) -> dict[str, Any]:
 
 
 async def store_outcome(
-    factory: SessionFactory,
     progress: ExecutionProgress,
     execution: StrategyExecution,
     outcome: Any,
@@ -58,10 +56,6 @@ async def store_outcome(
         full_series=getattr(results, "full_series", {}) or {},
         bundle=build_bundle(execution, outcome),
     )
-    async with factory() as session:
-        session.add(run)
-        await session.commit()
-
     metrics = results.metrics
 
     def apply(row: StrategyExecution) -> None:
@@ -79,4 +73,4 @@ async def store_outcome(
         f"Completed in {elapsed_s:.2f} s: total return {metrics.get('total_return')}%, "
         f"Sharpe {metrics.get('sharpe_ratio')}, {metrics.get('trades')} trades"
     )
-    await progress.finish(ExecutionStatus.completed, summary, apply=apply)
+    await progress.finish(ExecutionStatus.completed, summary, apply=apply, add=[run])
