@@ -2,47 +2,63 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
 from tests.utils.factories import create_strategy, execute, register, wait_final
 
 
-def shared(application, app):  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def serving(settings: Any, app: Any, *, worker: bool) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """Another app process on the same database (sharing the session's warm pool and memory store),
+    with or without its in-process worker: `worker=False` is a server that accepts work but runs none."""
+    from app.main import create_app
+
+    application = create_app(settings.model_copy(update={"start_worker": worker}))
     application.state.injected_sandbox_pool = app.state.sandbox_pool
     application.state.injected_memory = app.state.memory
-    return application
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://other") as client,
+    ):
+        yield application, client
+
+
+async def set_row(application: Any, execution_id: str, **values: Any) -> None:
+    from app.models.execution import StrategyExecution
+
+    async with application.state.session_factory() as session:
+        row = await session.get(StrategyExecution, execution_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        await session.commit()
 
 
 async def test_pending_and_interrupted_executions_finish_after_restart(settings, app) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
     from app.models._types import utcnow
-    from app.models.execution import StrategyExecution
 
     params = {"symbols": ["SPX"], "start_date": "2015-01-01", "end_date": "2016-12-31"}
-    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
-    async with stopped.router.lifespan_context(stopped):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=stopped), base_url="http://a"
-        ) as client:
-            headers = await register(client)
-            strategy = await create_strategy(client, headers)
-            queued = await execute(client, headers, strategy["id"], params=params)
-            interrupted = await execute(client, headers, strategy["id"], params=params)
-        async with stopped.state.session_factory() as session:
-            row = await session.get(StrategyExecution, interrupted["id"])
-            row.status = "executing"  # as if the process died mid-run
-            row.attempts = 1
-            row.lease_expires_at = utcnow() - timedelta(seconds=5)
-            session.add(row)
-            await session.commit()
+    async with serving(settings, app, worker=False) as (stopped, client):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        queued = await execute(client, headers, strategy["id"], params=params)
+        interrupted = await execute(client, headers, strategy["id"], params=params)
+        # as if the process died mid-run
+        await set_row(
+            stopped,
+            interrupted["id"],
+            status="executing",
+            attempts=1,
+            lease_expires_at=utcnow() - timedelta(seconds=5),
+        )
 
-    restarted = shared(create_app(settings), app)
-    async with (
-        restarted.router.lifespan_context(restarted),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
-    ):
+    async with serving(settings, app, worker=True) as (_restarted, client):
         first = await wait_final(client, headers, queued["id"])
         second = await wait_final(client, headers, interrupted["id"])
     assert first["status"] == "completed", first["error_message"]
@@ -50,42 +66,20 @@ async def test_pending_and_interrupted_executions_finish_after_restart(settings,
 
 
 async def test_an_execution_interrupted_too_often_fails_with_worker_lost(settings, app) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
-    from app.models.execution import StrategyExecution
+    async with serving(settings, app, worker=False) as (stopped, client):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        doomed = await execute(client, headers, strategy["id"])
+        await set_row(stopped, doomed["id"], status="analyzing", attempts=settings.max_execution_attempts)
 
-    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
-    async with stopped.router.lifespan_context(stopped):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=stopped), base_url="http://a"
-        ) as client:
-            headers = await register(client)
-            strategy = await create_strategy(client, headers)
-            doomed = await execute(client, headers, strategy["id"])
-        async with stopped.state.session_factory() as session:
-            row = await session.get(StrategyExecution, doomed["id"])
-            row.status = "analyzing"
-            row.attempts = settings.max_execution_attempts
-            session.add(row)
-            await session.commit()
-
-    restarted = shared(create_app(settings), app)
-    async with (
-        restarted.router.lifespan_context(restarted),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
-    ):
+    async with serving(settings, app, worker=True) as (_restarted, client):
         final = await wait_final(client, headers, doomed["id"])
     assert final["status"] == "failed"
     assert "worker lost" in final["error_message"]
 
 
 async def test_a_queued_execution_cancelled_while_no_worker_runs_ends_cancelled(settings, app) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
-
-    stopped = shared(create_app(settings.model_copy(update={"start_worker": False})), app)
-    async with (
-        stopped.router.lifespan_context(stopped),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=stopped), base_url="http://a") as client,
-    ):
+    async with serving(settings, app, worker=False) as (_stopped, client):
         headers = await register(client)
         strategy = await create_strategy(client, headers)
         queued = await execute(client, headers, strategy["id"])
@@ -93,11 +87,7 @@ async def test_a_queued_execution_cancelled_while_no_worker_runs_ends_cancelled(
         assert response.status_code == 200
         assert response.json()["status"] == "queued"  # only the worker writes the final status
 
-    restarted = shared(create_app(settings), app)
-    async with (
-        restarted.router.lifespan_context(restarted),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=restarted), base_url="http://b") as client,
-    ):
+    async with serving(settings, app, worker=True) as (_restarted, client):
         final = await wait_final(client, headers, queued["id"])
     assert final["status"] == "cancelled"
     assert final["execution_logs"][-1] == "Cancelled before it started"

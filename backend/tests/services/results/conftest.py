@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from app.services.results import BacktestResults, build_results
 from tests.services.results.results_fixtures import Run, load_sp500, ma_signals, run_vbt
 
 
@@ -28,3 +29,17 @@ def trailing_run(sp500: pd.DataFrame) -> Run:
     bars = sp500.loc[:"2018-09-28"]
     entries, exits = ma_signals(bars["close"])
     return run_vbt(bars, entries, exits & False, trail=8.0)
+
+
+@pytest.fixture(scope="session")
+def built(ma_run: Run) -> BacktestResults:
+    """`build_results` of the MA(20/50) run, shared by the metrics and output tests."""
+    return build_results(
+        ma_run.equity,
+        ma_run.trades,
+        ma_run.bars["close"],
+        ma_run.params,
+        ma_run.stops,
+        ma_run.signals,
+        {"SPX": ma_run.bars},
+    )

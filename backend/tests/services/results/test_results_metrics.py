@@ -18,19 +18,6 @@ from tests.services.results.results_fixtures import CAPITAL, Run
 P = 252.0  # S&P 500 daily bars have no weekends
 
 
-@pytest.fixture(scope="module")
-def built(ma_run: Run) -> BacktestResults:
-    return build_results(
-        ma_run.equity,
-        ma_run.trades,
-        ma_run.bars["close"],
-        ma_run.params,
-        ma_run.stops,
-        ma_run.signals,
-        {"SPX": ma_run.bars},
-    )
-
-
 def approx(value: float, rel: float = 1e-6, abs_: float = 2e-6) -> Any:
     return pytest.approx(value, rel=rel, abs=abs_)
 

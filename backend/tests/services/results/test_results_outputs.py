@@ -24,19 +24,6 @@ from app.services.results import (
 from tests.services.results.results_fixtures import CAPITAL, Run
 
 
-@pytest.fixture(scope="module")
-def built(ma_run: Run) -> BacktestResults:
-    return build_results(
-        ma_run.equity,
-        ma_run.trades,
-        ma_run.bars["close"],
-        ma_run.params,
-        ma_run.stops,
-        ma_run.signals,
-        {"SPX": ma_run.bars},
-    )
-
-
 def test_downsample_keeps_envelope() -> None:
     rng = np.random.default_rng(3)
     values = 100 * np.cumprod(1 + rng.normal(0, 0.01, 20_000))
