@@ -28,8 +28,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while the worker writes; foreign keys are off by default in SQLite.
+    # synchronous=NORMAL in WAL mode: a commit survives a crash of the service (the WAL is written before
+    # the commit returns) and skips the fsync per commit (~5 ms each, a dozen per execution); only an OS
+    # crash or power cut can lose the last commits, never corrupt the database.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -22,6 +22,7 @@ import asyncio
 import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 SYSTEM_USER = "system"
 MemoryKind = Literal["pattern", "code_template", "rule_translation", "preferences"]
 EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2
+EMBEDDING_CACHE_SIZE = 512
 
 
 class MemoryItem(BaseModel):
@@ -128,6 +130,7 @@ class MemoryService:
                 from mem0 import Memory
 
                 self._mem = Memory.from_config(self._config())
+                cache_embeddings(self._mem.embedding_model, EMBEDDING_CACHE_SIZE)
                 self.unavailable_reason = None
             except Exception as exc:
                 self.unavailable_reason = f"memory could not start: {type(exc).__name__}: {exc}"
@@ -326,6 +329,28 @@ class MemoryService:
             raise ServiceUnavailable(
                 f"memory is unavailable: {self.unavailable_reason}", reason=self.unavailable_reason
             )
+
+
+def cache_embeddings(embedder: Any, size: int) -> None:
+    """Memoise `embedder.embed` by text. A run embeds its pattern text twice (the search before the backtest,
+    the add after it) and a re-run of a strategy embeds the same text again: ~35 ms of CPU each time.
+    The HuggingFace embedder ignores `memory_action`, so the text alone is the key."""
+    embed = embedder.embed
+    cache: OrderedDict[str, list[float]] = OrderedDict()
+
+    def cached(text: Any, memory_action: Any = None) -> Any:
+        if not isinstance(text, str):
+            return embed(text, memory_action)
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = list(embed(text, memory_action))
+            while len(cache) > size:
+                cache.popitem(last=False)
+        else:
+            cache.move_to_end(text)
+        return list(found)
+
+    embedder.embed = cached
 
 
 def _item(raw: dict[str, Any]) -> MemoryItem:

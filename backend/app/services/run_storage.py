@@ -36,6 +36,18 @@ def build_bundle(execution: StrategyExecution, outcome: Any) -> dict[str, Any]:
     }
 
 
+def only_downsampled(results: Any) -> dict[str, Any]:
+    """The full-resolution series worth storing: those the API series lost points of. A series short enough
+    to ship whole is stored once (readers fall back to it), which halves a typical run's final write."""
+    shipped = {
+        "equity": results.equity_series,
+        "benchmark": results.benchmark_series,
+        "drawdown": results.drawdown_series,
+    }
+    full: dict[str, Any] = getattr(results, "full_series", {}) or {}
+    return {key: points for key, points in full.items() if len(points) != len(shipped.get(key, ()))}
+
+
 async def store_outcome(
     progress: ExecutionProgress,
     execution: StrategyExecution,
@@ -53,7 +65,7 @@ async def store_outcome(
         benchmark_series=results.benchmark_series,
         drawdown_series=results.drawdown_series,
         trades=results.trades,
-        full_series=getattr(results, "full_series", {}) or {},
+        full_series=only_downsampled(results),
         bundle=build_bundle(execution, outcome),
     )
     metrics = results.metrics

@@ -5,7 +5,9 @@ request path."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import threading
 from typing import TYPE_CHECKING, Literal
 
 from app.core.config import Settings
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from app.services.scaleout.wiring import ScaleOut
 
 log = logging.getLogger(__name__)
+_frozen = threading.Event()
 
 
 class Runtime:
@@ -126,6 +129,7 @@ class Runtime:
 
         pipeline = build_pipeline(self.settings, self.market_data, self.sandbox_pool, self.memory)
         timings = pipeline.warm()  # imports crewai, starts mem0 (torch): seconds, so off the event loop
+        freeze_startup_heap()
         log.info("agent pipeline ready (%s mode): %s", pipeline.mode, timings)
         return pipeline
 
@@ -153,3 +157,15 @@ class Runtime:
         if self._owns_memory:
             await self.memory.close()
         await self.bus.close()
+
+
+def freeze_startup_heap() -> None:
+    """Once per process, after crewai, torch and mem0 are loaded: move the millions of objects they
+    allocated out of the cyclic collector's reach. Otherwise each full collection walks them all, a pause of
+    0.3-0.7 s that lands in whatever request or run allocates at that moment (the p95 of an execution)."""
+    if _frozen.is_set():
+        return
+    _frozen.set()
+    gc.collect()
+    gc.freeze()
+    log.info("startup heap frozen: %d objects out of the collector's reach", gc.get_freeze_count())

@@ -13,6 +13,7 @@ from app.services.results.exit_reasons import explain_exit
 from app.services.results.gates import sanity_warnings
 from app.services.results.metrics import compute_metrics, drawdown_fraction, periods_per_year
 from app.services.results.series import align_benchmark, downsample, pairs
+from app.services.sandbox.harness import iso_times
 
 
 class BacktestResults(BaseModel):
@@ -71,7 +72,7 @@ def build_results(
     metrics = dict(computed.values)
     metrics["warnings"] = warnings + computed.notes
 
-    labels = [inp.iso(t) for t in curve.index]
+    labels = iso_times(curve.index)
     full_equity = pairs(curve, labels)
     full_drawdown = pairs(drawdown_fraction(curve, run.initial_capital) * 100.0, labels)
     full_bench = pairs(bench) if bench is not None else []

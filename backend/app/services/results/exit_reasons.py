@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from app.services.results._inputs import Stops, Trade
@@ -147,12 +148,14 @@ def _close(a: float, b: float) -> bool:
 def _bar_at(bars: pd.DataFrame | None, ts: pd.Timestamp) -> _Bar | None:
     if bars is None or ts not in bars.index:
         return None
-    row = bars.loc[ts]
-    if isinstance(row, pd.DataFrame):  # repeated timestamp: the last row wins, as in the market-data cache
-        row = row.iloc[-1]
+    at = bars.index.get_loc(ts)
+    if not isinstance(at, int):  # repeated timestamp: the last row wins, as in the market-data cache
+        at = int(np.arange(len(bars))[at][-1])
+
+    row = dict(zip(bars.columns, bars.iloc[at].tolist(), strict=True))
 
     def col(name: str) -> float:
-        value = float(row[name]) if name in row.index else math.nan
+        value = float(row.get(name, math.nan))
         return value if math.isfinite(value) else math.nan
 
     # Missing fields are filled the way vectorbt fills them before checking stops.

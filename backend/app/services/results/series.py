@@ -12,7 +12,6 @@ result has the same envelope as one drawn from every bar.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from app.services.results._inputs import utc_index
+from app.services.sandbox.harness import iso_times
 
 MAX_POINTS = 5_000
 
@@ -51,12 +51,12 @@ def align_benchmark(close: pd.Series | None, index: pd.DatetimeIndex, capital: f
 
 def pairs(series: pd.Series, labels: Sequence[str] | None = None) -> list[list[Any]]:
     """``[[iso_timestamp, value], ...]``; ``labels`` reuses the caller's timestamp strings when given."""
-    stamps = list(labels) if labels is not None else [t.isoformat() for t in series.index]
-    return [[s, _num(v)] for s, v in zip(stamps, series.to_numpy(dtype="float64"), strict=True)]
-
-
-def _num(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
+    stamps = list(labels) if labels is not None else iso_times(series.index)
+    array = series.to_numpy(dtype="float64")
+    values: list[float | None] = array.tolist()
+    for i in np.flatnonzero(~np.isfinite(array)).tolist():  # NaN and inf have no JSON form: null
+        values[i] = None
+    return [[s, v] for s, v in zip(stamps, values, strict=True)]
 
 
 def downsample(points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS) -> list[list[Any]]:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from app.services.sandbox import bwrap
+from app.services.sandbox.bars import BarsCache
 from app.services.sandbox.errors import (
     CodePolicyViolation,
     InvalidSandboxResult,
@@ -56,6 +57,7 @@ class SandboxPool:
         self._ids = itertools.count(1)
         self._closed = False
         self._numba_cache = self.settings.numba_cache_dir.resolve()
+        self._bars = BarsCache(self.settings.data_cache_mb * 1024 * 1024)
 
     @property
     def slots(self) -> list[Slot]:
@@ -182,17 +184,13 @@ class SandboxPool:
                 raise CodePolicyViolation([v.model_dump() for v in violations])
         elif len(code.encode("utf-8", "surrogatepass")) > self.settings.max_code_bytes:
             raise InvalidSandboxResult(f"code is larger than {self.settings.max_code_bytes} bytes")
-        missing = [f"{symbol}: {path}" for symbol, path in data_files.items() if not _is_file(path)]
-        if missing:
-            raise SandboxUnavailable(f"data file missing ({', '.join(missing)})")
+        data = {symbol: await self._bars.encoded(symbol, Path(path)) for symbol, path in data_files.items()}
         timeout = timeout_s if timeout_s is not None else self.settings.wall_timeout_s
         slot = await self._acquire()
         run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
         stop = asyncio.Event()  # set by the caller's `cancel`, or by cancelling this coroutine
         forward = asyncio.create_task(_forward(cancel, stop)) if cancel is not None else None
-        task = asyncio.create_task(
-            slot.run(run_id, code, {s: Path(p) for s, p in data_files.items()}, timeout, stop)
-        )
+        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop))
         try:
             # Shielded: a caller's task being cancelled must not cut the slot's protocol half-way (the
             # zygote would be left with an unconfirmed kill); it stops the run the orderly way instead.
@@ -253,10 +251,6 @@ class SandboxPool:
 async def _forward(source: asyncio.Event, target: asyncio.Event) -> None:
     await source.wait()
     target.set()
-
-
-def _is_file(path: Path) -> bool:
-    return os.path.isfile(path)  # a stat on a local file: not worth a thread hop
 
 
 def _descendants(roots: list[int]) -> list[int]:

@@ -22,6 +22,7 @@ class SandboxSettings(BaseSettings):
     max_runs_per_zygote: int = Field(500, ge=1)
     max_queue: int = Field(32, ge=0, description="callers allowed to wait for a slot; more raise SandboxBusy")
     warmup_timeout_s: float = Field(240.0, gt=0)
+    data_cache_mb: int = Field(256, ge=1, description="market data kept encoded for runs (LRU)")
 
     # Per-run limits.
     wall_timeout_s: float = Field(30.0, gt=0)

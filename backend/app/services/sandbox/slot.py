@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from app.services.sandbox import bwrap
+from app.services.sandbox.bars import sealed_memfd
 from app.services.sandbox.errors import SandboxUnavailable
 from app.services.sandbox.pipes import PipeReader
 from app.services.sandbox.settings import SandboxSettings
@@ -192,7 +193,7 @@ class Slot:
         self,
         run_id: str,
         code: str,
-        data_files: dict[str, Path],
+        data: dict[str, bytes],
         timeout_s: float,
         cancel: asyncio.Event | None,
     ) -> RunOutcome:
@@ -209,8 +210,8 @@ class Slot:
         os.lseek(code_fd, 0, os.SEEK_SET)
         sent: list[int] = [code_fd, out_w, err_w, res_w]
         try:
-            sent += [os.open(path, os.O_RDONLY | os.O_CLOEXEC) for path in data_files.values()]
-            message = json.dumps({"op": "run", "id": run_id, "symbols": list(data_files)}).encode()
+            sent += [sealed_memfd(f"bars-{symbol}", bars) for symbol, bars in data.items()]
+            message = json.dumps({"op": "run", "id": run_id, "symbols": list(data)}).encode()
             socket.send_fds(self._sock, [message], sent)
         finally:
             for fd in sent:

@@ -124,3 +124,35 @@ async def test_routes_list_forget_and_preferences(memory: MemoryService) -> None
         assert (await client.delete(f"/memory/{memory_id}")).status_code == 204
         assert (await client.get("/memory")).json()["count"] == 0
         assert (await client.put("/memory/preferences", json={"max_drawdown": 0})).status_code == 422
+
+
+def test_embeddings_are_computed_once_per_text() -> None:
+    from app.services.memory import cache_embeddings
+
+    class Counting:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def embed(self, text: str, memory_action: str | None = None) -> list[float]:
+            self.calls.append(text)
+            return [float(len(text)), float(len(self.calls))]
+
+    embedder = Counting()
+    cache_embeddings(embedder, size=2)
+    first = embedder.embed("entry: RSI(14) < 30", "search")
+    again = embedder.embed("entry: RSI(14) < 30", "add")  # the add after the search: no second inference
+    assert again == first and embedder.calls == ["entry: RSI(14) < 30"]
+    again.append(99.0)  # a caller changing its copy does not change the cache
+    assert embedder.embed("entry: RSI(14) < 30") == first
+    embedder.embed("b")
+    embedder.embed("c")  # size 2: the least recently used text ("entry...") is dropped
+    embedder.embed("entry: RSI(14) < 30")
+    assert embedder.calls == ["entry: RSI(14) < 30", "b", "c", "entry: RSI(14) < 30"]
+
+
+async def test_the_service_caches_its_embedder(memory: MemoryService) -> None:
+    embedder = memory._mem.embedding_model
+    vector = embedder.embed(SMA, "search")
+    assert len(vector) == 384
+    assert embedder.embed(SMA, "add") == vector
+    assert embedder.embed.__name__ == "cached"
