@@ -23,6 +23,7 @@ class SandboxSettings(BaseSettings):
     max_queue: int = Field(32, ge=0, description="callers allowed to wait for a slot; more raise SandboxBusy")
     warmup_timeout_s: float = Field(240.0, gt=0)
     data_cache_mb: int = Field(256, ge=1, description="market data kept encoded for runs (LRU)")
+    prefork: bool = Field(True, description="keep one child forked ahead per slot (saves the fork per run)")
 
     # Per-run limits.
     wall_timeout_s: float = Field(30.0, gt=0)

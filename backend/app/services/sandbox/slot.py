@@ -90,6 +90,7 @@ class Slot:
             "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
             "nofile": s.max_open_files,
             "warmup_scripts": self.warmup_scripts,
+            "prefork": s.prefork,
         }
 
     async def start(self) -> None:

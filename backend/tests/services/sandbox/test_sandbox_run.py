@@ -184,3 +184,18 @@ async def test_concurrent_runs_use_both_slots(sandbox_pool: SandboxPool, market_
     files = {"SPX": market_dir / "sp500.parquet"}
     results = await asyncio.gather(*(sandbox_pool.run(MA_CODE, files) for _ in range(6)))
     assert len({len(r.trades) for r in results}) == 1
+
+
+async def test_runs_start_in_a_child_forked_ahead_each_its_own(sandbox_pool: SandboxPool) -> None:
+    """The slot keeps one child forked from the zygote before the run arrives; every run gets a new one."""
+    assert sandbox_pool.settings.prefork
+    slot = await sandbox_pool._acquire()
+    try:
+        outcomes = [
+            await slot.run(f"spare-{i}", "import os\nprint(os.getpid())\n", {}, 10.0, None) for i in range(3)
+        ]
+    finally:
+        sandbox_pool._release(slot)
+    assert [o.done["preforked"] for o in outcomes if o.done] == [True, True, True]
+    pids = [int(o.stdout.strip()) for o in outcomes]
+    assert len(set(pids)) == 3
