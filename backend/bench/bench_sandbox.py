@@ -109,7 +109,11 @@ def baseline_runs(path: Path, runs: int) -> list[float]:
 
 
 async def pool_memory(path: Path) -> dict[str, int]:
-    pool = SandboxPool(SandboxSettings(numba_cache_dir=NUMBA_CACHE, pool_size=4, uid_base=63100))
+    # Generous limits: 4 heavy runs share 2 cores here; this measures memory, not speed.
+    settings = SandboxSettings(
+        numba_cache_dir=NUMBA_CACHE, pool_size=4, uid_base=63100, wall_timeout_s=180, cpu_limit_s=180
+    )
+    pool = SandboxPool(settings)
     await pool.start()
     await pool.wait_ready(600)
     idle = pool.memory_kb()
