@@ -54,7 +54,7 @@ def _encode_file(symbol: str, path: Path) -> bytes:
 
     try:
         return encode_bars(pd.read_parquet(path))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreadable, no OHLCV columns, or no datetime index
         raise SandboxUnavailable(f"data file for {symbol} cannot be read ({path}): {exc}") from exc
 
 

@@ -286,11 +286,11 @@ def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
     spare = _Spare(config, sock) if config.get("prefork", True) else None
     while True:
         message_bytes, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, MAX_FDS_PER_MESSAGE)
-        if not message_bytes or json.loads(message_bytes)["op"] == "exit":
+        message = json.loads(message_bytes) if message_bytes else {"op": "exit"}
+        if message["op"] == "exit":
             if spare is not None:
                 spare.discard()
             return
-        message = json.loads(message_bytes)
         if message["op"] != "run":
             for fd in fds:
                 os.close(fd)

@@ -98,6 +98,12 @@ async def test_bars_cache_encodes_a_file_again_when_it_changes(tmp_path: Any) ->
     assert changed["Close"].tolist() == (frame["close"] * 2.0).tolist()
     with pytest.raises(SandboxUnavailable, match="data file missing"):
         await cache.encoded("SPX", tmp_path / "gone.parquet")
+    (tmp_path / "junk.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(SandboxUnavailable, match="data file for JUNK cannot be read"):
+        await cache.encoded("JUNK", tmp_path / "junk.parquet")
+    pd.DataFrame({"close": [1.0, 2.0]}).to_parquet(tmp_path / "no_ohlc.parquet")
+    with pytest.raises(SandboxUnavailable, match="no Open, High, Low, Volume column"):
+        await cache.encoded("BARE", tmp_path / "no_ohlc.parquet")
 
 
 @pytest.mark.parametrize(
