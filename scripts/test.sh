@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test: the backend suite on SQLite, then again on the real PostgreSQL (a fresh database per run),
-# then the front end's unit and end-to-end tests. Called by `make test` after install and lint.
+# Every test: the backend suite on SQLite, then the tests that reach the database under test again on the
+# real PostgreSQL (a fresh database per run; TEST_EVERY_PASS=1 runs all of them there too), then the front
+# end's unit and end-to-end tests. Called by `make test` after install and lint.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -77,4 +77,22 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {os.environ.get('TEST_DATABASE', 'sqlite')}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL pass runs the tests that touch the database under test; the SQLite pass runs all.
+
+    A test that never reaches `test_database` (the sandbox, the rule language, the metrics, market data on
+    its own SQLite file) gives the same answer in both passes, and running it twice doubled CI time.
+    `TEST_EVERY_PASS=1` runs everything in the PostgreSQL pass too.
+    """
+    if os.environ.get("TEST_DATABASE") != "postgres" or os.environ.get("TEST_EVERY_PASS"):
+        return
+    kept, deselected = [], []
+    for item in items:
+        uses_database = "test_database" in getattr(item, "fixturenames", ())
+        (kept if uses_database or item.get_closest_marker("postgres_only") else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 __all__ = ["asyncio"]

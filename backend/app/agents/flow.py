@@ -63,6 +63,9 @@ class ExecutionFlow(Flow):  # type: ignore[type-arg]
     """One execution. Build with `ExecutionFlow.for_run(state)`, then `await flow.kickoff_async()`."""
 
     suppress_flow_events: bool = True
+    # CrewAI gives every flow its own crewai Memory unless told not to: a few ms per run, and its set-up keeps
+    # the frames that built the flow (so this run's state) alive until a full collection. Memory is mem0's.
+    _skip_auto_memory: bool = True
     _run: RunState | None = PrivateAttr(default=None)
 
     @classmethod
@@ -70,6 +73,10 @@ class ExecutionFlow(Flow):  # type: ignore[type-arg]
         flow = cls()
         flow._run = state
         return flow
+
+    def release(self) -> None:
+        """Drop the run's state (its frames, results and services) once the run is over."""
+        self._run = None
 
     @property
     def run_state(self) -> RunState:

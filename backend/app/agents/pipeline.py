@@ -127,13 +127,19 @@ class ExecutionPipeline:
             )
             tools = build_tools(state.tool_ctx)
             state.agents = make_agents(state.llm, tools, self.agent_settings.agents_max_iter)
+        flow = ExecutionFlow.for_run(state)
         try:
-            await ExecutionFlow.for_run(state).kickoff_async()
+            await flow.kickoff_async()
         finally:
             if state.llm is not None:
                 state.insights["llm"] = state.llm.usage.model_dump()
             if state.tool_ctx is not None:
                 state.insights["agents"]["tool_calls"] = list(state.tool_ctx.calls)
+            # CrewAI's Flow and the tools' closures refer back to themselves; cut the links to this run's
+            # data so it is freed as soon as it is stored, not by a full collection (a ~70 ms pause on
+            # the event loop every other run when each run's series waited for one).
+            flow.release()
+            state.tool_ctx = state.agents = None
         return PipelineOutcome(
             spec=state.spec.model_dump(mode="json") if state.spec is not None else None,
             code=state.code,

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core import json_codec
 from app.core.config import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -18,12 +19,19 @@ SessionFactory = async_sessionmaker[AsyncSession]
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30}, **_JSON_CODEC)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=10, pool_pre_ping=True
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=10,
+        pool_pre_ping=True,
+        **_JSON_CODEC,
     )
+
+
+_JSON_CODEC: dict[str, Any] = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

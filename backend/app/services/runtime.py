@@ -5,15 +5,14 @@ request path."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import threading
 from typing import TYPE_CHECKING, Literal
 
 from app.core.config import Settings
 from app.core.db import SessionFactory
 from app.services.events import EventBus
 from app.services.execution_runner import RunnerContext, run_execution
+from app.services.heap import freeze_startup_heap
 from app.services.language import warmup_scripts
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
     from app.services.scaleout.wiring import ScaleOut
 
 log = logging.getLogger(__name__)
-_frozen = threading.Event()
 
 
 class Runtime:
@@ -157,15 +155,3 @@ class Runtime:
         if self._owns_memory:
             await self.memory.close()
         await self.bus.close()
-
-
-def freeze_startup_heap() -> None:
-    """Once per process, after crewai, torch and mem0 are loaded: move the millions of objects they
-    allocated out of the cyclic collector's reach. Otherwise each full collection walks them all, a pause of
-    0.3-0.7 s that lands in whatever request or run allocates at that moment (the p95 of an execution)."""
-    if _frozen.is_set():
-        return
-    _frozen.set()
-    gc.collect()
-    gc.freeze()
-    log.info("startup heap frozen: %d objects out of the collector's reach", gc.get_freeze_count())

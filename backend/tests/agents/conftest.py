@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 from app.agents.runtime_env import configure_runtime_env
 
@@ -11,7 +12,7 @@ from app.agents.runtime_env import configure_runtime_env
 configure_runtime_env(
     os.environ.get("STRATCREW_TEST_AGENTS_HOME") or tempfile.mkdtemp(prefix="stratcrew-agents-")
 )
-os.environ.setdefault("NUMBA_CACHE_DIR", "/work/main/.cache/numba")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[3] / ".cache" / "numba"))
 
 from tests.agents.network_guard import _no_network_attempts, install_network_guard  # noqa: E402
 

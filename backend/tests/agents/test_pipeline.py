@@ -8,8 +8,9 @@ equity of that walk, so the flow's wiring and the insights are what is under tes
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-import time
+import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -98,22 +99,6 @@ class Recorder:
         self.events.append(("log", message))
 
 
-@pytest.fixture(autouse=True)
-def _policy_allows_load_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Until the sandbox policy stops flagging calls of `load_data` (a name starting with "load"), which
-    every compiled script makes, those findings (and only those) are set aside here. Remove when fixed."""
-    from app.agents import steps, tools
-
-    real = tools.policy_violations
-    if not [v for v in real("frame = load_data('SPX')\n") if "load_data" in v.message]:
-        return
-
-    def without_load_data(code: str) -> list[Any]:
-        return [v for v in real(code) if not v.message.startswith("`load_data`")]
-
-    monkeypatch.setattr(steps, "validate_code", without_load_data)
-
-
 @pytest.fixture(scope="module")
 async def memory(tmp_path_factory: pytest.TempPathFactory) -> Any:
     svc = MemoryService(data_dir=tmp_path_factory.mktemp("pipeline-mem"))
@@ -147,9 +132,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     )
 
     progress = Recorder()
-    started = time.perf_counter()
     second = await pipeline.run(job(2, "olga", "SMA(10) crosses above SMA(30)"), progress, asyncio.Event())
-    elapsed = time.perf_counter() - started
     similar = second.insights["similar_strategies"]
     assert similar[0]["execution_id"] == "exec_olga_1" and similar[0]["similarity"] > 0.9
     assert similar[0]["total_return"] == pytest.approx(first.results.metrics["total_return"])
@@ -157,11 +140,29 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     assert stages == ["analyzing", "generating_code", "executing"]
     assert any("filled 1 missing bar" in m for _, m in progress.events)
     assert second.insights["agents"] == {"mode": "offline"}
-    assert elapsed < 2.0  # mostly results and two memory writes; the flow itself is milliseconds
 
     # Another user sees none of it.
     third = await pipeline.run(job(3, "pavel", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
     assert third.insights["similar_strategies"] == []
+
+
+async def test_a_runs_data_is_freed_by_reference_counting(tmp_path: Path, memory: MemoryService) -> None:
+    """No reference cycle keeps a finished run's series alive until the next full collection (a pause of
+    the event loop that grows with every run's leftovers)."""
+    pipeline, _ = make_pipeline(tmp_path, memory)
+    await pipeline.run(job(1, "rita", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    gc.collect()
+    gc.disable()
+    try:
+        outcome = await pipeline.run(
+            job(2, "rita", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event()
+        )
+        results = weakref.ref(outcome.results)
+        assert len(outcome.results.equity_series) > 100
+        del outcome
+        assert results() is None
+    finally:
+        gc.enable()
 
 
 async def test_unreadable_rule_fails_offline_with_the_grammars_message(

@@ -10,6 +10,8 @@ import asyncio
 import os
 import time
 
+import pytest
+
 from tests.scale.clients import (
     Database,
     Watch,
@@ -20,6 +22,8 @@ from tests.scale.clients import (
     watch,
 )
 from tests.scale.topology import Topology
+
+pytestmark = pytest.mark.postgres_only  # the scale-out topology runs on PostgreSQL only
 
 EXECUTIONS = int(os.environ.get("SCALE_LOAD_EXECUTIONS", "200"))
 

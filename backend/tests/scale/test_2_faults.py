@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests.scale.clients import (
     WARM_CODE,
@@ -22,6 +23,8 @@ from tests.scale.clients import (
     watch,
 )
 from tests.scale.topology import Topology
+
+pytestmark = pytest.mark.postgres_only  # the scale-out topology runs on PostgreSQL only
 
 
 async def _check_complete(topology: Topology, ids: list[str], watches: list[Watch]) -> None:

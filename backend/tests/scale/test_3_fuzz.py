@@ -11,6 +11,8 @@ import pytest
 
 from tests.scale.topology import Topology
 
+pytestmark = pytest.mark.postgres_only  # the scale-out topology runs on PostgreSQL only
+
 EXAMPLES = int(os.environ.get("SCALE_FUZZ_EXAMPLES", "25"))
 
 

@@ -18,6 +18,7 @@ PG_ADMIN_DSN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.
 
 @dataclass
 class TestDatabase:
+    __test__ = False  # a data class, not a test
     kind: str
     url: str
     name: str | None = None

@@ -24,6 +24,9 @@ class SandboxSettings(BaseSettings):
     warmup_timeout_s: float = Field(240.0, gt=0)
     data_cache_mb: int = Field(256, ge=1, description="market data kept encoded for runs (LRU)")
     prefork: bool = Field(True, description="keep one child forked ahead per slot (saves the fork per run)")
+    pretouch: bool = Field(
+        True, description="the child forked ahead runs a warm-up backtest first (its page copies off the run)"
+    )
 
     # Per-run limits.
     wall_timeout_s: float = Field(30.0, gt=0)

@@ -91,6 +91,7 @@ class Slot:
             "nofile": s.max_open_files,
             "warmup_scripts": self.warmup_scripts,
             "prefork": s.prefork,
+            "pretouch": s.pretouch,
         }
 
     async def start(self) -> None:

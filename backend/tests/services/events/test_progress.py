@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import httpx
@@ -95,13 +94,3 @@ async def test_a_second_writer_never_breaks_the_numbering(app: Any, client: http
     assert [e.seq for e in events] == list(range(1, 7))
     assert [e.message for e in events] == messages
     assert execution.execution_logs == messages
-
-
-def test_the_startup_heap_is_frozen_once() -> None:
-    from app.services import runtime
-
-    runtime.freeze_startup_heap()
-    frozen = gc.get_freeze_count()
-    assert frozen > 0
-    runtime.freeze_startup_heap()
-    assert gc.get_freeze_count() == frozen  # once per process: later calls leave later objects alone
