@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     redis_url: str = ""
     worker_concurrency: int = 2
     max_execution_attempts: int = 2
+    max_execution_interruptions: int = Field(
+        default=8, ge=0, description="Runs cut short by a database outage before the execution is failed."
+    )
     execution_timeout_s: float = 120.0
     # Scale-out (QUEUE=dramatiq) and leases; see docs/scaling.md.
     redis_prefix: str = Field(default="stratcrew", description="Prefix of every Redis key and channel.")

@@ -33,6 +33,7 @@ FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, E
 RUNNING_STATUSES = frozenset(
     {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
 )
+NOT_FINAL_STATUSES = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
 
 
 class StrategyExecution(SQLModel, table=True):
@@ -52,7 +53,10 @@ class StrategyExecution(SQLModel, table=True):
         default_factory=dict, sa_column=sa.Column(JSONType, nullable=False)
     )
     cancel_requested: bool = Field(default=False)
-    attempts: int = Field(default=0)
+    attempts: int = Field(default=0)  # claims so far, this one included
+    # Claims that ended because the database went away (the run released its lease, wrote nothing final):
+    # not a lost worker, so they do not spend `max_execution_attempts`.
+    interruptions: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     worker_id: str | None = Field(default=None, max_length=80)
     lease_expires_at: datetime | None = Field(default=None, sa_column=tz_datetime(nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=tz_datetime(nullable=False, index=True))

@@ -22,10 +22,16 @@ from app.core.config import Settings
 from app.core.db import SessionFactory
 from app.core.errors import DomainError
 from app.models._types import utcnow
-from app.models.execution import RUNNING_STATUSES, ExecutionStatus, StrategyExecution
+from app.models.execution import (
+    NOT_FINAL_STATUSES,
+    RUNNING_STATUSES,
+    ExecutionStatus,
+    StrategyExecution,
+)
 from app.models.params import ExecutionParams
 from app.models.strategy import Strategy
 from app.services.events import EventBus
+from app.services.heap import freeze_after_first_run
 from app.services.progress import ExecutionProgress
 from app.services.run_storage import store_outcome
 
@@ -95,13 +101,11 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
     if execution.cancel_requested:
         await progress.finish(ExecutionStatus.cancelled, "Cancelled before it started")
         return
-    if execution.attempts > ctx.settings.max_execution_attempts:
+    refusal = _out_of_attempts(ctx.settings, execution)
+    if refusal is not None:
+        log_line, reason = refusal
         await progress.finish(
-            ExecutionStatus.failed,
-            f"Failed: worker lost {execution.attempts - 1} times while running this execution",
-            apply=lambda e: setattr(
-                e, "error_message", "worker lost: the execution was interrupted too often"
-            ),
+            ExecutionStatus.failed, log_line, apply=lambda e: setattr(e, "error_message", reason)
         )
         return
 
@@ -116,6 +120,26 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
         watcher.cancel()
         ctx.running.pop(execution_id, None)
         ctx.bus.unregister_cancel(execution_id)
+        freeze_after_first_run()
+
+
+def _out_of_attempts(settings: Settings, execution: StrategyExecution) -> tuple[str, str] | None:
+    """(log line, error message) when this claim must not run: too many workers were lost running it, or
+    the database went away under it too often. A database outage is not a lost worker: the run released
+    its lease and wrote nothing final, so it has its own, larger budget."""
+    lost = execution.attempts - 1 - execution.interruptions
+    if lost >= settings.max_execution_attempts:
+        return (
+            f"Failed: worker lost {lost} times while running this execution",
+            "worker lost: the execution was interrupted too often",
+        )
+    if execution.interruptions > settings.max_execution_interruptions:
+        return (
+            f"Failed: the database went away {execution.interruptions} times while running this execution",
+            f"database unavailable: the execution was cut short {execution.interruptions} times "
+            f"(limit max_execution_interruptions={settings.max_execution_interruptions})",
+        )
+    return None
 
 
 async def _run(
@@ -167,7 +191,7 @@ async def _run(
         await store_outcome(progress, execution, outcome, elapsed)
     except DomainError as exc:
         if is_connection_error(exc):  # e.g. a data lookup that lost its database connection
-            await _release(ctx, execution.id)
+            await record_interruption(ctx, execution.id)
             raise ExecutionInterrupted(f"database unavailable during {progress.status}: {exc}") from exc
         if cancel.is_set():
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
@@ -176,7 +200,7 @@ async def _run(
     except Exception as exc:
         if is_connection_error(exc):
             # The database went away mid-run: nothing final was written, so the run is safe to repeat.
-            await _release(ctx, execution.id)
+            await record_interruption(ctx, execution.id)
             raise ExecutionInterrupted(f"database unavailable during {progress.status}: {exc}") from exc
         log.exception("execution %s crashed during %s", execution.id, progress.status)
         message = f"Internal error during {progress.status}: {type(exc).__name__}: {exc}"
@@ -228,21 +252,30 @@ ASYNCPG_CONNECTION_ERRORS = frozenset(
 )
 
 
-async def _release(ctx: RunnerContext, execution_id: str) -> None:
-    """Lets the lease expire now, so the sweeper re-sends the execution without waiting `lease_s`."""
-    try:
-        async with ctx.session_factory() as session:
-            await session.exec(
-                update(StrategyExecution)
-                .where(
-                    col(StrategyExecution.id) == execution_id,
-                    col(StrategyExecution.worker_id) == ctx.worker_id,
+RELEASE_RETRY_DELAYS_S = (0.0, 0.2, 0.5, 1.0, 2.0)
+
+
+async def record_interruption(ctx: RunnerContext, execution_id: str) -> None:
+    """Records the interruption and lets the lease expire now, so the sweeper re-sends the execution without
+    waiting `lease_s`. The database has just failed, so this is tried a few times over ~4 s; if it stays
+    away, the lease runs out by itself and the next claim counts this run as a lost worker."""
+    for delay in RELEASE_RETRY_DELAYS_S:
+        await asyncio.sleep(delay)
+        try:
+            async with ctx.session_factory() as session:
+                await session.exec(
+                    update(StrategyExecution)
+                    .where(
+                        col(StrategyExecution.id) == execution_id,
+                        col(StrategyExecution.worker_id) == ctx.worker_id,
+                        col(StrategyExecution.status).in_(NOT_FINAL_STATUSES),
+                    )
+                    .values(lease_expires_at=utcnow(), interruptions=StrategyExecution.interruptions + 1)
                 )
-                .values(lease_expires_at=utcnow())
-            )
-            await session.commit()
-    except Exception as exc:  # still away: the lease runs out by itself
-        log.warning("could not release the lease of %s: %s", execution_id, exc)
+                await session.commit()
+            return
+        except Exception as exc:
+            log.warning("could not release the lease of %s: %s: %s", execution_id, type(exc).__name__, exc)
 
 
 async def _fail(progress: ExecutionProgress, message: str, insights: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
 import httpx
@@ -106,3 +106,70 @@ async def test_cancelling_a_queued_execution_ends_it_at_once(client: httpx.Async
     assert response.status_code == 200
     final = await wait_final(client, headers, queued["id"], timeout_s=2)
     assert final["status"] == "cancelled"
+
+
+async def test_database_interruptions_do_not_spend_the_lost_worker_budget(settings, app) -> None:  # type: ignore[no-untyped-def]
+    from app.models._types import utcnow
+
+    async with serving(settings, app, worker=False) as (stopped, client):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        survivor = await execute(client, headers, strategy["id"])
+        # Four earlier claims, each cut short by a database outage that it recorded: no worker was lost.
+        await set_row(
+            stopped,
+            survivor["id"],
+            status="executing",
+            attempts=4,
+            interruptions=4,
+            lease_expires_at=utcnow() - timedelta(seconds=5),
+        )
+
+    async with serving(settings, app, worker=True) as (_restarted, client):
+        final = await wait_final(client, headers, survivor["id"])
+    assert final["status"] == "completed", final["error_message"]
+
+
+async def test_an_execution_the_database_cut_short_too_often_fails_naming_the_limit(settings, app) -> None:  # type: ignore[no-untyped-def]
+    limit = settings.max_execution_interruptions
+    async with serving(settings, app, worker=False) as (stopped, client):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        doomed = await execute(client, headers, strategy["id"])
+        await set_row(stopped, doomed["id"], status="analyzing", attempts=limit + 1, interruptions=limit + 1)
+
+    async with serving(settings, app, worker=True) as (_restarted, client):
+        final = await wait_final(client, headers, doomed["id"])
+    assert final["status"] == "failed"
+    assert final["error_message"] == (
+        f"database unavailable: the execution was cut short {limit + 1} times "
+        f"(limit max_execution_interruptions={limit})"
+    )
+
+
+async def test_an_interrupted_run_records_it_and_gives_up_its_lease(settings, app) -> None:  # type: ignore[no-untyped-def]
+    from app.models._types import utcnow
+    from app.models.execution import StrategyExecution
+    from app.services.execution_runner import record_interruption
+
+    async with serving(settings, app, worker=False) as (stopped, client):
+        headers = await register(client)
+        strategy = await create_strategy(client, headers)
+        running = await execute(client, headers, strategy["id"])
+        final = await execute(client, headers, strategy["id"])
+        ctx = stopped.state.runtime.ctx
+        lease = utcnow() + timedelta(seconds=60)
+        for execution, status in ((running, "executing"), (final, "failed")):
+            await set_row(
+                stopped, execution["id"], status=status, worker_id=ctx.worker_id, lease_expires_at=lease
+            )
+        await record_interruption(ctx, running["id"])
+        await record_interruption(ctx, final["id"])
+        async with stopped.state.session_factory() as session:
+            after = {e["id"]: await session.get(StrategyExecution, e["id"]) for e in (running, final)}
+    assert after[running["id"]].interruptions == 1
+    released = after[running["id"]].lease_expires_at
+    if released.tzinfo is None:  # SQLite hands back the stored UTC time without its zone
+        released = released.replace(tzinfo=UTC)
+    assert released <= utcnow()  # the sweeper may re-send it at once
+    assert after[final["id"]].interruptions == 0  # a final execution is left as it is

@@ -34,10 +34,9 @@ from sqlmodel import col, select
 
 from app.core.db import SessionFactory
 from app.models._types import utcnow
-from app.models.execution import RUNNING_STATUSES, ExecutionStatus, StrategyExecution
+from app.models.execution import NOT_FINAL_STATUSES, StrategyExecution
 
 log = logging.getLogger(__name__)
-NOT_FINAL = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
 
 
 class Ledger(Protocol):
@@ -128,7 +127,7 @@ class LeaseSweeper:
         async with self._factory() as session:
             rows = await session.exec(
                 select(StrategyExecution.id, StrategyExecution.attempts)
-                .where(col(StrategyExecution.status).in_(NOT_FINAL), stale)
+                .where(col(StrategyExecution.status).in_(NOT_FINAL_STATUSES), stale)
                 .order_by(col(StrategyExecution.created_at))
                 .limit(self._batch)
             )
