@@ -79,7 +79,7 @@ def policy_violations(code: str) -> list[Any]:
     import ast
 
     from app.services.sandbox import validate_code
-    from app.services.sandbox.harness import strip_stub
+    from app.services.sandbox.harness.script import strip_stub
 
     violations = validate_code(code)
     if not violations:

@@ -13,7 +13,7 @@ from app.services.results.exit_reasons import explain_exit
 from app.services.results.gates import sanity_warnings
 from app.services.results.metrics import compute_metrics, drawdown_fraction, periods_per_year
 from app.services.results.series import align_benchmark, downsample, pairs
-from app.services.sandbox.harness import iso_times
+from app.services.sandbox.harness.timestamps import iso_times
 
 
 class BacktestResults(BaseModel):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from app.services.results._inputs import utc_index
-from app.services.sandbox.harness import iso_times
+from app.services.sandbox.harness.timestamps import iso_times
 
 MAX_POINTS = 5_000
 

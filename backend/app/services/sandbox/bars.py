@@ -15,7 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from app.services.sandbox.errors import SandboxUnavailable
-from app.services.sandbox.harness import encode_bars
+from app.services.sandbox.harness.wire import encode_bars
 
 _SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
 

@@ -1,7 +1,7 @@
 """Build the bubblewrap command line for one zygote sandbox, and probe whether bubblewrap works here.
 
 The sandbox sees only: the Python install and the venv's site-packages (read-only, at their host paths so
-numba's on-disk cache keys match), /usr/lib and /usr/lib64 (shared libraries), the harness file, the numba
+numba's on-disk cache keys match), /usr/lib and /usr/lib64 (shared libraries), the harness package, the numba
 cache directory (writable, but only by the sandbox's uid 0, the trusted zygote: runs use a per-slot uid),
 a fresh /proc and /dev, and a size-capped tmpfs on /tmp. No /etc, no /home, no host /tmp, no data root:
 market data arrives as already-open read-only file descriptors per run.
@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from app.services.sandbox.errors import SandboxUnavailable
 from app.services.sandbox.settings import SandboxSettings
 
-HARNESS_PATH = Path(__file__).with_name("harness.py")
-SANDBOX_HARNESS = "/sandbox/harness.py"
+HARNESS_PATH = Path(__file__).with_name("harness")
+SANDBOX_HARNESS = "/sandbox/harness"
 SANDBOX_NUMBA_CACHE = "/var/cache/numba"
 
 # Environment of the zygote: nothing from the host. One thread per BLAS/numba pool keeps fork safe and the
@@ -109,6 +109,16 @@ def build_command(
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--chdir", "/tmp", "--", python_executable(settings), "-I", "-S", *python_args]
     return args
+
+
+def zygote_args(harness_parent: str = str(PurePosixPath(SANDBOX_HARNESS).parent)) -> list[str]:
+    """Python arguments that start `harness.zygote.main`, importing the package from `harness_parent` (`-I`
+    puts no directory of the host's on sys.path); the JSON config follows as the one argument."""
+    return [
+        "-c",
+        f"import json, sys; sys.path.insert(0, {harness_parent!r}); import harness.zygote as z; "
+        "z.main(json.loads(sys.argv[1]))",
+    ]
 
 
 def python_executable(settings: SandboxSettings) -> str:

@@ -21,7 +21,7 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
-from app.services.sandbox.harness import strip_stub
+from app.services.sandbox.harness.script import strip_stub
 
 ALLOWED_MODULES = frozenset(
     {"vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__"}

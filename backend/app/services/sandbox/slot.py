@@ -102,11 +102,18 @@ class Slot:
         if self.sandboxed:
             tool = bwrap.resolve_bwrap(self.settings) or self.settings.bwrap_path
             argv = bwrap.build_command(
-                self.settings, tool, [bwrap.SANDBOX_HARNESS, config], numba_cache=self.numba_cache
+                self.settings, tool, [*bwrap.zygote_args(), config], numba_cache=self.numba_cache
             )
             env: dict[str, str] | None = None
         else:
-            argv = [bwrap.python_executable(self.settings), "-I", "-S", str(bwrap.HARNESS_PATH), config]
+            harness_parent = str(bwrap.HARNESS_PATH.parent)
+            argv = [
+                bwrap.python_executable(self.settings),
+                "-I",
+                "-S",
+                *bwrap.zygote_args(harness_parent),
+                config,
+            ]
             env = {**bwrap.SANDBOX_ENV, "NUMBA_CACHE_DIR": str(self.numba_cache), "HOME": "/tmp"}
         try:
             self._proc = await asyncio.create_subprocess_exec(

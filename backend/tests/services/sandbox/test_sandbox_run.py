@@ -60,7 +60,7 @@ portfolio = vbt.Portfolio.from_signals(
 def _in_process(code: str, frames: dict[str, pd.DataFrame]) -> dict[str, Any]:
     import ast
 
-    from app.services.sandbox.harness import strip_stub
+    from app.services.sandbox.harness.script import strip_stub
 
     def load_data(symbol: str) -> pd.DataFrame:
         return frames[symbol].rename(columns=str.capitalize).copy()

@@ -11,7 +11,7 @@ import vectorbt as vbt
 from vectorbt.portfolio import nb
 
 from app.services.sandbox import SandboxPool
-from app.services.sandbox.harness import cache_signal_simulator
+from app.services.sandbox.harness.warmup import cache_signal_simulator
 from tests.plugins.sandbox_pool import NUMBA_CACHE, sandbox_test_settings, start_pool_or_skip
 from tests.services.sandbox.conftest import sp500_frame
 from tests.services.sandbox.test_sandbox_run import MA_CODE

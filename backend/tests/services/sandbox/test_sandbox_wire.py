@@ -1,6 +1,6 @@
 """What crosses into a run and back out, checked against pandas and vectorbt's own readable records.
 
-The bars wire format replaced a Parquet read in every child, and `_extract` reads vectorbt's record arrays
+The bars wire format replaced a Parquet read in every child, and `extract` reads vectorbt's record arrays
 instead of `records_readable`: both must give exactly what the slow, obvious code gives.
 """
 
@@ -16,7 +16,9 @@ import pytest
 
 from app.services.sandbox.bars import BarsCache, sealed_memfd
 from app.services.sandbox.errors import SandboxUnavailable
-from app.services.sandbox.harness import _extract, decode_bars, encode_bars, iso_times
+from app.services.sandbox.harness.extract import extract
+from app.services.sandbox.harness.timestamps import iso_times
+from app.services.sandbox.harness.wire import decode_bars, encode_bars
 from tests.services.sandbox.conftest import sp500_frame
 
 
@@ -174,7 +176,7 @@ def _portfolios() -> dict[str, tuple[Any, list[str]]]:
 def test_extract_matches_records_readable(case: str) -> None:
     portfolio, symbols = _portfolios()[case]
     entries = np.asarray(portfolio.orders.values["side"] == 0)
-    out = _extract({"portfolio": portfolio, "entries": entries}, symbols)
+    out = extract({"portfolio": portfolio, "entries": entries}, symbols)
 
     expected = _readable(portfolio, symbols)
     assert expected, "each case must trade"
