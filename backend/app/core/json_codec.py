@@ -3,7 +3,9 @@
 A run's final write stores its equity curve, benchmark, drawdown and trades as JSON: `json.dumps` took ~8 ms
 of the event loop per run for them, orjson ~0.3 ms. Values orjson does not take (a float subclass, an
 integer wider than 64 bits) and text it cannot read (the `NaN` the standard library writes) go through
-`json` as before, so nothing stored earlier becomes unreadable.
+`json` as before, so nothing stored earlier becomes unreadable. orjson writes NaN and infinities as
+`null` (the standard library wrote `NaN`, which is not JSON); what is stored is finite or None already
+(metrics and series are made finite before storage), so this changes no stored value.
 """
 
 from __future__ import annotations

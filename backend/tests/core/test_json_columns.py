@@ -67,3 +67,8 @@ def test_writes_are_orjson_output() -> None:
     body = {"a": [1.0, 2.5], "b": None}
     assert json_codec.dumps(body) == '{"a":[1.0,2.5],"b":null}'  # json.dumps would write ', ' and ': '
     assert json.loads(json_codec.dumps(body)) == body
+
+
+def test_non_finite_floats_are_written_as_json_null() -> None:
+    written = json_codec.dumps({"sharpe": float("nan"), "sortino": float("inf")})
+    assert json.loads(written) == {"sharpe": None, "sortino": None}  # valid JSON, unlike json.dumps
