@@ -111,13 +111,18 @@ def build_command(
     return args
 
 
-def zygote_args(harness_parent: str = str(PurePosixPath(SANDBOX_HARNESS).parent)) -> list[str]:
-    """Python arguments that start `harness.zygote.main`, importing the package from `harness_parent` (`-I`
-    puts no directory of the host's on sys.path); the JSON config follows as the one argument."""
+def zygote_args(harness_dir: str = SANDBOX_HARNESS) -> list[str]:
+    """Python arguments that start `harness.zygote.main` from the package at `harness_dir`; the JSON config
+    follows as the one argument. The package is loaded by its location, so no directory goes on sys.path:
+    the unsandboxed fallback would otherwise put all of `app/services/sandbox` there, and its modules
+    (`settings`, `errors`, `pipes`...) would shadow any library module of the same name."""
+    init = f"{harness_dir}/__init__.py"
     return [
         "-c",
-        f"import json, sys; sys.path.insert(0, {harness_parent!r}); import harness.zygote as z; "
-        "z.main(json.loads(sys.argv[1]))",
+        "import importlib.util as u, json, sys; "
+        f"s = u.spec_from_file_location('harness', {init!r}, submodule_search_locations=[{harness_dir!r}]); "
+        "m = sys.modules['harness'] = u.module_from_spec(s); s.loader.exec_module(m); "
+        "import harness.zygote as z; z.main(json.loads(sys.argv[1]))",
     ]
 
 

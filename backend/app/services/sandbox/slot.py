@@ -106,12 +106,11 @@ class Slot:
             )
             env: dict[str, str] | None = None
         else:
-            harness_parent = str(bwrap.HARNESS_PATH.parent)
             argv = [
                 bwrap.python_executable(self.settings),
                 "-I",
                 "-S",
-                *bwrap.zygote_args(harness_parent),
+                *bwrap.zygote_args(str(bwrap.HARNESS_PATH)),
                 config,
             ]
             env = {**bwrap.SANDBOX_ENV, "NUMBA_CACHE_DIR": str(self.numba_cache), "HOME": "/tmp"}

@@ -8,11 +8,18 @@ from pathlib import Path
 
 import pytest
 
+import app
 from app.services.sandbox import SandboxLimitExceeded, SandboxPool, SandboxUnavailable
 from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
 from tests.services.sandbox.test_sandbox_run import MA_CODE
 
 MISSING_BWRAP = "/nonexistent/bwrap"
+PATH_PROBE = """
+import importlib.util
+import sys
+print(sys.path)
+print(importlib.util.find_spec("policy"))
+"""
 
 
 async def test_without_bubblewrap_the_pool_refuses_to_start() -> None:
@@ -45,6 +52,19 @@ async def test_the_explicit_fallback_is_logged_and_keeps_the_limits(
 
         result = await pool.run(MA_CODE, {"SPX": market_dir / "sp500.parquet"})
         assert len(result.equity) > 5000 and result.trades
+
+        # The harness is loaded by its location: no directory of the app is on the run's import path, so
+        # none of app/services/sandbox's modules (`policy`, `settings`...) is importable by its name.
+        slot = await pool._acquire()  # the slot's own run: the pool's AST policy refuses `sys`
+        try:
+            probe = await slot.run("path-probe", PATH_PROBE, {}, 10.0, None)
+        finally:
+            pool._release(slot)
+        app_dir = str(Path(app.__file__).parent)
+        assert probe.done and probe.done["status"] == 0, probe
+        search_path, policy_spec = probe.stdout.strip().split("\n")
+        assert app_dir not in search_path, search_path
+        assert policy_spec == "None"
 
         with pytest.raises(SandboxLimitExceeded) as info:
             await pool.run("blob = bytearray(3 * 1024 ** 3)\n", {})
