@@ -50,9 +50,11 @@ def extract(namespace: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
             }
         )
     signals = {}
-    for name in ("entries", "exits"):
-        try:
-            signals[name] = int(np.asarray(namespace.get(name, False), dtype=bool).sum())
-        except (TypeError, ValueError):
-            signals[name] = 0
+    for name in ("entries", "exits"):  # long and short signals together (`short_entries`, `short_exits`)
+        signals[name] = 0
+        for variable in (name, f"short_{name}"):
+            try:
+                signals[name] += int(np.asarray(namespace.get(variable, False), dtype=bool).sum())
+            except (TypeError, ValueError):
+                pass
     return {"equity": equity, "trades": trades, "signals": signals}
