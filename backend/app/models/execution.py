@@ -1,5 +1,4 @@
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -7,33 +6,15 @@ from pydantic import BaseModel, field_serializer
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+from app.models._types import JSONType, Published, as_utc, tz_datetime, utcnow
+from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
-
-
-class ExecutionStatus(StrEnum):
-    queued = "queued"
-    analyzing = "analyzing"
-    generating_code = "generating_code"
-    executing = "executing"
-    completed = "completed"
-    failed = "failed"
-    cancelled = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATUSES
-
-    @property
-    def is_running(self) -> bool:
-        return self in RUNNING_STATUSES
-
-
-FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled})
-RUNNING_STATUSES = frozenset(
-    {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
+from app.models.status import (
+    FINAL_STATUSES,
+    NOT_FINAL_STATUSES,
+    RUNNING_STATUSES,
+    ExecutionStatus,
 )
-NOT_FINAL_STATUSES = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
 
 
 class StrategyExecution(SQLModel, table=True):
@@ -74,17 +55,17 @@ class ExecuteRequest(BaseModel):
     )
 
 
-class ExecutionPublic(BaseModel):
+class ExecutionPublic(Published):
     id: str
     strategy_id: str
     user_id: str
     status: ExecutionStatus
-    params: dict[str, Any]
+    params: ExecutionParams
     execution_logs: list[str]
     generated_code: str | None = None
     backtest_run_id: str | None = None
     error_message: str | None = None
-    agent_insights: dict[str, Any]
+    agent_insights: AgentInsights
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
@@ -94,7 +75,19 @@ class ExecutionPublic(BaseModel):
         return as_utc(value)
 
 
-class CodePublic(BaseModel):
+class CodePublic(Published):
     execution_id: str
     language: str = "python"
     code: str
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "NOT_FINAL_STATUSES",
+    "RUNNING_STATUSES",
+    "CodePublic",
+    "ExecuteRequest",
+    "ExecutionPublic",
+    "ExecutionStatus",
+    "StrategyExecution",
+]

@@ -12,7 +12,7 @@ PositionSizing = Literal["equal", "fixed_fraction", "fixed_amount"]
 
 
 class ExecutionParams(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
     symbols: list[str] = Field(
         default_factory=lambda: ["SPX"],
