@@ -11,7 +11,7 @@ import pytest
 
 from app.services.sandbox import SandboxBusy, SandboxLimitExceeded
 from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
-from tests.services.sandbox.test_sandbox_run import MA_CODE
+from tests.services.sandbox.test_pool import MA_CODE
 
 BUSY_LOOP = "while True:\n    pass\n"
 

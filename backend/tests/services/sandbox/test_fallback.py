@@ -11,7 +11,7 @@ import pytest
 import app
 from app.services.sandbox import SandboxLimitExceeded, SandboxPool, SandboxUnavailable
 from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
-from tests.services.sandbox.test_sandbox_run import MA_CODE
+from tests.services.sandbox.test_pool import MA_CODE
 
 MISSING_BWRAP = "/nonexistent/bwrap"
 PATH_PROBE = """
