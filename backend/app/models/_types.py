@@ -1,7 +1,7 @@
 """Column types shared by the models: JSON that is JSONB on PostgreSQL, and UTC timestamps."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -11,6 +11,12 @@ JSONType: Any = sa.JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -39,5 +39,5 @@ class BacktestRunPublic(BaseModel):
     created_at: datetime
 
     @field_serializer("created_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)

@@ -29,6 +29,13 @@ class ExecutionStatus(StrEnum):
         return self in RUNNING_STATUSES
 
 
+class ExecutionKind(StrEnum):
+    """A backtest gives one result; a sweep (research) runs a grid of parameters as one execution."""
+
+    backtest = "backtest"
+    sweep = "sweep"
+
+
 FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled})
 RUNNING_STATUSES = frozenset(
     {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
@@ -43,6 +50,9 @@ class StrategyExecution(SQLModel, table=True):
     strategy_id: str = Field(foreign_key="strategies.id", index=True, max_length=40)
     user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
     status: str = Field(default=ExecutionStatus.queued, index=True, max_length=20)
+    kind: str = Field(
+        default=ExecutionKind.backtest, max_length=16, sa_column_kwargs={"server_default": "backtest"}
+    )
     params: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
     submitted_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     generated_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
@@ -79,9 +89,15 @@ class ExecutionPublic(BaseModel):
     strategy_id: str
     user_id: str
     status: ExecutionStatus
+    kind: ExecutionKind = ExecutionKind.backtest
     params: dict[str, Any]
     execution_logs: list[str]
-    generated_code: str | None = None
+    generated_code: str | None = PField(
+        default=None, description="The code the generator compiled from the strategy's spec."
+    )
+    submitted_code: str | None = PField(
+        default=None, description="Edited code the user asked to run instead (None: the generated code ran)."
+    )
     backtest_run_id: str | None = None
     error_message: str | None = None
     agent_insights: dict[str, Any]
@@ -89,7 +105,11 @@ class ExecutionPublic(BaseModel):
     started_at: datetime | None = None
     completed_at: datetime | None = None
 
-    @field_serializer("created_at", "started_at", "completed_at")
+    @field_serializer("created_at")
+    def _created_utc(self, value: datetime) -> datetime:
+        return as_utc(value)
+
+    @field_serializer("started_at", "completed_at")
     def _utc(self, value: datetime | None) -> datetime | None:
         return as_utc(value)
 
