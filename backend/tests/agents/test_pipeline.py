@@ -28,7 +28,7 @@ from app.services.language.errors import RuleNotUnderstood
 from app.services.memory import MemoryService
 from app.services.sandbox.result import SandboxResult
 from tests.agents.scripted_llm import ScriptedLLM, react_action, react_final
-from tests.agents.test_crew_wiring import RULE, TRANSLATION, WORDS
+from tests.agents.test_crew import RULE, TRANSLATION, WORDS
 
 PARAMS = ExecutionParams(symbols=["SPX"], start_date=date(2015, 1, 1), end_date=date(2016, 12, 31))
 
