@@ -51,4 +51,4 @@ def test_results_and_insights_are_typed_field_by_field(tmp_path: Path) -> None:
     insights = _closed(schema, execution["agent_insights"], {"indicators_used", "similar_strategies"})
     similar = _closed(schema, insights["properties"]["similar_strategies"]["items"], {"similarity"})
     assert similar["properties"]["similarity"]["type"] == "number"
-    _closed(schema, execution["params"], {"symbols", "start_date", "fees"})
+    assert {"symbols", "start_date", "fees"} <= set(_closed(schema, execution["params"], set())["properties"])

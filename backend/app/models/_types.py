@@ -1,7 +1,7 @@
 """Shared by the models: JSON columns (JSONB on PostgreSQL), UTC timestamps, the base of published shapes."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict
@@ -12,6 +12,12 @@ JSONType: Any = sa.JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 
 
 def as_utc(value: datetime | None) -> datetime | None:

@@ -105,5 +105,5 @@ class BacktestRunPublic(Published):
     created_at: datetime
 
     @field_serializer("created_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)

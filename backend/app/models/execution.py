@@ -1,4 +1,5 @@
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,13 @@ from app.models.status import (
 )
 
 
+class ExecutionKind(StrEnum):
+    """A backtest gives one result; a sweep (research) runs a grid of parameters as one execution."""
+
+    backtest = "backtest"
+    sweep = "sweep"
+
+
 class StrategyExecution(SQLModel, table=True):
     __tablename__ = "strategy_executions"
 
@@ -24,6 +32,9 @@ class StrategyExecution(SQLModel, table=True):
     strategy_id: str = Field(foreign_key="strategies.id", index=True, max_length=40)
     user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
     status: str = Field(default=ExecutionStatus.queued, index=True, max_length=20)
+    kind: str = Field(
+        default=ExecutionKind.backtest, max_length=16, sa_column_kwargs={"server_default": "backtest"}
+    )
     params: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
     submitted_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     generated_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
@@ -60,9 +71,15 @@ class ExecutionPublic(Published):
     strategy_id: str
     user_id: str
     status: ExecutionStatus
+    kind: ExecutionKind = ExecutionKind.backtest
     params: ExecutionParams
     execution_logs: list[str]
-    generated_code: str | None = None
+    generated_code: str | None = PField(
+        default=None, description="The code the generator compiled from the strategy's spec."
+    )
+    submitted_code: str | None = PField(
+        default=None, description="Edited code the user asked to run instead (None: the generated code ran)."
+    )
     backtest_run_id: str | None = None
     error_message: str | None = None
     agent_insights: AgentInsights
@@ -70,7 +87,11 @@ class ExecutionPublic(Published):
     started_at: datetime | None = None
     completed_at: datetime | None = None
 
-    @field_serializer("created_at", "started_at", "completed_at")
+    @field_serializer("created_at")
+    def _created_utc(self, value: datetime) -> datetime:
+        return as_utc(value)
+
+    @field_serializer("started_at", "completed_at")
     def _utc(self, value: datetime | None) -> datetime | None:
         return as_utc(value)
 
@@ -87,6 +108,7 @@ __all__ = [
     "RUNNING_STATUSES",
     "CodePublic",
     "ExecuteRequest",
+    "ExecutionKind",
     "ExecutionPublic",
     "ExecutionStatus",
     "StrategyExecution",

@@ -12,7 +12,7 @@ PositionSizing = Literal["equal", "fixed_fraction", "fixed_amount"]
 
 
 class ExecutionParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+    model_config = ConfigDict(extra="forbid")
 
     symbols: list[str] = Field(
         default_factory=lambda: ["SPX"],

@@ -301,6 +301,14 @@ class MemoryService:
             raise NotFound(f"memory {memory_id} not found", resource="memory")
         await self._call("delete", lambda mem: mem.delete(memory_id), None)
 
+    async def forget_execution(self, user_id: str, execution_id: str) -> int:
+        """Deletes what memory kept of one execution (its strategy pattern with results); returns how many.
+        Best effort: with memory off or unavailable there is nothing of it to forget."""
+        items = await self._find(user_id, {"execution_id": execution_id})
+        for item in items:
+            await self._call("delete", lambda mem, memory_id=item.id: mem.delete(memory_id), None)
+        return len(items)
+
     def _require(self) -> None:
         if not self.enabled or (self._mem is None and self.unavailable_reason):
             raise ServiceUnavailable(
