@@ -47,6 +47,7 @@ class Slot:
         index: int,
         settings: SandboxSettings,
         *,
+        uid: int,
         sandboxed: bool,
         numba_cache: Path,
         warmup_scripts: Sequence[str] = (),
@@ -56,7 +57,7 @@ class Slot:
         self.settings = settings
         self.sandboxed = sandboxed
         self.numba_cache = numba_cache
-        self.uid = settings.uid_base + index
+        self.uid = uid
         self.runs = 0
         self.versions: dict[str, str] = {}
         self.ready = asyncio.Event()
