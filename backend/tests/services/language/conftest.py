@@ -23,14 +23,9 @@ def sp500() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def warm_vbt() -> None:
-    """Pay numba's first-call compile once per session (20-40 s cold, a few seconds warm). The signal
-    simulator is the sandbox's disk-cached build, so a later session loads its signatures instead."""
+    """Pay numba's first-call compile once per session (20-40 s cold, a few seconds warm)."""
     import numpy as np
     import vectorbt as vbt
-
-    from app.services.sandbox.harness.warmup import cache_signal_simulator
-
-    cache_signal_simulator()
 
     close = pd.Series(np.linspace(10, 20, 50))
     vbt.Portfolio.from_signals(

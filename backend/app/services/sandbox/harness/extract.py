@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .timestamps import iso_times
@@ -53,8 +54,6 @@ def extract(namespace: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
     for name in ("entries", "exits"):  # long and short signals together (`short_entries`, `short_exits`)
         signals[name] = 0
         for variable in (name, f"short_{name}"):
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 signals[name] += int(np.asarray(namespace.get(variable, False), dtype=bool).sum())
-            except (TypeError, ValueError):
-                pass
     return {"equity": equity, "trades": trades, "signals": signals}
