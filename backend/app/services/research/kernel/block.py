@@ -50,13 +50,14 @@ def run_block(
     equity_out: np.ndarray,
     errors_out: np.ndarray,
 ) -> None:
-    """Simulate groups ``0..len(signal_of_group)``; group ``g`` reads signal columns
+    """Simulate groups ``0..len(signal_of_group)``; group ``g`` reads signal rows
     ``signal_of_group[g] * n_cols + k`` and the ``g``-th entry of each parameter array.
 
     Metrics cover all bars; ``windows[w] = (a, b)`` are walk-forward windows whose objective goes to
-    ``window_out[g, w]``; ``cscv_bounds`` splits the bars into partitions whose (sum, sum of squares) of excess returns go to
-    ``cscv_out[cscv_row[g]]`` when that row is >= 0; the equity of groups with ``keep_row[g] >= 0`` goes to
-    ``equity_out[keep_row[g]]``. ``errors_out[g]`` is 0 or the simulator's error code.
+    ``window_out[g, w]``; ``cscv_bounds`` splits the bars into partitions whose (sum, sum of squares) of
+    excess returns go to ``cscv_out[cscv_row[g]]`` when that row is >= 0; the equity of groups with
+    ``keep_row[g] >= 0`` goes to ``equity_out[keep_row[g]]``. ``errors_out[g]`` is 0 or the simulator's
+    error code.
     """
     n = close.shape[0]
     n_groups = signal_of_group.shape[0]
@@ -66,7 +67,7 @@ def run_block(
     trade_exit = np.empty(cap, dtype=np.int64)
     trade_pnl = np.empty(cap)
     trade_ret = np.empty(cap)
-    scratch = np.empty(n)
+    returns = np.empty(n)
     row = np.empty(N_METRICS)
     n_parts = cscv_bounds.shape[0] - 1
     for g in range(n_groups):
@@ -83,17 +84,17 @@ def run_block(
             continue
         if keep_row[g] >= 0:
             equity_out[keep_row[g], :] = equity
+        bar_returns(equity, init_cash, 0, n, returns)
         window_metrics(
-            equity, init_cash, 0, n, periods, rf_per_bar, in_market, trade_exit, trade_pnl, trade_ret,
-            n_trades, scratch, metrics_out[g],
+            equity, returns, init_cash, 0, n, periods, rf_per_bar, in_market, trade_exit, trade_pnl,
+            trade_ret, n_trades, -1, metrics_out[g],
         )  # fmt: skip
         if cscv_row[g] >= 0:
-            bar_returns(equity, init_cash, 0, n, scratch)
             for p in range(n_parts):
                 s = 0.0
                 ss = 0.0
                 for t in range(cscv_bounds[p], cscv_bounds[p + 1]):
-                    x = scratch[t] - rf_per_bar
+                    x = returns[t] - rf_per_bar
                     s += x
                     ss += x * x
                 cscv_out[cscv_row[g], p, 0] = s
@@ -101,7 +102,7 @@ def run_block(
         for w in range(windows.shape[0]):
             a, b = windows[w, 0], windows[w, 1]
             window_metrics(
-                equity, init_cash if a == 0 else equity[a - 1], a, b, periods, rf_per_bar, in_market,
-                trade_exit, trade_pnl, trade_ret, n_trades, scratch, row,
+                equity, returns, init_cash if a == 0 else equity[a - 1], a, b, periods, rf_per_bar,
+                in_market, trade_exit, trade_pnl, trade_ret, n_trades, objective, row,
             )  # fmt: skip
             window_out[g, w] = row[objective]

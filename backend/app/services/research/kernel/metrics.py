@@ -56,9 +56,14 @@ def bar_returns(equity: np.ndarray, start_value: float, a: int, b: int, out: np.
         prev = equity[t]
 
 
+_RETURN_METRICS = (VOLATILITY, SHARPE, SORTINO)
+_EQUITY_METRICS = (TOTAL_RETURN, CAGR, CALMAR, MAX_DRAWDOWN, FINAL_EQUITY)
+
+
 @njit(cache=True, nogil=True)
 def window_metrics(
     equity: np.ndarray,
+    returns: np.ndarray,
     start_value: float,
     a: int,
     b: int,
@@ -69,64 +74,87 @@ def window_metrics(
     trade_pnl: np.ndarray,
     trade_ret: np.ndarray,
     n_trades: int,
-    scratch: np.ndarray,
+    only: int,
     out: np.ndarray,
 ) -> None:
-    """All N_METRICS figures of bars ``[a, b)`` into ``out`` (``scratch``: at least ``b - a`` floats)."""
+    """The figures of bars ``[a, b)`` into ``out``: all N_METRICS, or with ``only`` >= 0 just what that one
+    needs. ``returns`` are the whole curve's bar returns (a window's first return is relative to the value
+    before it, which is ``start_value``)."""
     n = b - a
-    final = equity[b - 1]
-    growth = final / start_value
-    out[TOTAL_RETURN] = (growth - 1.0) * 100.0
-    out[FINAL_EQUITY] = final
-    years = n / periods
-    if growth <= 0:
-        out[CAGR] = -100.0
-    else:
-        value = (growth ** (1.0 / years) - 1.0) * 100.0
-        out[CAGR] = value if np.isfinite(value) else np.nan
+    every = only < 0
+    if every or only in _EQUITY_METRICS:
+        final = equity[b - 1]
+        growth = final / start_value
+        out[TOTAL_RETURN] = (growth - 1.0) * 100.0
+        out[FINAL_EQUITY] = final
+        if growth <= 0:
+            out[CAGR] = -100.0
+        else:
+            value = (growth ** (1.0 / (n / periods)) - 1.0) * 100.0
+            out[CAGR] = value if np.isfinite(value) else np.nan
+        peak = start_value
+        worst = 0.0
+        for t in range(a, b):
+            if equity[t] > peak:
+                peak = equity[t]
+            dd = equity[t] / peak - 1.0 if peak > 0 else 0.0
+            if t == a or dd < worst:
+                worst = dd
+        out[MAX_DRAWDOWN] = worst * 100.0
+        out[CALMAR] = np.nan if np.isnan(out[CAGR]) or worst == 0 else out[CAGR] / abs(worst * 100.0)
+    if every or only in _RETURN_METRICS:
+        _return_metrics(returns, a, b, periods, rf_per_bar, out)
+    if every or not (only in _RETURN_METRICS or only in _EQUITY_METRICS):
+        _trade_metrics(a, b, in_market, trade_exit, trade_pnl, trade_ret, n_trades, out)
 
-    bar_returns(equity, start_value, a, b, scratch)
-    r = scratch[:n]
+
+@njit(cache=True, nogil=True)
+def _return_metrics(
+    returns: np.ndarray, a: int, b: int, periods: float, rf_per_bar: float, out: np.ndarray
+) -> None:
+    n = b - a
     out[VOLATILITY] = np.nan
     out[SHARPE] = np.nan
     out[SORTINO] = np.nan
-    if n >= 2:
-        mean_r = r.mean()
-        out[VOLATILITY] = math.sqrt(((r - mean_r) ** 2).sum() / (n - 1)) * math.sqrt(periods) * 100.0
-        excess_mean = 0.0
-        for t in range(n):
-            excess_mean += r[t] - rf_per_bar
-        excess_mean /= n
-        ss = 0.0
-        down = 0.0
-        for t in range(n):
-            x = r[t] - rf_per_bar
-            ss += (x - excess_mean) ** 2
-            if x < 0:
-                down += x * x
-        ex_std = math.sqrt(ss / (n - 1))
-        if ex_std > 0:
-            out[SHARPE] = excess_mean / ex_std * math.sqrt(periods)
-        downside = math.sqrt(down / n)
-        if downside > 0:
-            out[SORTINO] = excess_mean / downside * math.sqrt(periods)
-
-    peak = start_value
-    worst = 0.0
-    first = True
+    if n < 2:
+        return
+    mean_r = 0.0
+    excess_mean = 0.0
     for t in range(a, b):
-        if equity[t] > peak:
-            peak = equity[t]
-        dd = equity[t] / peak - 1.0 if peak > 0 else 0.0
-        if first or dd < worst:
-            worst = dd
-            first = False
-    out[MAX_DRAWDOWN] = worst * 100.0
-    if np.isnan(out[CAGR]) or worst == 0:
-        out[CALMAR] = np.nan
-    else:
-        out[CALMAR] = out[CAGR] / abs(worst * 100.0)
+        mean_r += returns[t]
+        excess_mean += returns[t] - rf_per_bar
+    mean_r /= n
+    excess_mean /= n
+    ss_r = 0.0
+    ss = 0.0
+    down = 0.0
+    for t in range(a, b):
+        ss_r += (returns[t] - mean_r) ** 2
+        x = returns[t] - rf_per_bar
+        ss += (x - excess_mean) ** 2
+        if x < 0:
+            down += x * x
+    root = math.sqrt(periods)
+    out[VOLATILITY] = math.sqrt(ss_r / (n - 1)) * root * 100.0
+    ex_std = math.sqrt(ss / (n - 1))
+    if ex_std > 0:
+        out[SHARPE] = excess_mean / ex_std * root
+    downside = math.sqrt(down / n)
+    if downside > 0:
+        out[SORTINO] = excess_mean / downside * root
 
+
+@njit(cache=True, nogil=True)
+def _trade_metrics(
+    a: int,
+    b: int,
+    in_market: np.ndarray,
+    trade_exit: np.ndarray,
+    trade_pnl: np.ndarray,
+    trade_ret: np.ndarray,
+    n_trades: int,
+    out: np.ndarray,
+) -> None:
     count = 0
     wins = 0
     losses = 0
@@ -136,13 +164,13 @@ def window_metrics(
     win_ret = 0.0
     loss_ret = 0.0
     best = -np.inf
-    worst_trade = np.inf
+    worst = np.inf
     for j in range(n_trades):
         if a <= trade_exit[j] < b:
             count += 1
             pnl_sum += trade_pnl[j]
             best = max(best, trade_ret[j])
-            worst_trade = min(worst_trade, trade_ret[j])
+            worst = min(worst, trade_ret[j])
             if trade_pnl[j] > 0:
                 wins += 1
                 gross_win += trade_pnl[j]
@@ -163,9 +191,16 @@ def window_metrics(
     out[AVG_WIN] = win_ret / wins if wins else np.nan
     out[AVG_LOSS] = loss_ret / losses if losses else np.nan
     out[BEST_TRADE] = best
-    out[WORST_TRADE] = worst_trade
+    out[WORST_TRADE] = worst
     held = 0
     for t in range(a, b):
         if in_market[t]:
             held += 1
-    out[EXPOSURE] = held / n * 100.0
+    out[EXPOSURE] = held / (b - a) * 100.0
+
+
+def bar_returns_array(equity: np.ndarray, start_value: float) -> np.ndarray:
+    """The bar returns of a whole curve (a plain array; see `bar_returns`)."""
+    out = np.empty(len(equity))
+    bar_returns(np.ascontiguousarray(equity, dtype=np.float64), float(start_value), 0, len(equity), out)
+    return out

@@ -61,10 +61,9 @@ def is_less(a: float, b: float) -> bool:
 @njit(cache=True, nogil=True)
 def add(a: float, b: float) -> float:
     """``a + b``, exactly 0.0 when the sum is within tolerance of zero."""
-    if np.sign(a) != np.sign(b):
-        zero = is_close(abs(a), abs(b))
-    else:
-        zero = is_close(a + b, 0.0)
+    if b == 0.0:  # the common case (a bar without a fill), same result as the general rule below
+        return 0.0 if abs(a) <= ABS_TOL else a
+    zero = is_close(abs(a), abs(b)) if np.sign(a) != np.sign(b) else is_close(a + b, 0.0)
     return 0.0 if zero else a + b
 
 
@@ -94,7 +93,7 @@ def buy(
     cash_limit = cash
     if not np.isnan(percent):
         cash_limit = min(cash_limit, percent * cash_limit)
-    if direction == LONG_ONLY or direction == BOTH:
+    if direction in (LONG_ONLY, BOTH):
         if cash_limit == 0:
             return cash, position, debt, free_cash, REJECTED, 0, np.nan, np.nan, np.nan
         if np.isinf(size) and np.isinf(cash_limit):
@@ -175,7 +174,7 @@ def sell(
         size_limit = size
     if not np.isnan(percent):
         size_limit = percent * size_limit
-    if direction == SHORT_ONLY or direction == BOTH:
+    if direction in (SHORT_ONLY, BOTH):
         if np.isinf(size_limit):
             return cash, position, debt, free_cash, ERROR, ERR_INFINITE_SHORT, np.nan, np.nan, np.nan
     elif position == 0:

@@ -50,7 +50,15 @@ LONG, SHORT = 0, 1
 
 
 @njit(cache=True, nogil=True)
-def stop_hit(position: float, base: float, stop: float, open_: float, low: float, high: float, below: bool) -> float:
+def flex(a: np.ndarray, col: int, i: int) -> bool:
+    """``a[col, i]`` where a signal array of one row or one column stands for all of them."""
+    return a[col if a.shape[0] > 1 else 0, i if a.shape[1] > 1 else 0]
+
+
+@njit(cache=True, nogil=True)
+def stop_hit(
+    position: float, base: float, stop: float, open_: float, low: float, high: float, below: bool
+) -> float:
     """The fill price of a stop this bar, or NaN. ``below``: the level sits under ``base`` for a long
     (a stop-loss) and over it for a short; otherwise the reverse (a take-profit)."""
     if (position > 0 and below) or (position < 0 and not below):
@@ -120,7 +128,9 @@ def signals_to_order(
 
 
 @njit(cache=True, nogil=True)
-def _trade(size: float, entry_price: float, entry_fees: float, exit_price: float, exit_fees: float, direction: int) -> tuple[float, float]:
+def _trade(
+    size: float, entry_price: float, entry_fees: float, exit_price: float, exit_fees: float, direction: int
+) -> tuple[float, float]:
     """(pnl, return) of a round trip, as vectorbt's ``get_trade_stats_nb``."""
     entry_val = size * entry_price
     val_diff = add(size * exit_price, -entry_val)
@@ -161,7 +171,8 @@ def simulate_group(
     """Simulate one group over all bars; fills ``equity`` (value at each close), ``in_market`` (a position
     open at the close) and the trade arrays (exit bar, PnL, return in percent). Returns (trades, error).
 
-    Prices are ``(bars, n_cols)``; signals are ``(bars, any)`` read at columns ``sig_first_col + k``.
+    Prices are ``(bars, n_cols)``; signals are ``(columns, bars)`` (one row per combination and symbol, so a
+    combination reads contiguous memory) read at rows ``sig_first_col + k``.
     """
     n = close.shape[0]
     position = np.zeros(n_cols)
@@ -226,8 +237,8 @@ def simulate_group(
                 elif stop_exit_price == STOP_AT_CLOSE:
                     price = close[i, k]
             else:
-                le, lx = long_entries[i, col], long_exits[i, col]
-                se, sx = short_entries[i, col], short_exits[i, col]
+                le, lx = flex(long_entries, col, i), flex(long_exits, col, i)
+                se, sx = flex(short_entries, col, i), flex(short_exits, col, i)
                 if le or se:
                     if le and lx:
                         le, lx = False, False
