@@ -10,20 +10,16 @@ normal run.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
-
-from app.services.research.kernel.block import run_block  # noqa: E402
-from app.services.research.kernel.metrics import METRIC_NAMES, N_METRICS  # noqa: E402
-from app.services.results import build_results  # noqa: E402
-from app.services.sandbox.harness.extract import extract  # noqa: E402
+from app.services.research.kernel.block import run_block
+from app.services.research.kernel.metrics import METRIC_NAMES, N_METRICS
+from app.services.results import build_results
+from app.services.sandbox.harness.extract import extract
 
 BARS = 700
 CAPITAL = 10_000.0
@@ -36,7 +32,9 @@ CASES: dict[str, dict[str, Any]] = {
     "stop_fills_with_slippage": dict(
         sl=0.05, tp=0.1, size=2500.0, stype="value", fees=0.001, slip=0.002, exit_price="stopmarket"
     ),
-    "shorts_amount_trailing": dict(sl=0.05, tp=0.1, trail=True, size=10.0, stype="amount", fees=0.001, short=0.03),
+    "shorts_amount_trailing": dict(
+        sl=0.05, tp=0.1, trail=True, size=10.0, stype="amount", fees=0.001, short=0.03
+    ),
     "shorts_value": dict(sl=0.04, tp=0.08, size=3000.0, stype="value", fees=0.001, slip=0.001, short=0.03),
     "missing_bars": dict(sl=0.05, tp=0.07, size=3000.0, stype="value", fees=0.001, gaps=True),
 }
@@ -137,7 +135,12 @@ def test_kernel_reproduces_vectorbt_and_the_host_metrics(name: str, symbols: int
 
     out = extract({"portfolio": pf}, list(frames["close"].columns))
     assert len(out["trades"]) >= 5, "the case should trade"
-    params = {"initial_capital": CAPITAL, "risk_free_rate": 0.0, "timeframe": "1d", "slippage": case.get("slip", 0)}
+    params = {
+        "initial_capital": CAPITAL,
+        "risk_free_rate": 0.0,
+        "timeframe": "1d",
+        "slippage": case.get("slip", 0),
+    }
     normal = build_results(out["equity"], out["trades"], None, params).metrics
     for key, value in zip(METRIC_NAMES, metrics, strict=True):
         expected = normal[key]
@@ -161,7 +164,9 @@ def test_kernel_metrics_match_an_independent_numpy_computation() -> None:
     r = equity / prev - 1
     assert m["total_return"] == pytest.approx((equity[-1] / CAPITAL - 1) * 100, rel=1e-12)
     assert m["sharpe_ratio"] == pytest.approx(r.mean() / r.std(ddof=1) * math.sqrt(252), rel=1e-9)
-    assert m["sortino_ratio"] == pytest.approx(r.mean() / math.sqrt((np.minimum(r, 0) ** 2).mean()) * math.sqrt(252))
+    assert m["sortino_ratio"] == pytest.approx(
+        r.mean() / math.sqrt((np.minimum(r, 0) ** 2).mean()) * math.sqrt(252)
+    )
     peak = np.maximum.accumulate(np.concatenate([[CAPITAL], equity]))[1:]
     assert m["max_drawdown"] == pytest.approx((equity / peak - 1).min() * 100, rel=1e-12)
     years = BARS / 252

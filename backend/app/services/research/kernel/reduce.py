@@ -23,10 +23,17 @@ def finite_or_none(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+DECIMALS = 6  # as the host rounds a normal run's metrics (results/metrics.py), so rows compare equal
+
+
 def metric_dict(row: np.ndarray) -> dict[str, float | None]:
-    out = {name: finite_or_none(v) for name, v in zip(METRIC_NAMES, row, strict=True)}
+    out = {name: _rounded(v) for name, v in zip(METRIC_NAMES, row, strict=True)}
     out["trades"] = None if out["trades"] is None else float(int(out["trades"]))
     return out
+
+
+def _rounded(value: float) -> float | None:
+    return round(float(value), DECIMALS) if math.isfinite(value) else None
 
 
 def ranked(score: np.ndarray, top_n: int) -> np.ndarray:

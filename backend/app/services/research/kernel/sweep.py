@@ -143,12 +143,14 @@ def _walk_forward(
         )
     stitched = stitch(list(curves), folds, plan.init_cash)
     start = int(folds[0, 1, 0])
+    ratio, used = efficiency(in_sample, out_sample)
     return {
         "method": "walk_forward",
         "folds": rows,
         "in_sample_fraction": plan.walk_forward.in_sample,
         "stitched_equity": [[_stamp(market, start + i), float(v)] for i, v in enumerate(stitched)],
-        "efficiency": efficiency(in_sample, out_sample),
+        "efficiency": ratio,
+        "efficiency_folds": used,
         "out_of_sample_return": (float(stitched[-1]) / plan.init_cash - 1.0) * 100.0,
     }
 

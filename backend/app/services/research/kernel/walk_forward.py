@@ -14,7 +14,8 @@ are warm), scored with the sweep's objective on that stretch alone. Fold ``k`` p
 the best in-sample objective; its out-of-sample objective is what the choice earned. The walk-forward
 efficiency is ``mean(out-of-sample objective) / mean(in-sample objective)`` over the folds (Pardo's WFE
 with the objective in place of the annualised return): near 1, the in-sample edge carried over; near or
-below 0, it did not.
+below 0, it did not. A fold whose choice never traded out of sample has no Sharpe ratio there; it is left
+out of the ratio and the number of folds used is reported.
 """
 
 from __future__ import annotations
@@ -60,11 +61,16 @@ def stitch(equity_by_fold: list[np.ndarray], windows: np.ndarray, capital: float
     return np.concatenate(pieces)
 
 
-def efficiency(in_sample: list[float], out_of_sample: list[float]) -> float | None:
-    """mean(OOS) / mean(IS); None when undefined (an objective missing, or the in-sample mean is 0)."""
-    if not in_sample or any(not math.isfinite(v) for v in [*in_sample, *out_of_sample]):
-        return None
-    mean_is = sum(in_sample) / len(in_sample)
+def efficiency(in_sample: list[float], out_of_sample: list[float]) -> tuple[float | None, int]:
+    """(mean(OOS) / mean(IS) over the folds where both are defined, how many folds that is). A fold whose
+    choice never moved out of sample has no Sharpe ratio there and is left out; None when no fold is left
+    or the in-sample mean is 0."""
+    pairs = [
+        (i, o) for i, o in zip(in_sample, out_of_sample, strict=True) if math.isfinite(i) and math.isfinite(o)
+    ]
+    if not pairs:
+        return None, 0
+    mean_is = sum(i for i, _ in pairs) / len(pairs)
     if mean_is == 0:
-        return None
-    return (sum(out_of_sample) / len(out_of_sample)) / mean_is
+        return None, len(pairs)
+    return (sum(o for _, o in pairs) / len(pairs)) / mean_is, len(pairs)
