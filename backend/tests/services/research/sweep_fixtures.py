@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from app.services.research.kernel import Grid, Market, SweepPlan, WalkForward
+from app.services.research.kernel.signals import IndicatorTable, crossed_above, crossed_below
 
 DATASETS = Path(__file__).resolve().parents[3] / "app" / "datasets"
 CAPITAL = 10_000.0
@@ -33,17 +34,11 @@ def crossover_signals(bars: pd.DataFrame, windows: Sequence[float]) -> Any:
     """``signals(p)`` for "SMA(fast) crosses above SMA(slow)" entries and the cross below as exits, each SMA
     computed once per window with the generated code's own pandas expression."""
     close = bars["close"]
-    position = {int(w): i for i, w in enumerate(windows)}
-    table = np.stack([close.rolling(int(w)).mean().to_numpy() for w in windows])
+    sma = IndicatorTable(windows, lambda n: close.rolling(n).mean())
 
     def signals(p: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        fast = table[[position[int(w)] for w in p["fast"]]]
-        slow = table[[position[int(w)] for w in p["slow"]]]
-        entries = np.zeros(fast.shape, dtype=bool)
-        exits = np.zeros(fast.shape, dtype=bool)
-        entries[:, 1:] = (fast[:, 1:] > slow[:, 1:]) & (fast[:, :-1] <= slow[:, :-1])
-        exits[:, 1:] = (fast[:, 1:] < slow[:, 1:]) & (fast[:, :-1] >= slow[:, :-1])
-        return {"entries": entries.T, "exits": exits.T}
+        fast, slow = sma.pick(p["fast"]), sma.pick(p["slow"])
+        return {"entries": crossed_above(fast, slow), "exits": crossed_below(fast, slow)}
 
     return signals
 

@@ -30,7 +30,7 @@ def ensure_fresh(dispatcher: Any) -> None:
     with contextlib.suppress(Exception):
         from numba.core.caching import FunctionCache
 
-        cache_dir = Path(FunctionCache(dispatcher.py_func)._cache_path)
+        cache_dir = Path(FunctionCache(dispatcher.py_func)._cache_path)  # type: ignore[no-untyped-call]
         stamp = cache_dir / _STAMP
         current = sources_digest(Path(__file__).parent)
         if stamp.is_file() and stamp.read_text() == current:

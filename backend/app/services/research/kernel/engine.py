@@ -84,14 +84,13 @@ def _work(layout: _Layout, block_size: int) -> Iterator[tuple[slice, slice]]:
 def signal_arrays(
     plan: SweepPlan, market: Market, values: dict[str, np.ndarray], tuples: int
 ) -> list[np.ndarray]:
-    """Long entries, long exits, short entries, short exits for ``tuples`` signal tuples. ``plan.signals``
-    gives each as ``(bars, tuples x symbols)`` booleans; the simulator reads them transposed (zero-copy
-    when the array is column-major, as a pandas DataFrame's values are)."""
+    """Long entries, long exits, short entries, short exits for ``tuples`` signal tuples, each
+    ``(tuples x symbols, bars)`` booleans: one row per combination (and symbol), the simulator's layout."""
     raw = plan.signals(values)
     unknown = set(raw) - {"entries", "exits", "short_entries", "short_exits"}
     if unknown:
         raise ValueError(f"signals returned unknown key(s) {sorted(unknown)}")
-    shape = (market.bars, tuples * market.n_symbols)
+    shape = (tuples * market.n_symbols, market.bars)
     out = []
     for key in ("entries", "exits", "short_entries", "short_exits"):
         value = raw.get(key)
@@ -101,9 +100,9 @@ def signal_arrays(
         arr = np.asarray(value)
         if arr.shape != shape:
             raise ValueError(
-                f"signals[{key!r}] has shape {arr.shape}, expected {shape} (bars x combinations)"
+                f"signals[{key!r}] has shape {arr.shape}, expected {shape} (combinations x bars)"
             )
-        out.append(np.ascontiguousarray(arr.T, dtype=np.bool_))
+        out.append(np.ascontiguousarray(arr, dtype=np.bool_))
     return out
 
 

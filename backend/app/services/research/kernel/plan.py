@@ -32,6 +32,9 @@ FIELD_DEFAULTS: dict[str, FieldValue] = {
     "tp_stop": np.nan,
     "stop_exit_price": "stoplimit",
 }
+# signals(p) -> {"entries": ..., "exits": ..., ["short_entries", "short_exits"]}: for the block's distinct
+# signal tuples (p: one array per signal parameter), boolean arrays with one row per tuple and symbol
+# (tuple-major: row j * symbols + k) and one column per bar.
 SignalFunction = Callable[[dict[str, np.ndarray]], Mapping[str, Any]]
 ProgressFunction = Callable[[int, int], None]
 

@@ -246,6 +246,9 @@ def simulate_group(
                         se, sx = False, False
                     if le and se:
                         le, se = False, False
+            if not (le or lx or se or sx):  # most bars: nothing to do
+                size_k[k] = 0.0
+                continue
             order_size, order_type, direction, err = signals_to_order(
                 pos, le, lx, se, sx, size, size_type, last_val[k]
             )
