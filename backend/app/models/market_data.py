@@ -67,7 +67,7 @@ class UploadPublic(BaseModel):
     notes: list[str] = []
 
     @field_serializer("first_bar", "last_bar", "created_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)
 
     @classmethod

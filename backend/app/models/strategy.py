@@ -44,5 +44,5 @@ class StrategyPublic(StrategyBase):
     updated_at: datetime
 
     @field_serializer("created_at", "updated_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)

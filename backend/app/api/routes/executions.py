@@ -1,12 +1,20 @@
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from app.api.deps import CurrentUser, EventBusDep, QueueDep, SessionDep
+from app.api.deps import CurrentUser, EventBusDep, MemoryDep, QueueDep, SessionDep
 from app.models.backtest import BacktestRunPublic
-from app.models.execution import CodePublic, ExecuteRequest, ExecutionPublic, StrategyExecution
-from app.services import executions, result_views
+from app.models.execution import (
+    CodePublic,
+    ExecuteRequest,
+    ExecutionKind,
+    ExecutionPublic,
+    ExecutionStatus,
+    StrategyExecution,
+)
+from app.models.run_list import RunPage
+from app.services import executions, result_views, run_history
 
 router = APIRouter(prefix="/executions", tags=["executions"])
 
@@ -34,6 +42,26 @@ async def list_for_strategy(
     return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
 
 
+@router.get("", response_model=RunPage)
+async def list_runs(
+    user: CurrentUser,
+    session: SessionDep,
+    strategy_id: str | None = None,
+    status: Annotated[
+        list[ExecutionStatus] | None, Query(description="Repeat for several: ?status=completed&status=failed")
+    ] = None,
+    kind: ExecutionKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunPage:
+    """The user's runs across strategies, newest first, with the strategy's name, the symbols and dates,
+    an `edited_code` mark and the headline metrics of completed runs."""
+    query = run_history.RunQuery(
+        strategy_id=strategy_id, statuses=tuple(status or ()), kind=kind, limit=limit, offset=offset
+    )
+    return await run_history.list_runs(session, user, query)
+
+
 @router.get("/compare")
 async def compare(
     user: CurrentUser, session: SessionDep, ids: str = Query(description="Comma-separated execution ids")
@@ -47,6 +75,13 @@ async def compare(
 @router.get("/{execution_id}", response_model=ExecutionPublic)
 async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> ExecutionPublic:
     return _public(await executions.get_owned(session, user, execution_id))
+
+
+@router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete(execution_id: str, user: CurrentUser, session: SessionDep, memory: MemoryDep) -> Response:
+    """Deletes a finished run with its events, results and memories (409 while it is still going)."""
+    await run_history.delete_run(session, user, execution_id, memory)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/{execution_id}/code", response_model=CodePublic)

@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, GraphLimitsDep, SessionDep
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.services import strategies
 from app.services.language import node_json_schema, parse_rule
@@ -41,8 +41,10 @@ async def validate_rule(body: RuleCheck, _user: CurrentUser) -> RuleCheckResult:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StrategyPublic)
-async def create(data: StrategyCreate, user: CurrentUser, session: SessionDep) -> StrategyPublic:
-    return _public(await strategies.create(session, user, data))
+async def create(
+    data: StrategyCreate, user: CurrentUser, session: SessionDep, limits: GraphLimitsDep
+) -> StrategyPublic:
+    return _public(await strategies.create(session, user, data, limits))
 
 
 @router.get("", response_model=list[StrategyPublic])
@@ -57,9 +59,9 @@ async def get(strategy_id: str, user: CurrentUser, session: SessionDep) -> Strat
 
 @router.put("/{strategy_id}", response_model=StrategyPublic)
 async def update(
-    strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep
+    strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep, limits: GraphLimitsDep
 ) -> StrategyPublic:
-    return _public(await strategies.update(session, user, strategy_id, data))
+    return _public(await strategies.update(session, user, strategy_id, data, limits))
 
 
 @router.delete("/{strategy_id}", status_code=status.HTTP_204_NO_CONTENT)

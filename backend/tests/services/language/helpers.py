@@ -10,6 +10,19 @@ from typing import Any
 
 import pandas as pd
 
+# The example graph of the original design document, verbatim.
+ORIGINAL: dict[str, Any] = {
+    "nodes": [
+        {
+            "id": "entry",
+            "type": "entry_condition",
+            "meta": {"rules": ["Enter on a 5% price drop from the 20-day moving average"]},
+        },
+        {"id": "tp", "type": "take_profit", "meta": {"target_pct": 7.0}},
+        {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5.0}},
+    ]
+}
+
 
 @dataclass
 class Params:

@@ -11,7 +11,7 @@ import pytest
 
 from app.services.sandbox import SandboxBusy, SandboxLimitExceeded
 from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
-from tests.services.sandbox.test_sandbox_run import MA_CODE
+from tests.services.sandbox.test_pool import MA_CODE
 
 BUSY_LOOP = "while True:\n    pass\n"
 
@@ -25,7 +25,7 @@ def _alive(pid: int) -> bool:
 
 
 async def test_a_zygote_is_replaced_after_its_run_budget(market_dir: Path) -> None:
-    pool = await start_pool_or_skip(sandbox_test_settings(pool_size=1, max_runs_per_zygote=2, uid_base=64000))
+    pool = await start_pool_or_skip(sandbox_test_settings(pool_size=1, max_runs_per_zygote=2))
     data = {"SPX": market_dir / "sp500.parquet"}
     try:
         first = pool.slots[0]
@@ -44,7 +44,7 @@ async def test_a_zygote_is_replaced_after_its_run_budget(market_dir: Path) -> No
 
 
 async def test_runs_beyond_the_queue_are_refused_at_once(market_dir: Path) -> None:
-    pool = await start_pool_or_skip(sandbox_test_settings(pool_size=1, max_queue=1, uid_base=64100))
+    pool = await start_pool_or_skip(sandbox_test_settings(pool_size=1, max_queue=1))
     data = {"SPX": market_dir / "sp500.parquet"}
     try:
         running = asyncio.create_task(pool.run(BUSY_LOOP, {}, timeout_s=2.0))

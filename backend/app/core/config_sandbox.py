@@ -1,22 +1,21 @@
-"""Every sandbox limit is a setting (env prefix `SANDBOX_`, e.g. `SANDBOX_WALL_TIMEOUT_S=60`)."""
+"""Every sandbox limit is a setting: `Settings.sandbox`, read from `SANDBOX_<FIELD>` (e.g.
+`SANDBOX_WALL_TIMEOUT_S=60`) in the environment or `.env`, like every other setting (`app.core.config`)."""
 
 from __future__ import annotations
 
 import site
 import sys
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
 
 def _default_site_packages() -> list[Path]:
     return [Path(p) for p in site.getsitepackages() if Path(p).is_dir()]
 
 
-class SandboxSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
-
+class SandboxSettings(BaseModel):
     # Pool shape. One zygote sandbox per slot; each slot runs one backtest at a time.
     pool_size: int = Field(2, ge=1, le=64)
     max_runs_per_zygote: int = Field(500, ge=1)
@@ -45,7 +44,15 @@ class SandboxSettings(BaseSettings):
     kill_grace_s: float = Field(1.0, gt=0, description="after this, a stuck slot's whole sandbox is killed")
 
     # Isolation.
-    uid_base: int = Field(61000, ge=1000, description="slot i runs as uid/gid uid_base + i")
+    uid_base: int = Field(61000, ge=1000, description="first uid of this host's sandbox uid range")
+    instance: Annotated[int, Field(ge=0, lt=1024)] | Literal["auto"] = Field(
+        "auto",
+        description="slot i runs as uid uid_base + 64 * instance + i; 'auto': the first block no other "
+        "pool on this host holds (uids are claimed host-wide, see sandbox/uids.py)",
+    )
+    uid_lock_dir: Path = Field(
+        Path("/run/stratcrew-sandbox"), description="where slot uids are claimed; one per host (or kernel)"
+    )
     bwrap_path: str = "bwrap"
     python_prefix: Path = Field(default_factory=lambda: Path(sys.base_prefix))
     site_packages: list[Path] = Field(default_factory=_default_site_packages)

@@ -106,18 +106,6 @@ async def test_compare_lines_metrics_up(client: httpx.AsyncClient, two_runs) -> 
     assert other.status_code == 404
 
 
-async def test_code_validate_route_lists_every_violation(client: httpx.AsyncClient) -> None:
-    headers = await register(client)
-    code = "import os\nimport vectorbt as vbt\nx = open('/etc/passwd')\ny = ().__class__\n"
-    body = (await client.post("/code/validate", json={"code": code}, headers=headers)).json()
-    assert body["ok"] is False
-    assert {v["line"] for v in body["violations"]} >= {1, 3, 4}
-    clean = await client.post(
-        "/code/validate", json={"code": "import numpy as np\nx = np.ones(3)\n"}, headers=headers
-    )
-    assert clean.json() == {"ok": True, "violations": []}
-
-
 async def test_hostile_edited_code_fails_the_execution_with_its_violations(client: httpx.AsyncClient) -> None:
     headers = await register(client)
     strategy = await create_strategy(client, headers)

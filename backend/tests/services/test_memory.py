@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
-import numpy as np
-import pytest
-from fastapi import FastAPI
+from app.agents.runtime_env import configure_runtime_env
 
-from app.api.deps import get_current_user
-from app.api.errors import add_exception_handlers
-from app.api.routes.memory import router
-from app.models.user import User
-from app.services.memory import MemoryService, Preferences
+# mem0 reads its home and telemetry switches when first imported: set them before anything imports it.
+configure_runtime_env(
+    os.environ.get("STRATCREW_TEST_AGENTS_HOME") or tempfile.mkdtemp(prefix="stratcrew-agents-")
+)
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
+
+from app.api.deps import get_current_user  # noqa: E402
+from app.api.errors import add_exception_handlers  # noqa: E402
+from app.api.routes.memory import router  # noqa: E402
+from app.models.user import User  # noqa: E402
+from app.services.memory import MemoryService, Preferences  # noqa: E402
+from tests.agents.network_guard import _no_network_attempts, install_network_guard  # noqa: E402
+
+install_network_guard()
+__all__ = ["_no_network_attempts"]
 
 SMA = "; ".join(
     [

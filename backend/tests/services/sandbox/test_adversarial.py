@@ -22,7 +22,7 @@ from app.services.sandbox import (
     SandboxPool,
     validate_code,
 )
-from tests.services.sandbox.conftest import FAKE_SECRET, RAW_UID_BASE, Listener
+from tests.services.sandbox.conftest import FAKE_SECRET, Listener
 
 ANY_FAILURE = (CodeRaised, InvalidSandboxResult, SandboxLimitExceeded)
 SITE = site.getsitepackages()[0]
@@ -228,7 +228,7 @@ def render(code: str, canary: Path, port: int) -> str:
     return code.format(A=canary, P=port, H=os.getpid())
 
 
-def slot_uid_processes(uid_base: int, count: int) -> list[str]:
+def slot_uid_processes(uids: list[int]) -> list[str]:
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -239,7 +239,7 @@ def slot_uid_processes(uid_base: int, count: int) -> list[str]:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         uid = int(fields["Uid"].split()[0])
-        if uid_base <= uid < uid_base + count and not fields["State"].strip().startswith("Z"):
+        if uid in uids and not fields["State"].strip().startswith("Z"):
             found.append(f"{entry} {fields['Name'].strip()} {fields['State'].strip()}")
     return found
 
@@ -299,7 +299,7 @@ async def test_isolation_contains(
         assert attack.present in text, text
     # The effects are absent.
     assert canary_state(canary) == {"keep.txt": "untouched"}
-    assert slot_uid_processes(RAW_UID_BASE, raw_pool.settings.pool_size) == []
+    assert slot_uid_processes(raw_pool.slot_uids) == []
     assert listener.connections == 0
     assert FAKE_SECRET not in text
     assert "root:x:0:0" not in text

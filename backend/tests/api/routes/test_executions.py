@@ -8,7 +8,7 @@ import pytest
 
 from tests.utils.factories import create_strategy, execute, register, wait_final
 
-DATASETS = Path(__file__).resolve().parents[2] / "app" / "datasets"
+DATASETS = Path(__file__).resolve().parents[3] / "app" / "datasets"
 SEED_PARAMS = {
     "symbols": ["SPX"],
     "start_date": "2012-01-01",

@@ -11,7 +11,7 @@ import pytest
 import app
 from app.services.sandbox import SandboxLimitExceeded, SandboxPool, SandboxUnavailable
 from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
-from tests.services.sandbox.test_sandbox_run import MA_CODE
+from tests.services.sandbox.test_pool import MA_CODE
 
 MISSING_BWRAP = "/nonexistent/bwrap"
 PATH_PROBE = """
@@ -40,7 +40,7 @@ async def test_the_explicit_fallback_is_logged_and_keeps_the_limits(
     market_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = sandbox_test_settings(
-        pool_size=1, bwrap_path=MISSING_BWRAP, allow_unsandboxed=True, memory_limit_mb=2048, uid_base=63000
+        pool_size=1, bwrap_path=MISSING_BWRAP, allow_unsandboxed=True, memory_limit_mb=2048
     )
     caplog.set_level(logging.ERROR, logger="app.services.sandbox.pool")
     pool = await start_pool_or_skip(settings)

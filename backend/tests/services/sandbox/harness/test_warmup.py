@@ -14,7 +14,7 @@ from app.services.sandbox import SandboxPool
 from app.services.sandbox.harness.warmup import cache_signal_simulator
 from tests.plugins.sandbox_pool import NUMBA_CACHE, sandbox_test_settings, start_pool_or_skip
 from tests.services.sandbox.conftest import sp500_frame
-from tests.services.sandbox.test_sandbox_run import MA_CODE
+from tests.services.sandbox.test_pool import MA_CODE
 
 # What the process had done before the run's first line: page faults and CPU seconds.
 USAGE_PROBE = """
