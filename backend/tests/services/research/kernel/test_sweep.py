@@ -11,7 +11,7 @@ import pytest
 
 from app.services.research.kernel import run_sweep
 from app.services.research.kernel.sweep import replay
-from tests.services.research.sweep_fixtures import crossover_plan, market_of, normal_run, spx
+from tests.services.research.kernel.sweep_fixtures import crossover_plan, market_of, normal_run, spx
 
 GRID = {"fast": [5, 10, 20, 30, 50], "slow": [20, 50, 100, 200], "sl": [3, 5, 8]}
 INVALID = sum(1 for f in GRID["fast"] for w in GRID["slow"] if f >= w) * len(GRID["sl"])  # fast >= slow

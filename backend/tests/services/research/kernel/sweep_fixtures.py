@@ -13,7 +13,7 @@ import pandas as pd
 from app.services.research.kernel import Grid, Market, SweepPlan, WalkForward
 from app.services.research.kernel.signals import IndicatorTable, crossed_above, crossed_below
 
-DATASETS = Path(__file__).resolve().parents[3] / "app" / "datasets"
+DATASETS = Path(__file__).resolve().parents[4] / "app" / "datasets"
 CAPITAL = 10_000.0
 
 
