@@ -7,6 +7,8 @@ from typing import Any
 
 from app.models.backtest import BacktestRun
 from app.models.execution import StrategyExecution
+from app.models.fills import fill_conventions
+from app.models.params import ExecutionParams
 from app.services.results import compare_runs, render_report
 from app.services.results import equity_csv as render_equity_csv
 from app.services.results import trades_csv as render_trades_csv
@@ -31,7 +33,9 @@ def equity_csv(run: BacktestRun) -> str:
 
 async def report_html(execution: StrategyExecution, run: BacktestRun) -> str:
     name = str(execution.agent_insights.get("strategy_name") or execution.strategy_id)
-    return await asyncio.to_thread(render_report, name, run, {})
+    # Runs stored before the fill settings existed ran with their defaults, which validation fills in.
+    conventions = fill_conventions(ExecutionParams.model_validate(execution.params))
+    return await asyncio.to_thread(render_report, name, run, {}, conventions)
 
 
 def compare(ids: list[str], runs: list[BacktestRun]) -> dict[str, Any]:

@@ -16,8 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from app.models.fills import FillConvention
 from app.services.results.build import BacktestResults
 from app.services.results.compare import METRIC_INFO
+from app.services.results.report_fills import fill_conventions_html
 
 _REASON_COLOURS = {
     "signal": "#1f77b4",
@@ -38,8 +40,14 @@ def coerce_results(results: Any) -> BacktestResults:
     return BacktestResults.model_validate(results, from_attributes=True)
 
 
-def render_report(name: str, results: Any, bars_by_symbol: Mapping[str, pd.DataFrame] | None = None) -> str:
-    """The full HTML document as text (about 5 MB, most of it the inlined plotly.js)."""
+def render_report(
+    name: str,
+    results: Any,
+    bars_by_symbol: Mapping[str, pd.DataFrame] | None = None,
+    conventions: Sequence[FillConvention] = (),
+) -> str:
+    """The full HTML document as text (about 5 MB, most of it the inlined plotly.js). ``conventions``: the
+    run's fill rules (`app.models.fills.fill_conventions`), shown after the metrics."""
     res = coerce_results(results)
     equity = _frame(res.full_series.get("equity") or res.equity_series)
     bench = _frame(res.full_series.get("benchmark") or res.benchmark_series)
@@ -68,6 +76,8 @@ table.metrics td {{ padding: 0.2rem 0.8rem; border-bottom: 1px solid #eee; }}
 table.metrics td.v {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .warnings li {{ color: #8a4b00; margin-bottom: 0.3rem; }}
 .grid {{ display: grid; grid-template-columns: repeat(3, auto); gap: 0 2rem; }}
+table.fills th {{ text-align: left; vertical-align: top; padding: 0.2rem 1rem 0.2rem 0; }}
+table.fills td {{ padding: 0.2rem 0; font-size: 0.9rem; }}
 </style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head>
@@ -75,6 +85,7 @@ table.metrics td.v {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <h1>{title}</h1>
 {_warnings_html(res.metrics.get("warnings") or [])}
 {_metrics_html(res.metrics)}
+{fill_conventions_html(conventions)}
 {charts}
 </body>
 </html>
