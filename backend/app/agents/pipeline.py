@@ -46,6 +46,7 @@ class PipelineOutcome:
     results: Any
     data_sources: dict[str, Any]
     insights: dict[str, Any]
+    generated_code: str | None = None  # compiled from the spec; differs from `code` when edited code ran
 
 
 def agent_settings_of(settings: Any) -> AgentSettings:
@@ -146,6 +147,7 @@ class ExecutionPipeline:
             results=state.results,
             data_sources=state.data_sources,
             insights=state.insights,
+            generated_code=state.compiled_code,
         )
 
 

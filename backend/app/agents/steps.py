@@ -127,6 +127,8 @@ async def generate(s: RunState) -> None:
 
     if s.job.edited_code is not None:
         s.code = s.job.edited_code
+        # The generated code is still recorded, so the run keeps both apart (and "reset" has a target).
+        s.compiled_code = compile_spec(s.spec) if s.spec is not None else None
         await s.log(f"Generator: using your edited code ({_lines(s.code)} lines)")
     else:
         s.compiled_code = s.code = compile_spec(s.spec)

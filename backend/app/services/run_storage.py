@@ -72,7 +72,8 @@ async def store_outcome(
 
     def apply(row: StrategyExecution) -> None:
         row.backtest_run_id = run.id
-        row.generated_code = outcome.code
+        # Generated and submitted code stay apart: `submitted_code` holds what the user edited (and ran).
+        row.generated_code = outcome.code if row.submitted_code is None else outcome.generated_code
         row.error_message = None
         row.agent_insights = {
             **row.agent_insights,

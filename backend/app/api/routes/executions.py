@@ -86,7 +86,7 @@ async def delete(execution_id: str, user: CurrentUser, session: SessionDep, memo
 
 @router.get("/{execution_id}/code", response_model=CodePublic)
 async def code(execution_id: str, user: CurrentUser, session: SessionDep) -> CodePublic:
-    return CodePublic(execution_id=execution_id, code=await executions.get_code(session, user, execution_id))
+    return await executions.get_code(session, user, execution_id)
 
 
 @router.get("/{execution_id}/results", response_model=BacktestRunPublic)
@@ -120,7 +120,8 @@ async def bundle(execution_id: str, user: CurrentUser, session: SessionDep) -> d
     """What it takes to reproduce the run: hashes, data sources, library versions, code and params."""
     execution = await executions.get_owned(session, user, execution_id)
     run = await executions.get_results(session, user, execution_id)
-    return {**run.bundle, "execution_id": execution_id, "code": execution.generated_code}
+    code = execution.submitted_code if execution.submitted_code is not None else execution.generated_code
+    return {**run.bundle, "execution_id": execution_id, "code": code}
 
 
 @router.post("/{execution_id}/cancel", response_model=ExecutionPublic)
