@@ -17,6 +17,8 @@ API_PREFIXES = (
     "memory",
     "health",
     "docs",
+    "docs-assets",
+    "redoc",
     "openapi.json",
 )
 
