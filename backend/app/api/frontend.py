@@ -15,6 +15,7 @@ API_PREFIXES = (
     "data",
     "code",
     "memory",
+    "reports",
     "health",
     "docs",
     "docs-assets",

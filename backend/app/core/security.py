@@ -41,8 +41,8 @@ def create_session_token(subject: str, secret: str, expires_minutes: int) -> str
 def decode_access_token(token: str, secret: str) -> str:
     """The user id in a valid token; `Unauthorized` for a bad, expired or tampered one."""
     payload = _decode(token, secret)
-    if payload.get("typ") == SESSION_TOKEN_TYPE:
-        raise Unauthorized("Invalid token: a session token is not a bearer token")
+    if payload.get("typ") is not None:  # a session token or a report link signs for something narrower
+        raise Unauthorized(f"Invalid token: a {payload['typ']} token is not a bearer token")
     return _subject(payload)
 
 
