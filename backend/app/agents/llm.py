@@ -28,10 +28,11 @@ from typing import Any
 
 from crewai import BaseLLM
 from crewai.llms.base_llm import call_stop_override
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, PrivateAttr
 
 from app.agents.settings import AgentSettings
 from app.core.errors import DomainError
+from app.models.insights import LLMUsage
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,6 @@ class LLMUnavailable(DomainError):
 
 class LLMBudgetExceeded(DomainError):
     status_code = 429
-
-
-class LLMUsage(BaseModel):
-    """What the LLM cost one execution (``agent_insights.llm``)."""
-
-    model: str
-    calls: int = 0
-    cache_hits: int = 0
-    retries: int = 0
-    timeouts: int = 0
-    errors: list[str] = Field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    token_budget: int = 0
-    cost_budget_usd: float = 0.0
 
 
 class AnswerCache:

@@ -7,26 +7,15 @@ from pydantic import BaseModel, field_serializer
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+from app.models._types import JSONType, Published, as_utc, tz_datetime, utcnow
+from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
-
-
-class ExecutionStatus(StrEnum):
-    queued = "queued"
-    analyzing = "analyzing"
-    generating_code = "generating_code"
-    executing = "executing"
-    completed = "completed"
-    failed = "failed"
-    cancelled = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATUSES
-
-    @property
-    def is_running(self) -> bool:
-        return self in RUNNING_STATUSES
+from app.models.status import (
+    FINAL_STATUSES,
+    NOT_FINAL_STATUSES,
+    RUNNING_STATUSES,
+    ExecutionStatus,
+)
 
 
 class ExecutionKind(StrEnum):
@@ -34,13 +23,6 @@ class ExecutionKind(StrEnum):
 
     backtest = "backtest"
     sweep = "sweep"
-
-
-FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled})
-RUNNING_STATUSES = frozenset(
-    {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
-)
-NOT_FINAL_STATUSES = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
 
 
 class StrategyExecution(SQLModel, table=True):
@@ -84,13 +66,13 @@ class ExecuteRequest(BaseModel):
     )
 
 
-class ExecutionPublic(BaseModel):
+class ExecutionPublic(Published):
     id: str
     strategy_id: str
     user_id: str
     status: ExecutionStatus
     kind: ExecutionKind = ExecutionKind.backtest
-    params: dict[str, Any]
+    params: ExecutionParams
     execution_logs: list[str]
     generated_code: str | None = PField(
         default=None, description="The code the generator compiled from the strategy's spec."
@@ -100,7 +82,7 @@ class ExecutionPublic(BaseModel):
     )
     backtest_run_id: str | None = None
     error_message: str | None = None
-    agent_insights: dict[str, Any]
+    agent_insights: AgentInsights
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
@@ -114,9 +96,22 @@ class ExecutionPublic(BaseModel):
         return as_utc(value)
 
 
-class CodePublic(BaseModel):
+class CodePublic(Published):
     execution_id: str
     language: str = "python"
     code: str = PField(description="The code that ran: the user's edited code when there was one.")
     generated_code: str | None = PField(default=None, description="Compiled from the strategy's spec.")
     submitted_code: str | None = PField(default=None, description="The user's edited code, if any.")
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "NOT_FINAL_STATUSES",
+    "RUNNING_STATUSES",
+    "CodePublic",
+    "ExecuteRequest",
+    "ExecutionKind",
+    "ExecutionPublic",
+    "ExecutionStatus",
+    "StrategyExecution",
+]

@@ -26,9 +26,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
 from app.core.errors import NotFound, ServiceUnavailable
+from app.models.memory import MemoryItem, Preferences, SimilarStrategy
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +35,6 @@ SYSTEM_USER = "system"
 MemoryKind = Literal["pattern", "code_template", "rule_translation", "preferences"]
 EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2
 EMBEDDING_CACHE_SIZE = 512
-
-
-class MemoryItem(BaseModel):
-    id: str
-    kind: str
-    text: str
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    created_at: str | None = None
-    score: float | None = None
-
-
-class Preferences(BaseModel):
-    risk_tolerance: Literal["low", "medium", "high"] | None = None
-    max_drawdown: float | None = Field(default=None, gt=0, le=100, description="Largest drawdown, in %.")
-
-
-class SimilarStrategy(BaseModel):
-    execution_id: str | None
-    similarity: float
-    sharpe_ratio: float | None = None
-    total_return: float | None = None
-    summary: str
 
 
 def rule_key(rule: str) -> str:
@@ -371,3 +348,6 @@ def _item(raw: dict[str, Any]) -> MemoryItem:
         created_at=raw.get("created_at"),
         score=raw.get("score"),
     )
+
+
+__all__ = ["MemoryItem", "MemoryService", "Preferences", "SimilarStrategy", "cache_embeddings", "rule_key"]

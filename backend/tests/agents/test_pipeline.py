@@ -23,6 +23,7 @@ import pytest
 
 from app.agents.pipeline import ExecutionPipeline, PipelineJob
 from app.agents.settings import AgentSettings
+from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
 from app.services.language.errors import RuleNotUnderstood
 from app.services.memory import MemoryService
@@ -107,6 +108,13 @@ async def memory(tmp_path_factory: pytest.TempPathFactory) -> Any:
     await svc.close()
 
 
+def assert_published_whole(insights: dict[str, Any]) -> None:
+    """The API's `AgentInsights` declares every key the pipeline wrote, and reads each one back as written."""
+    assert set(insights) <= set(AgentInsights.model_fields), set(insights) - set(AgentInsights.model_fields)
+    published = AgentInsights.model_validate(insights).model_dump(mode="json", exclude_unset=True)
+    assert published == json.loads(json.dumps(insights))
+
+
 def make_pipeline(tmp: Path, memory: MemoryService, llm: Any = None) -> tuple[ExecutionPipeline, StubSandbox]:
     market = StubMarketData(tmp)
     sandbox = StubSandbox(market.frame)
@@ -140,6 +148,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     assert stages == ["analyzing", "generating_code", "executing"]
     assert any("filled 1 missing bar" in m for _, m in progress.events)
     assert second.insights["agents"] == {"mode": "offline"}
+    assert_published_whole(second.insights)
 
     # Another user sees none of it.
     third = await pipeline.run(job(3, "pavel", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
@@ -201,6 +210,7 @@ async def test_unreadable_rule_is_translated_in_llm_mode_then_remembered(
         "parse_strategy"
     ]
     assert [s for s, _ in progress.events if s != "log"] == ["analyzing", "generating_code", "executing"]
+    assert_published_whole(outcome.insights)
 
     # Next time the translation comes from memory: no LLM call for it (only the summary's).
     progress = Recorder()

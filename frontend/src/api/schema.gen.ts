@@ -23,6 +23,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Session
+         * @description Sets the browser's session cookie for the bearer token's user (lives as long as a token does).
+         */
+        post: operations["open_session_auth_session_post"];
+        /**
+         * Close Session
+         * @description Signs the browser out: the cookie is cleared (bearer tokens already handed out run to their end).
+         */
+        delete: operations["close_session_auth_session_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/session/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Session Token
+         * @description A fresh access token for the browser whose session cookie is valid; 401 without one.
+         */
+        post: operations["session_token_auth_session_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/token": {
         parameters: {
             query?: never;
@@ -275,6 +319,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{execution_id}/report-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Link
+         * @description A signed URL of the run's report that opens without signing in, until `expires_at`.
+         */
+        post: operations["report_link_executions__execution_id__report_link_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/executions/{execution_id}/results": {
         parameters: {
             query?: never;
@@ -454,6 +518,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report */
+        get: operations["report_reports__token__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategies": {
         parameters: {
             query?: never;
@@ -464,7 +545,11 @@ export interface paths {
         /** List Strategies */
         get: operations["list_strategies_strategies_get"];
         put?: never;
-        /** Create */
+        /**
+         * Create
+         * @description Saves a strategy. A malformed graph or an impossible stop is refused (422 naming the node); an
+         *     unfinished draft is kept, its gaps listed in `issues`.
+         */
         post: operations["create_strategies_post"];
         delete?: never;
         options?: never;
@@ -535,31 +620,245 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AgentInsights */
+        AgentInsights: {
+            agents: components["schemas"]["AgentsInfo"] | null;
+            /** Code Repairs */
+            code_repairs: components["schemas"]["CodeRepair"][];
+            error: components["schemas"]["ErrorBody"] | null;
+            /**
+             * Execution Time
+             * @description Seconds from claim to result.
+             */
+            execution_time: number | null;
+            /** @description The status it failed in. */
+            failed_stage: components["schemas"]["ExecutionStatus"] | null;
+            /**
+             * Indicators Used
+             * @description e.g. ["SMA(20)", "RSI(14)"].
+             */
+            indicators_used: string[];
+            /**
+             * Library Versions
+             * @description Inside the sandbox.
+             */
+            library_versions: {
+                [key: string]: string;
+            };
+            llm: components["schemas"]["LLMUsage"] | null;
+            /**
+             * Memory Notes
+             * @description What memory said about this run (or why it was unavailable).
+             */
+            memory_notes: string[];
+            preferences: components["schemas"]["Preferences-Output"] | null;
+            /**
+             * Similar Strategies
+             * @description The user's closest past strategies, best first.
+             */
+            similar_strategies: components["schemas"]["SimilarStrategy"][];
+            /**
+             * Spec
+             * @description The StrategySpec the analyzer built (null: edited code it could not read).
+             */
+            spec: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Summary
+             * @description The executor agent's explanation (LLM mode).
+             */
+            summary: string | null;
+            /**
+             * Summary Error
+             * @description Why there is no summary.
+             */
+            summary_error: string | null;
+            /** Translated Rules */
+            translated_rules: components["schemas"]["TranslatedRule"][];
+        };
+        /** AgentsInfo */
+        AgentsInfo: {
+            /**
+             * Mode
+             * @enum {string}
+             */
+            mode: "offline" | "llm";
+            /**
+             * Tool Calls
+             * @description The tools the agents called, in order (LLM mode).
+             */
+            tool_calls: string[];
+        };
+        /**
+         * BacktestMetrics
+         * @description Every figure of one backtest; formulas and conventions in `app.services.results.metrics`.
+         *     A figure that is undefined for this run (no trades, no benchmark, no variation) is null, and a line of
+         *     `warnings` says why.
+         */
+        BacktestMetrics: {
+            /**
+             * Alpha
+             * @description Annualised, percent.
+             */
+            alpha: number | null;
+            /** Avg Holding Days */
+            avg_holding_days: number | null;
+            /**
+             * Avg Loss
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            avg_loss: number | null;
+            /**
+             * Avg Win
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            avg_win: number | null;
+            /** Bars */
+            bars: number;
+            /**
+             * Benchmark Return
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            benchmark_return: number | null;
+            /**
+             * Best Trade
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            best_trade: number | null;
+            /** Beta */
+            beta: number | null;
+            /**
+             * Cagr
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            cagr: number | null;
+            /** Calmar Ratio */
+            calmar_ratio: number | null;
+            /** Correlation */
+            correlation: number | null;
+            /**
+             * End
+             * @description ISO timestamp of the last bar.
+             */
+            end: string;
+            /**
+             * Expectancy
+             * @description Mean PnL per trade, in the account currency.
+             */
+            expectancy: number | null;
+            /**
+             * Exposure
+             * @description Percent of bars with a position open.
+             */
+            exposure: number;
+            /** Final Equity */
+            final_equity: number;
+            /** Information Ratio */
+            information_ratio: number | null;
+            /** Longest Drawdown Days */
+            longest_drawdown_days: number;
+            /**
+             * Max Drawdown
+             * @description Percent, negative or 0: -8.5 means 8.5 % below a peak.
+             */
+            max_drawdown: number;
+            /**
+             * Max Drawdown Recovery
+             * @description null: never recovered.
+             */
+            max_drawdown_recovery: string | null;
+            /**
+             * Max Drawdown Start
+             * @description ISO timestamp of the peak before the trough.
+             */
+            max_drawdown_start: string | null;
+            /** Max Drawdown Trough */
+            max_drawdown_trough: string | null;
+            /** Profit Factor */
+            profit_factor: number | null;
+            /** Sharpe Ratio */
+            sharpe_ratio: number | null;
+            /** Sortino Ratio */
+            sortino_ratio: number | null;
+            /**
+             * Start
+             * @description ISO timestamp of the first bar.
+             */
+            start: string;
+            /**
+             * Total Return
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            total_return: number;
+            /** Trades */
+            trades: number;
+            /**
+             * Volatility
+             * @description Annualised, percent.
+             */
+            volatility: number | null;
+            /**
+             * Vs Benchmark
+             * @description total_return - benchmark_return, percentage points.
+             */
+            vs_benchmark: number | null;
+            /**
+             * Warnings
+             * @description What a careful reader should know.
+             */
+            warnings: string[];
+            /**
+             * Win Rate
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            win_rate: number | null;
+            /**
+             * Worst Trade
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            worst_trade: number | null;
+        };
         /** BacktestRunPublic */
         BacktestRunPublic: {
-            /** Benchmark Series */
-            benchmark_series: unknown[];
+            /**
+             * Benchmark Series
+             * @description Buy and hold of the benchmark, same capital.
+             */
+            benchmark_series: [
+                string,
+                number | null
+            ][];
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
-            /** Drawdown Series */
-            drawdown_series: unknown[];
-            /** Equity Series */
-            equity_series: unknown[];
+            /**
+             * Drawdown Series
+             * @description Percent below the running peak.
+             */
+            drawdown_series: [
+                string,
+                number | null
+            ][];
+            /**
+             * Equity Series
+             * @description Portfolio value per bar (at most 5,000 points).
+             */
+            equity_series: [
+                string,
+                number | null
+            ][];
             /** Execution Id */
             execution_id: string;
             /** Id */
             id: string;
-            /** Metrics */
-            metrics: {
-                [key: string]: unknown;
-            };
+            metrics: components["schemas"]["BacktestMetrics"];
             /** Strategy Id */
             strategy_id: string;
             /** Trades */
-            trades: unknown[];
+            trades: components["schemas"]["TradeRow"][];
         };
         /** BarRow */
         BarRow: {
@@ -627,15 +926,63 @@ export interface components {
         };
         /** CodePublic */
         CodePublic: {
-            /** Code */
+            /**
+             * Code
+             * @description The code that ran: the user's edited code when there was one.
+             */
             code: string;
             /** Execution Id */
             execution_id: string;
+            /**
+             * Generated Code
+             * @description Compiled from the strategy's spec.
+             */
+            generated_code: string | null;
             /**
              * Language
              * @default python
              */
             language: string;
+            /**
+             * Submitted Code
+             * @description The user's edited code, if any.
+             */
+            submitted_code: string | null;
+        };
+        /**
+         * CodeRepair
+         * @description One LLM repair attempt of code that failed the policy or raised.
+         */
+        CodeRepair: {
+            /** Accepted */
+            accepted: boolean;
+            /** Attempt */
+            attempt: number;
+            /**
+             * Error
+             * @description Why the attempt produced no code.
+             */
+            error: string | null;
+            /** Problem */
+            problem: string;
+            /**
+             * Violations
+             * @description Policy findings on the repaired code.
+             */
+            violations: string | null;
+        };
+        /**
+         * ErrorBody
+         * @description The error that ended the execution, as the API would answer it: the error class, the message and
+         *     the fields that name the problem (node_id, rule, line, limit, violations...).
+         */
+        ErrorBody: {
+            /** Detail */
+            detail: string;
+            /** Error */
+            error: string;
+        } & {
+            [key: string]: unknown;
         };
         /** ExecuteRequest */
         ExecuteRequest: {
@@ -730,38 +1077,32 @@ export interface components {
         };
         /** ExecutionPublic */
         ExecutionPublic: {
-            /** Agent Insights */
-            agent_insights: {
-                [key: string]: unknown;
-            };
+            agent_insights: components["schemas"]["AgentInsights"];
             /** Backtest Run Id */
-            backtest_run_id?: string | null;
+            backtest_run_id: string | null;
             /** Completed At */
-            completed_at?: string | null;
+            completed_at: string | null;
             /**
              * Created At
              * Format: date-time
              */
             created_at: string;
             /** Error Message */
-            error_message?: string | null;
+            error_message: string | null;
             /** Execution Logs */
             execution_logs: string[];
             /**
              * Generated Code
              * @description The code the generator compiled from the strategy's spec.
              */
-            generated_code?: string | null;
+            generated_code: string | null;
             /** Id */
             id: string;
             /** @default backtest */
             kind: components["schemas"]["ExecutionKind"];
-            /** Params */
-            params: {
-                [key: string]: unknown;
-            };
+            params: components["schemas"]["ExecutionParams"];
             /** Started At */
-            started_at?: string | null;
+            started_at: string | null;
             status: components["schemas"]["ExecutionStatus"];
             /** Strategy Id */
             strategy_id: string;
@@ -769,7 +1110,7 @@ export interface components {
              * Submitted Code
              * @description Edited code the user asked to run instead (None: the generated code ran).
              */
-            submitted_code?: string | null;
+            submitted_code: string | null;
             /** User Id */
             user_id: string;
         };
@@ -810,6 +1151,61 @@ export interface components {
                 msg?: string;
             }[];
         };
+        /**
+         * LLMUsage
+         * @description What the LLM cost one execution (LLM mode).
+         */
+        LLMUsage: {
+            /**
+             * Cache Hits
+             * @default 0
+             */
+            cache_hits: number;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Cost Budget Usd
+             * @default 0
+             */
+            cost_budget_usd: number;
+            /**
+             * Cost Usd
+             * @default 0
+             */
+            cost_usd: number;
+            /** Errors */
+            errors: string[];
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /** Model */
+            model: string;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /**
+             * Retries
+             * @default 0
+             */
+            retries: number;
+            /**
+             * Timeouts
+             * @default 0
+             */
+            timeouts: number;
+            /**
+             * Token Budget
+             * @default 0
+             */
+            token_budget: number;
+        };
         /** MemoriesPublic */
         MemoriesPublic: {
             /** Count */
@@ -820,22 +1216,22 @@ export interface components {
         /** MemoryItem */
         MemoryItem: {
             /** Created At */
-            created_at?: string | null;
+            created_at: string | null;
             /** Id */
             id: string;
             /** Kind */
             kind: string;
             /** Metadata */
-            metadata?: {
+            metadata: {
                 [key: string]: unknown;
             };
             /** Score */
-            score?: number | null;
+            score: number | null;
             /** Text */
             text: string;
         };
         /** Preferences */
-        Preferences: {
+        "Preferences-Input": {
             /**
              * Max Drawdown
              * @description Largest drawdown, in %.
@@ -843,6 +1239,34 @@ export interface components {
             max_drawdown?: number | null;
             /** Risk Tolerance */
             risk_tolerance?: ("low" | "medium" | "high") | null;
+        };
+        /** Preferences */
+        "Preferences-Output": {
+            /**
+             * Max Drawdown
+             * @description Largest drawdown, in %.
+             */
+            max_drawdown: number | null;
+            /** Risk Tolerance */
+            risk_tolerance: ("low" | "medium" | "high") | null;
+        };
+        /** ReportLink */
+        ReportLink: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Path
+             * @description `/reports/<signed token>`, relative to this server.
+             */
+            path: string;
+            /**
+             * Url
+             * @description The same, absolute, as this request reached the server.
+             */
+            url: string;
         };
         /** RuleCheck */
         RuleCheck: {
@@ -915,6 +1339,37 @@ export interface components {
             /** Timeframe */
             timeframe: string | null;
         };
+        /** SessionToken */
+        SessionToken: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             */
+            token_type: string;
+            /** Username */
+            username: string;
+        };
+        /** SimilarStrategy */
+        SimilarStrategy: {
+            /** Execution Id */
+            execution_id: string | null;
+            /** Sharpe Ratio */
+            sharpe_ratio: number | null;
+            /**
+             * Similarity
+             * @description Cosine similarity of the pattern texts, 0 to 1.
+             */
+            similarity: number;
+            /** Summary */
+            summary: string;
+            /**
+             * Total Return
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            total_return: number | null;
+        };
         /** StrategyCreate */
         StrategyCreate: {
             /**
@@ -930,6 +1385,40 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * StrategyIssue
+         * @description Something to fix before the strategy can run, on the node it belongs to (empty: the whole graph).
+         */
+        StrategyIssue: {
+            /**
+             * Blocking
+             * @description True when a run would fail on it (the builder blocks Execute).
+             */
+            blocking: boolean;
+            /** Detail */
+            detail: string;
+            /**
+             * Expected
+             * @default []
+             */
+            expected: string[];
+            /** Field */
+            field?: string | null;
+            /** Node Id */
+            node_id: string;
+            /**
+             * Position
+             * @description 0-based offset in `rule` where reading stopped.
+             */
+            position?: number | null;
+            /**
+             * Rule
+             * @description The rule's text, for a rule that cannot be read.
+             */
+            rule?: string | null;
+            /** Suggestion */
+            suggestion?: string | null;
+        };
         /** StrategyPublic */
         StrategyPublic: {
             /**
@@ -939,6 +1428,11 @@ export interface components {
             created_at: string;
             /** Id */
             id: string;
+            /**
+             * Issues
+             * @description Unfinished or unreadable parts of the draft; empty: it can run.
+             */
+            issues?: components["schemas"]["StrategyIssue"][];
             /**
              * Name
              * @description A name for the strategy.
@@ -1008,6 +1502,68 @@ export interface components {
              * @default bearer
              */
             token_type: string;
+        };
+        /**
+         * TradeRow
+         * @description One round trip. A trade still open at the last bar has no exit and is marked to market.
+         */
+        TradeRow: {
+            /**
+             * Direction
+             * @enum {string}
+             */
+            direction: "long" | "short";
+            /** Entry Price */
+            entry_price: number;
+            /** Entry Time */
+            entry_time: string;
+            /** Exit Price */
+            exit_price: number | null;
+            /**
+             * Exit Reason
+             * @enum {string}
+             */
+            exit_reason: "signal" | "stop_loss" | "take_profit" | "trailing_stop" | "end_of_data";
+            /**
+             * Exit Rule
+             * @description How the exit was filled, in words.
+             */
+            exit_rule: string;
+            /** Exit Time */
+            exit_time: string | null;
+            /**
+             * Fees
+             * @description Entry plus exit fees.
+             */
+            fees: number;
+            /** Pnl */
+            pnl: number;
+            /**
+             * Return Pct
+             * @description Percent: 25.5 means 25.5 %.
+             */
+            return_pct: number;
+            /** Size */
+            size: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "open" | "closed";
+            /** Symbol */
+            symbol: string;
+        };
+        /**
+         * TranslatedRule
+         * @description A rule the grammar could not read, translated by the analyzer agent (validated as a spec condition).
+         */
+        TranslatedRule: {
+            /** Node Id */
+            node_id: string;
+            /** Rule */
+            rule: string;
+            /** Understood */
+            understood: string;
         };
         /** UploadPublic */
         UploadPublic: {
@@ -1113,6 +1669,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    open_session_auth_session_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    close_session_auth_session_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    session_token_auth_session_token_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-stratcrew-session"?: string | null;
+            };
+            path?: never;
+            cookie?: {
+                stratcrew_session?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionToken"];
                 };
             };
             /** @description Validation Error */
@@ -1555,6 +2180,37 @@ export interface operations {
             };
         };
     };
+    report_link_executions__execution_id__report_link_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportLink"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     results_executions__execution_id__results_get: {
         parameters: {
             query?: never;
@@ -1828,7 +2484,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Preferences"];
+                "application/json": components["schemas"]["Preferences-Input"];
             };
         };
         responses: {
@@ -1839,6 +2495,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemoryItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_reports__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Validation Error */
