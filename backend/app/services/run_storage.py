@@ -11,6 +11,7 @@ from app.core.ids import new_id
 from app.models.backtest import BacktestRun
 from app.models.execution import ExecutionStatus, StrategyExecution
 from app.services.progress import ExecutionProgress
+from app.services.results.wording import headline
 
 BUNDLE_SEED = 0  # the pipeline is deterministic; recorded so a re-run can assert it
 
@@ -83,7 +84,6 @@ async def store_outcome(
         }
 
     summary = (
-        f"Completed in {elapsed_s:.2f} s: total return {metrics.get('total_return')}%, "
-        f"Sharpe {metrics.get('sharpe_ratio')}, {metrics.get('trades')} trades"
+        f"Completed in {elapsed_s:.2f} s: {headline(metrics, ('total_return', 'sharpe_ratio', 'trades'))}"
     )
     await progress.finish(ExecutionStatus.completed, summary, apply=apply, add=[run])

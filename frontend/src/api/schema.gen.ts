@@ -166,6 +166,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/data/upload/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Preview
+         * @description Reads and checks a file as `POST /data/upload` would, keeping nothing: the columns it found, the
+         *     first bars, and the repairs it would make.
+         */
+        post: operations["upload_preview_data_upload_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/data/uploads": {
         parameters: {
             query?: never;
@@ -909,6 +930,16 @@ export interface components {
             /** Symbol */
             symbol: string;
         };
+        /** Body_upload_preview_data_upload_preview_post */
+        Body_upload_preview_data_upload_preview_post: {
+            /**
+             * File
+             * @description CSV or Parquet, as for POST /data/upload
+             */
+            file: string;
+            /** Symbol */
+            symbol: string;
+        };
         /** CodeCheck */
         CodeCheck: {
             /**
@@ -1490,6 +1521,12 @@ export interface components {
             start: string | null;
             /** Symbol */
             symbol: string;
+            /**
+             * Timeframes
+             * @description Bar intervals a run can ask for: the native one and those it resamples to.
+             * @default []
+             */
+            timeframes: string[];
             /** Upload Id */
             upload_id?: string | null;
         };
@@ -1564,6 +1601,54 @@ export interface components {
             rule: string;
             /** Understood */
             understood: string;
+        };
+        /**
+         * UploadPreview
+         * @description What an upload would become, without keeping it: the columns found, the first bars, the report.
+         */
+        UploadPreview: {
+            /**
+             * Columns
+             * @description timestamp/open/high/low/close/volume -> the file's column.
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /** Filename */
+            filename: string;
+            /**
+             * First Bar
+             * Format: date-time
+             */
+            first_bar: string;
+            /**
+             * Head
+             * @description The first bars as they would be stored.
+             */
+            head: {
+                [key: string]: unknown;
+            }[];
+            /** Interval */
+            interval: string;
+            /**
+             * Last Bar
+             * Format: date-time
+             */
+            last_bar: string;
+            /**
+             * Notes
+             * @description Repairs and observations (the validation report).
+             */
+            notes: string[];
+            /** Rows */
+            rows: number;
+            /**
+             * Source Columns
+             * @description Every column of the file, in order.
+             */
+            source_columns: string[];
+            /** Symbol */
+            symbol: string;
         };
         /** UploadPublic */
         UploadPublic: {
@@ -1896,6 +1981,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_preview_data_upload_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_preview_data_upload_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPreview"];
                 };
             };
             /** @description Validation Error */

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -211,3 +212,17 @@ async def test_edited_code_is_kept_apart_from_the_generated_code(
     assert code["generated_code"] == plain["generated_code"]
     bundle = (await client.get(f"/executions/{history['edited']['id']}/bundle", headers=headers)).json()
     assert bundle["code"] == edited["submitted_code"]
+
+
+async def test_the_run_log_states_numbers_in_their_units(
+    client: httpx.AsyncClient, history: dict[str, Any]
+) -> None:
+    logs = history["done"]["execution_logs"]
+    executor = next(line for line in logs if line.startswith("Executor: total return"))
+    assert re.fullmatch(
+        r"Executor: total return [+-]\d+\.\d\d%, .*\d+ trades?, vs benchmark [+-]\d+\.\d\d pp", executor
+    )
+    assert re.search(
+        r"Completed in \d+\.\d\d s: total return [+-]\d+\.\d\d%, Sharpe -?\d+\.\d\d, \d+ trades?", logs[-1]
+    )
+    assert not re.search(r"\d\.\d{4,}", " ".join(logs)), "a raw float reached the log"
