@@ -48,7 +48,11 @@ async def analyze(s: RunState) -> None:
             f"Analyzer: understood {_rule_count(s.spec)} rule(s); indicators: {', '.join(labels) or 'none'}"
         )
     similar = await search_strategy_memory(
-        s.memory, job.user_id, pattern_text(job, s.spec), exclude_execution=job.execution_id
+        s.memory,
+        job.user_id,
+        pattern_text(job, s.spec),
+        k=s.settings.memory.similar_k,
+        exclude_execution=job.execution_id,
     )
     s.insights["similar_strategies"] = [h.model_dump() for h in similar]
     if similar:
@@ -66,6 +70,7 @@ async def analyze(s: RunState) -> None:
 
 
 async def _build_spec(s: RunState, parse_graph: Any, build_spec: Any) -> Any:
+    from app.services.language import GraphLimits
     from app.services.language.errors import RuleNotUnderstood
 
     job = s.job
@@ -73,7 +78,7 @@ async def _build_spec(s: RunState, parse_graph: Any, build_spec: Any) -> Any:
     for _ in range(MAX_TRANSLATED_RULES + 1):
         graph = with_placeholders(job.graph, set(translations)) if translations else job.graph
         try:
-            spec = build_spec(parse_graph(graph), job.params)
+            spec = build_spec(parse_graph(graph, GraphLimits.of(s.settings)), job.params)
         except RuleNotUnderstood as err:
             if s.agents is None or len(translations) >= MAX_TRANSLATED_RULES:
                 raise
@@ -148,7 +153,7 @@ async def _repair(s: RunState, problem: str) -> bool:
     """One LLM repair attempt if any are left; the new code replaces ``s.code`` only if it validates."""
 
     repairs = s.insights.setdefault("code_repairs", [])
-    limit = s.agent_settings.code_repair_attempts
+    limit = s.settings.code_repair_attempts
     if s.agents is None or len(repairs) >= limit:
         return False
     attempt = len(repairs) + 1
@@ -233,7 +238,7 @@ async def execute(s: RunState) -> None:
     await s.log(f"Executor: {headline(metrics)}", 0.9)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
-    if s.agents is not None and s.agent_settings.llm_summary:
+    if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
 
 

@@ -26,6 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
+from app.core.config import Settings
 from app.core.errors import NotFound, ServiceUnavailable
 from app.models.memory import MemoryItem, Preferences, SimilarStrategy
 
@@ -70,18 +71,15 @@ class MemoryService:
         self._stored_templates: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> MemoryService:
-        """From the app `Settings` (``data_dir`` and the nested ``agents``)."""
-        from app.agents.settings import AgentSettings
-
-        agents: AgentSettings = getattr(settings, "agents", None) or AgentSettings()
+    def from_settings(cls, settings: Settings) -> MemoryService:
+        memory = settings.memory
         return cls(
-            enabled=agents.memory_enabled,
+            enabled=memory.enabled,
             data_dir=settings.data_dir,
-            qdrant_path=agents.memory_qdrant_path,
-            qdrant_url=agents.memory_qdrant_url,
-            collection=agents.memory_collection,
-            min_similarity=agents.memory_min_similarity,
+            qdrant_path=memory.qdrant_path,
+            qdrant_url=memory.qdrant_url,
+            collection=memory.collection,
+            min_similarity=memory.min_similarity,
         )
 
     @property

@@ -18,6 +18,7 @@ Two kinds of problem, treated differently on purpose:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any, cast
 
@@ -26,7 +27,9 @@ from app.models.params import ExecutionParams
 from app.models.strategy import StrategyIssue
 from app.services.language import (
     ExecutionParamsLike,
+    GraphLimits,
     ImpossibleStrategy,
+    InvalidStrategyGraph,
     RuleNotUnderstood,
     StrategyGraph,
     build_spec,
@@ -40,9 +43,15 @@ _PROBE_ID = "__entry_probe__"
 ENTRY_TYPES = ("entry_condition", "short_entry_condition")
 
 
-def strategy_issues(graph: dict[str, Any], *, llm_available: bool = False) -> list[StrategyIssue]:
-    """Issues of a graph that parses; raises `InvalidStrategyGraph` (malformed) or `ImpossibleStrategy`
-    (an impossible stop, target or sizing node)."""
+def strategy_issues(
+    graph: dict[str, Any], *, llm_available: bool = False, limits: GraphLimits | None = None
+) -> list[StrategyIssue]:
+    """Issues of a graph that parses; raises `InvalidStrategyGraph` (malformed), `StrategyTooLarge` (over
+    ``limits``) or `ImpossibleStrategy` (an impossible stop, target or sizing node)."""
+    if limits is not None:
+        # Only for its size checks (they come first): what a draft may still lack is handled below.
+        with contextlib.suppress(InvalidStrategyGraph):
+            parse_graph(graph, limits)
     issues: list[StrategyIssue] = []
     readable = _finished(graph, issues)
     parsed = parse_graph(readable)

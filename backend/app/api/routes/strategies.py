@@ -3,7 +3,7 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentUser, SessionDep, SettingsDep
+from app.api.deps import CurrentUser, GraphLimitsDep, SessionDep, SettingsDep
 from app.core.config import Settings
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.services import strategies
@@ -29,7 +29,7 @@ def _public(row: Strategy, settings: Settings) -> StrategyPublic:
         graph=row.graph,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        issues=stored_issues(row.graph, llm_available=settings.agents.llm_mode),
+        issues=stored_issues(row.graph, llm_available=settings.llm_mode),
     )
 
 
@@ -49,11 +49,15 @@ async def validate_rule(body: RuleCheck, _user: CurrentUser) -> RuleCheckResult:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StrategyPublic)
 async def create(
-    data: StrategyCreate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    data: StrategyCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    limits: GraphLimitsDep,
+    settings: SettingsDep,
 ) -> StrategyPublic:
-    """Saves a strategy. A malformed graph or an impossible stop is refused (422 naming the node); an
-    unfinished draft is kept, its gaps listed in `issues`."""
-    return _public(await strategies.create(session, user, data), settings)
+    """Saves a strategy. A malformed or oversized graph or an impossible stop is refused (422 naming the
+    node); an unfinished draft is kept, its gaps listed in `issues`."""
+    return _public(await strategies.create(session, user, data, limits), settings)
 
 
 @router.get("", response_model=list[StrategyPublic])
@@ -72,9 +76,14 @@ async def get(
 
 @router.put("/{strategy_id}", response_model=StrategyPublic)
 async def update(
-    strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep, settings: SettingsDep
+    strategy_id: str,
+    data: StrategyUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    limits: GraphLimitsDep,
+    settings: SettingsDep,
 ) -> StrategyPublic:
-    return _public(await strategies.update(session, user, strategy_id, data), settings)
+    return _public(await strategies.update(session, user, strategy_id, data, limits), settings)
 
 
 @router.delete("/{strategy_id}", status_code=status.HTTP_204_NO_CONTENT)

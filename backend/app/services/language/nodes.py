@@ -23,11 +23,13 @@ optionally ``"multiplier": 0.95`` (scale) and ``"lag": 1`` (previous bar).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from app.services.language.errors import InvalidStrategyGraph
+from app.core.config import Settings
+from app.services.language.errors import InvalidStrategyGraph, StrategyTooLarge
 from app.services.language.indicators import IndicatorKind, PriceField
 
 
@@ -147,10 +149,26 @@ def node_json_schema() -> dict[str, Any]:
     return StrategyGraph.model_json_schema()
 
 
-def parse_graph(schema: Any) -> StrategyGraph:
-    """Validate a node graph; raise `InvalidStrategyGraph` naming the node and the field at fault."""
+@dataclass(frozen=True)
+class GraphLimits:
+    """Size limits of a graph (the service's `MAX_STRATEGY_NODES` and `MAX_RULES_PER_NODE`)."""
+
+    max_nodes: int
+    max_rules_per_node: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> GraphLimits:
+        return cls(settings.max_strategy_nodes, settings.max_rules_per_node)
+
+
+def parse_graph(schema: Any, limits: GraphLimits | None = None) -> StrategyGraph:
+    """Validate a node graph; raise `InvalidStrategyGraph` naming the node and the field at fault, or
+    `StrategyTooLarge` naming the limit (and the node) a graph goes over. Sizes are checked before any
+    node is validated, so an oversized graph costs nothing to refuse."""
     if not isinstance(schema, dict) or not isinstance(schema.get("nodes"), list):
         raise InvalidStrategyGraph("a strategy is an object with a list of 'nodes'", field="nodes")
+    if limits is not None:
+        _check_size(schema["nodes"], limits)
     nodes: list[Node] = []
     seen: set[str] = set()
     for index, raw in enumerate(schema["nodes"]):
@@ -160,6 +178,35 @@ def parse_graph(schema: Any) -> StrategyGraph:
     if not any(node.type == "entry_condition" for node in nodes):
         raise InvalidStrategyGraph("a strategy needs an 'entry_condition' node", field="nodes")
     return StrategyGraph(nodes=nodes)
+
+
+def _check_size(raw_nodes: list[Any], limits: GraphLimits) -> None:
+    if len(raw_nodes) > limits.max_nodes:
+        first_over = raw_nodes[limits.max_nodes]
+        node_id = first_over.get("id") if isinstance(first_over, dict) else None
+        raise StrategyTooLarge(  # named by the first node past the limit
+            f"the strategy has {len(raw_nodes)} nodes; at most {limits.max_nodes} are allowed "
+            "(MAX_STRATEGY_NODES)",
+            limit="max_strategy_nodes",
+            value=len(raw_nodes),
+            maximum=limits.max_nodes,
+            node_id=node_id if isinstance(node_id, str) else "",
+        )
+    for raw in raw_nodes:
+        meta = raw.get("meta") if isinstance(raw, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        count = sum(len(meta[key]) for key in ("rules", "conditions") if isinstance(meta.get(key), list))
+        if count > limits.max_rules_per_node:
+            node_id = raw.get("id")
+            raise StrategyTooLarge(
+                f"{count} rules and conditions; at most {limits.max_rules_per_node} per node are allowed "
+                "(MAX_RULES_PER_NODE)",
+                limit="max_rules_per_node",
+                value=count,
+                maximum=limits.max_rules_per_node,
+                node_id=node_id if isinstance(node_id, str) else "",
+            )
 
 
 def _parse_node(index: int, raw: Any, seen: set[str]) -> Node:
