@@ -568,8 +568,8 @@ export interface paths {
         put?: never;
         /**
          * Create
-         * @description Saves a strategy. A malformed graph or an impossible stop is refused (422 naming the node); an
-         *     unfinished draft is kept, its gaps listed in `issues`.
+         * @description Saves a strategy. A malformed or oversized graph or an impossible stop is refused (422 naming the
+         *     node); an unfinished draft is kept, its gaps listed in `issues`.
          */
         post: operations["create_strategies_post"];
         delete?: never;
