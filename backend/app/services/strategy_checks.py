@@ -2,10 +2,11 @@
 
 Two kinds of problem, treated differently on purpose:
 
-- an impossible setting of a stop, target or sizing node (a -5 % or a 150 % stop-loss) is refused: saving
+- an impossible distance on a stop or target node (a -5 % or a 150 % stop-loss) is refused: saving
   answers 422 naming the node, because no later edit of another node makes it right;
 - an unfinished draft is kept: a condition node without a rule yet, no entry node yet, a rule the grammar
-  cannot read or one that can never be true. A draft must be saveable at any moment. Each gap comes back
+  cannot read or one that can never be true, two nodes that cannot go together. A draft must be saveable
+  at any moment. Each gap comes back
   as an issue on its node (``issues`` of the strategy), with the parser's position, expectation and
   suggestion for a rule, and the builder blocks Execute until it is fixed. With an LLM configured, an
   unreadable rule is not blocking: the analyzer agent may translate it.
@@ -65,16 +66,36 @@ def strategy_issues(
             except RuleNotUnderstood as err:
                 issues.append(_unreadable(str(raw["id"]), index, str(rule), err, blocking=not llm_available))
                 rules[index] = _PLACEHOLDER
+    _check_exit_distances(parsed)
     try:
         build_spec(parse_graph(readable), cast(ExecutionParamsLike, ExecutionParams()))
-    except ImpossibleStrategy as err:
+    except ImpossibleStrategy as err:  # e.g. a rule never true, or a stop-loss beside a trailing stop
         node_id = str(err.fields.get("node_id", ""))
-        if not _is_condition(parsed, node_id):
-            raise
         issues.append(
             StrategyIssue(node_id=node_id, detail=str(err.fields.get("reason", err.message)), blocking=True)
         )
     return issues
+
+
+# (field, what it is, upper bound in percent): a long position's stop at 100 % or more sits at or below zero.
+_EXIT_FIELDS = (
+    ("stop_pct", "the stop-loss", 100.0),
+    ("trail_pct", "the trailing stop", 100.0),
+    ("target_pct", "the take-profit", None),
+)
+
+
+def _check_exit_distances(graph: StrategyGraph) -> None:
+    """Refuse a stop, trailing stop or take-profit distance no edit of another node can make right."""
+    for node in graph.nodes:
+        for name, what, upper in _EXIT_FIELDS:
+            value = getattr(node.meta, name, None)
+            if not isinstance(value, int | float):
+                continue
+            if not value > 0:
+                raise ImpossibleStrategy(f"{what} must be above 0% (got {value:g}%)", node_id=node.id)
+            if upper is not None and value >= upper:
+                raise ImpossibleStrategy(f"{what} must be below {upper:g}% (got {value:g}%)", node_id=node.id)
 
 
 def stored_issues(graph: dict[str, Any], *, llm_available: bool = False) -> list[StrategyIssue]:
@@ -131,7 +152,3 @@ def _unreadable(
         suggestion=fields.get("suggestion"),
         blocking=blocking,
     )
-
-
-def _is_condition(graph: StrategyGraph, node_id: str) -> bool:
-    return any(node.id == node_id and node.type.endswith("_condition") for node in graph.nodes)

@@ -110,3 +110,13 @@ async def test_a_malformed_graph_is_still_refused(client: httpx.AsyncClient) -> 
     headers = await register(client)
     response = await _save(client, headers, graph(ENTRY, {"id": "tp", "type": "take_profit", "meta": {}}))
     assert response.status_code == 422 and response.json()["node_id"] == "tp"
+
+
+async def test_nodes_that_cannot_go_together_are_an_issue_not_a_refusal(client: httpx.AsyncClient) -> None:
+    headers = await register(client)
+    sl = {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5}}
+    trail = {"id": "trail", "type": "trailing_stop", "meta": {"trail_pct": 3}}
+    response = await _save(client, headers, graph(ENTRY, sl, trail))
+    assert response.status_code == 201, response.text
+    [issue] = response.json()["issues"]
+    assert issue["node_id"] in ("sl", "trail") and issue["blocking"]
