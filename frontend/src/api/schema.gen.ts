@@ -1075,6 +1075,12 @@ export interface components {
              */
             position_sizing: "equal" | "fixed_fraction" | "fixed_amount";
             /**
+             * Reenter On Exit Bar
+             * @description Take an entry signal on the bar where a stop or take-profit filled, at that bar's close (false: that bar's signals are ignored, a new position opens at the next signal).
+             * @default false
+             */
+            reenter_on_exit_bar: boolean;
+            /**
              * Risk Free Rate
              * @description Annual risk-free rate (decimal).
              * @default 0
@@ -1093,6 +1099,12 @@ export interface components {
              * @default 2010-01-01
              */
             start_date: string;
+            /**
+             * Stop Slippage
+             * @description Apply `slippage` to stop-loss, trailing-stop and take-profit fills too (false: they fill exactly at the stop level, or at the open when the bar gaps through it).
+             * @default false
+             */
+            stop_slippage: boolean;
             /**
              * Symbols
              * @description Symbols to trade; several share one cash pool with equal weight. Offline: the bundled data sets (GET /data/symbols) and your uploads.
