@@ -81,7 +81,7 @@ async def test_fill_settings_are_honoured_and_stated(client: httpx.AsyncClient) 
     from app.models.params import ExecutionParams
 
     report = await client.get(f"/executions/{slipped['execution']['id']}/report", headers=headers)
-    assert "How orders filled" in report.text
+    assert "Fill conventions" in report.text
     header = " ".join(slipped["code"].split('"""')[1].split())
     for convention in fill_conventions(ExecutionParams(**window, stop_slippage=True)):
         assert html.escape(convention.text) in report.text
