@@ -10,8 +10,8 @@ import pytest
 
 from app.agents.crew import AnswerRejected, make_agents, translate_rule, write_summary
 from app.agents.llm import AnswerCache, GuardedLLM, LLMUnavailable
-from app.agents.settings import AgentSettings
 from app.agents.tools import ToolContext, build_tools
+from app.core.config_agents import LLMSettings
 from app.services.memory import MemoryService
 from tests.agents.scripted_llm import Hang, ScriptedLLM, react_action, react_final, tool_call
 
@@ -35,8 +35,8 @@ async def log_to(lines: list[str], message: str, progress: float | None = None) 
 
 def crew_on(steps: list[Any], *, native: bool, **settings: Any) -> tuple[Any, ScriptedLLM, ToolContext]:
     inner = ScriptedLLM.with_script(steps, native_tools=native)
-    base: dict[str, Any] = {"llm_timeout_s": 2, "llm_max_retries": 1, "llm_backoff_s": 0.01}
-    cfg = AgentSettings(anthropic_api_key=None, **{**base, **settings})
+    base: dict[str, Any] = {"timeout_s": 2, "max_retries": 1, "backoff_s": 0.01}
+    cfg = LLMSettings(**{**base, **settings})
     llm = GuardedLLM.wrap(inner, cfg, AnswerCache(0)).for_execution()
     ctx = ToolContext(
         loop=asyncio.get_running_loop(),
@@ -99,7 +99,7 @@ async def test_two_bad_answers_give_up_without_inventing_a_condition() -> None:
 
 
 async def test_an_llm_timeout_surfaces_as_a_domain_error() -> None:
-    agents, _, _ = crew_on([Hang(5), Hang(5)], native=False, llm_timeout_s=0.2)
+    agents, _, _ = crew_on([Hang(5), Hang(5)], native=False, timeout_s=0.2)
     with pytest.raises(LLMUnavailable, match=r"timed out after 0\.2 s"):
         await translate_rule(agents, RULE, "expected a number", lambda m: log_to([], m))
 

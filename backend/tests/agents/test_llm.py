@@ -7,16 +7,14 @@ import time
 import pytest
 
 from app.agents.llm import AnswerCache, GuardedLLM, LLMBudgetExceeded, LLMUnavailable
-from app.agents.settings import AgentSettings
+from app.core.config_agents import LLMSettings
 from tests.agents.scripted_llm import Hang, ScriptedLLM
 
 MESSAGES = [{"role": "user", "content": "What is 2 + 2?"}]
 
 
 def guard(steps: list[object], **overrides: object) -> tuple[GuardedLLM, ScriptedLLM]:
-    settings = AgentSettings(
-        anthropic_api_key=None, llm_timeout_s=0.3, llm_max_retries=2, llm_backoff_s=0.05, **overrides
-    )
+    settings = LLMSettings(timeout_s=0.3, max_retries=2, backoff_s=0.05, **overrides)
     inner = ScriptedLLM.with_script(steps)
     return GuardedLLM.wrap(inner, settings, AnswerCache(16)).for_execution(), inner
 
@@ -53,7 +51,7 @@ def test_same_input_is_answered_from_the_cache() -> None:
 
 def test_token_budget_stops_the_next_call_before_it_is_made() -> None:
     answer = "x" * 4000  # about 1,000 tokens by the guard's 4-characters estimate
-    llm, inner = guard([answer, answer], llm_token_budget=1200)
+    llm, inner = guard([answer, answer], token_budget=1200)
     llm.call(MESSAGES)
     assert llm.usage.output_tokens == 1000
     with pytest.raises(LLMBudgetExceeded, match="LLM_TOKEN_BUDGET"):
@@ -63,7 +61,7 @@ def test_token_budget_stops_the_next_call_before_it_is_made() -> None:
 
 def test_cost_budget_uses_the_configured_prices() -> None:
     answer = "y" * 40_000  # 10,000 output tokens x $15 / M = $0.15
-    llm, _ = guard([answer, answer], llm_cost_budget_usd=0.10, llm_token_budget=10**6)
+    llm, _ = guard([answer, answer], cost_budget_usd=0.10, token_budget=10**6)
     llm.call(MESSAGES)
     expected = llm.usage.input_tokens * 3 / 1e6 + 10_000 * 15 / 1e6
     assert llm.usage.cost_usd == pytest.approx(expected, abs=1e-6)

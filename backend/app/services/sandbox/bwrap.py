@@ -15,8 +15,8 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox.errors import SandboxUnavailable
-from app.services.sandbox.settings import SandboxSettings
 
 HARNESS_PATH = Path(__file__).with_name("harness")
 SANDBOX_HARNESS = "/sandbox/harness"

@@ -22,7 +22,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.services.sandbox.settings import SandboxSettings
+from app.core.config_sandbox import SandboxSettings
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox import bwrap, cgroups, seccomp
 from app.services.sandbox.bars import BarsCache
 from app.services.sandbox.cgroups import RunLimits
@@ -31,7 +32,6 @@ from app.services.sandbox.errors import (
 from app.services.sandbox.outcome import interpret
 from app.services.sandbox.policy import validate_code
 from app.services.sandbox.result import SandboxResult
-from app.services.sandbox.settings import SandboxSettings
 from app.services.sandbox.slot import Slot
 from app.services.sandbox.uids import UidClaim, claim_uids
 

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox import bwrap
 from app.services.sandbox.bars import sealed_memfd
 from app.services.sandbox.cgroups import RunLimits
 from app.services.sandbox.errors import SandboxUnavailable
 from app.services.sandbox.pipes import PipeReader
-from app.services.sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 

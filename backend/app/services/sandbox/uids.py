@@ -23,8 +23,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox.errors import SandboxUnavailable
-from app.services.sandbox.settings import SandboxSettings
 
 UID_BLOCK = 64  # the largest pool_size: instance n never overlaps instance n + 1
 MAX_AUTO_INSTANCES = 1024

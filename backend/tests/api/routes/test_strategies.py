@@ -97,3 +97,25 @@ async def test_rule_validation_endpoint(client: httpx.AsyncClient) -> None:
     assert body["error"] == "RuleNotUnderstood"
     assert body["rule"] == "Enter when the moon is full"
     assert isinstance(body["position"], int)
+
+
+async def test_graphs_over_the_configured_limits_are_422_naming_limit_and_node(
+    client: httpx.AsyncClient, settings
+) -> None:  # type: ignore[no-untyped-def]
+    headers = await register(client)
+    entry = {"id": "entry", "type": "entry_condition", "meta": {"rules": ["close above 0"]}}
+    limit = settings.max_strategy_nodes
+    stops = [{"id": f"sl{i}", "type": "stop_loss", "meta": {"stop_pct": 5}} for i in range(limit)]
+    response = await client.post(
+        "/strategies", json={"name": "huge", "schema": {"nodes": [entry, *stops]}}, headers=headers
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "StrategyTooLarge" and body["limit"] == "max_strategy_nodes"
+    assert body["node_id"] == f"sl{limit - 1}"  # the first node past the limit
+
+    rules = ["close above 0"] * (settings.max_rules_per_node + 1)
+    wordy = {"nodes": [{"id": "wordy", "type": "entry_condition", "meta": {"rules": rules}}]}
+    response = await client.post("/strategies", json={"name": "wordy", "schema": wordy}, headers=headers)
+    assert response.status_code == 422
+    assert (response.json()["node_id"], response.json()["limit"]) == ("wordy", "max_rules_per_node")

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from app.services.language import InvalidStrategyGraph, node_json_schema, parse_graph
+from app.services.language import (
+    GraphLimits,
+    InvalidStrategyGraph,
+    StrategyTooLarge,
+    node_json_schema,
+    parse_graph,
+)
 from tests.services.language.helpers import ORIGINAL
 
 
@@ -48,3 +54,30 @@ def test_json_schema_lists_every_node_type() -> None:
     for node_type in ("entry_condition", "exit_condition", "take_profit", "stop_loss", "trailing_stop"):
         assert node_type in text
     assert "nodes" in schema["properties"]
+
+
+def test_graphs_over_the_size_limits_name_the_limit_and_the_node() -> None:
+    graph = copy.deepcopy(ORIGINAL)
+    graph["nodes"].append({"id": "extra", "type": "trailing_stop", "meta": {"trail_pct": 3}})
+    limits = GraphLimits(max_nodes=3, max_rules_per_node=2)
+    with pytest.raises(StrategyTooLarge) as info:
+        parse_graph(graph, limits)
+    assert info.value.fields == {"node_id": "extra", "limit": "max_strategy_nodes", "value": 4, "maximum": 3}
+    assert "MAX_STRATEGY_NODES" in info.value.message and info.value.status_code == 422
+    assert parse_graph(graph, GraphLimits(max_nodes=4, max_rules_per_node=2)) == parse_graph(graph)
+
+    graph = copy.deepcopy(ORIGINAL)
+    graph["nodes"][0]["meta"]["rules"].append("RSI(14) below 30")
+    graph["nodes"][0]["meta"]["conditions"] = [
+        {"left": {"price": "close"}, "op": "above", "right": {"value": 1}}
+    ]
+    with pytest.raises(StrategyTooLarge, match=r"Node 'entry': 3 rules and conditions; at most 2") as info:
+        parse_graph(graph, limits)
+    assert (info.value.fields["limit"], info.value.fields["value"]) == ("max_rules_per_node", 3)
+
+
+def test_sizes_are_checked_before_any_node_is_validated() -> None:
+    """An oversized graph of junk is refused for its size, without validating 10,000 nodes first."""
+    junk = {"nodes": [{"id": f"n{i}", "type": "nonsense"} for i in range(10_000)]}
+    with pytest.raises(StrategyTooLarge):
+        parse_graph(junk, GraphLimits(max_nodes=200, max_rules_per_node=50))

@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from app.services.results import METRIC_KEYS, BacktestResults, build_results
+from app.models.backtest import BacktestMetrics, TradeRow
+from app.services.results import METRIC_KEYS, BacktestResults, InvalidBacktestOutput, build_results
 from tests.services.results.results_fixtures import CAPITAL, Run
 
 P = 252.0  # S&P 500 daily bars have no weekends
@@ -36,6 +37,32 @@ def test_metric_keys_exact_and_json_safe(built: BacktestResults) -> None:
     assert list(built.metrics) == [*METRIC_KEYS, "warnings"]
     assert isinstance(built.metrics["warnings"], list)
     json.dumps(built.model_dump(), allow_nan=False)
+
+
+def test_metrics_and_trades_are_what_the_api_publishes(built: BacktestResults) -> None:
+    """The API's typed shapes take every key the results write, with their types, and drop none."""
+    metrics = BacktestMetrics.model_validate(built.metrics)
+    assert metrics.model_dump() == built.metrics
+    assert built.trades
+    for trade in built.trades:
+        assert TradeRow.model_validate(trade).model_dump() == trade
+
+
+def test_a_trade_with_a_nan_is_refused_naming_it() -> None:
+    trade = {
+        "symbol": "SPX",
+        "entry_time": "2020-01-02",
+        "entry_price": 10.0,
+        "exit_time": "2020-01-03",
+        "exit_price": 11.0,
+        "size": 1.0,
+        "pnl": float("nan"),
+        "return_pct": 10.0,
+        "fees": 0.0,
+    }
+    equity = [("2020-01-02T00:00:00+00:00", CAPITAL), ("2020-01-03T00:00:00+00:00", CAPITAL + 1)]
+    with pytest.raises(InvalidBacktestOutput, match=r"trade 1 \(SPX\) has a NaN"):
+        build_results(equity, [trade], None, {"initial_capital": CAPITAL})
 
 
 def test_returns_and_risk(ma_run: Run, built: BacktestResults) -> None:

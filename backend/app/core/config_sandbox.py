@@ -1,4 +1,5 @@
-"""Every sandbox limit is a setting (env prefix `SANDBOX_`, e.g. `SANDBOX_WALL_TIMEOUT_S=60`)."""
+"""Every sandbox limit is a setting: `Settings.sandbox`, read from `SANDBOX_<FIELD>` (e.g.
+`SANDBOX_WALL_TIMEOUT_S=60`) in the environment or `.env`, like every other setting (`app.core.config`)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,14 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
 
 def _default_site_packages() -> list[Path]:
     return [Path(p) for p in site.getsitepackages() if Path(p).is_dir()]
 
 
-class SandboxSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
-
+class SandboxSettings(BaseModel):
     # Pool shape. One zygote sandbox per slot; each slot runs one backtest at a time.
     pool_size: int = Field(2, ge=1, le=64)
     max_runs_per_zygote: int = Field(500, ge=1)
