@@ -46,6 +46,7 @@ class PipelineOutcome:
     results: Any
     data_sources: dict[str, Any]
     insights: dict[str, Any]
+    generated_code: str | None = None  # compiled from the spec; differs from `code` when edited code ran
 
 
 class ExecutionPipeline:
@@ -142,6 +143,7 @@ class ExecutionPipeline:
             results=state.results,
             data_sources=state.data_sources,
             insights=state.insights,
+            generated_code=state.compiled_code,
         )
 
 
