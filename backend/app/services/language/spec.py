@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.models.stops import Stops
 from app.services.language.indicators import Indicator, PriceField, _num
 
 
@@ -141,6 +142,9 @@ class StrategySpec(_Frozen):
     stop_loss: float | None = None
     take_profit: float | None = None
     trailing_stop: float | None = None
+
+    def stops(self) -> Stops:
+        return Stops(self.stop_loss, self.take_profit, self.trailing_stop)
 
     def indicators(self) -> list[Indicator]:
         """Every indicator the rules use, once each, in a stable order (by family, then parameters)."""

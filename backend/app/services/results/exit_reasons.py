@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from app.models.backtest import ExitReason
-from app.services.results._inputs import Stops, Trade
+from app.models.stops import Stops
+from app.services.results._inputs import Trade
 
 _REL_TOL = 1e-6
 
@@ -49,6 +50,11 @@ class _Bar:
     close: float
 
 
+def _percent(fraction: float) -> str:
+    """0.05 -> '5%' (rounded to 10 decimals first: 0.07 x 100 is 7.000000000000001)."""
+    return f"{round(fraction * 100, 10):g}%"
+
+
 def explain_exit(trade: Trade, bars: pd.DataFrame | None, stops: Stops, slippage: float) -> ExitExplanation:
     """Exit reason and fill rule for one long trade (see the module docstring)."""
     if trade.is_open or trade.exit_price is None or trade.exit_time is None:
@@ -61,37 +67,37 @@ def explain_exit(trade: Trade, bars: pd.DataFrame | None, stops: Stops, slippage
     ref = entry_bar.close if entry_bar is not None else trade.entry_price
     ref_name = "entry close" if entry_bar is not None else "entry"
 
-    if stops.stop_loss_pct is not None:
-        level = ref * (1 - stops.stop_loss_pct / 100)
+    if stops.stop_loss:
+        level = ref * (1 - stops.stop_loss)
         found = _match_below(
             "stop_loss",
             level,
-            f"{ref_name} {ref:.2f} x (1 - {stops.stop_loss_pct:g}%)",
+            f"{ref_name} {ref:.2f} x (1 - {_percent(stops.stop_loss)})",
             exit_bar,
             exit_price,
             slippage,
         )
         if found:
             return found
-    if stops.trailing_pct is not None:
+    if stops.trailing:
         peak = max(ref, _peak_high(bars, trade))
-        level = peak * (1 - stops.trailing_pct / 100)
+        level = peak * (1 - stops.trailing)
         found = _match_below(
             "trailing_stop",
             level,
-            f"peak {peak:.2f} x (1 - {stops.trailing_pct:g}%)",
+            f"peak {peak:.2f} x (1 - {_percent(stops.trailing)})",
             exit_bar,
             exit_price,
             slippage,
         )
         if found:
             return found
-    if stops.take_profit_pct is not None:
-        level = ref * (1 + stops.take_profit_pct / 100)
+    if stops.take_profit:
+        level = ref * (1 + stops.take_profit)
         found = _match_above(
             "take_profit",
             level,
-            f"{ref_name} {ref:.2f} x (1 + {stops.take_profit_pct:g}%)",
+            f"{ref_name} {ref:.2f} x (1 + {_percent(stops.take_profit)})",
             exit_bar,
             exit_price,
             slippage,
