@@ -47,6 +47,7 @@ class PipelineOutcome:
     results: Any
     data_sources: dict[str, Any]
     insights: dict[str, Any]
+    generated_code: str | None = None  # compiled from the spec; differs from `code` when edited code ran
 
 
 class ExecutionPipeline:
@@ -144,6 +145,7 @@ class ExecutionPipeline:
             results=state.results,
             data_sources=state.data_sources,
             insights=state.insights,
+            generated_code=state.compiled_code,
         )
 
 

@@ -15,6 +15,7 @@ from app.agents.tools import format_violations, search_strategy_memory, store_st
 from app.agents.translation import Key, apply_translations, with_placeholders
 from app.core.errors import DomainError
 from app.models.status import Milestone
+from app.services.results.wording import headline
 from app.services.sandbox import validate_code
 
 if TYPE_CHECKING:
@@ -132,6 +133,8 @@ async def generate(s: RunState) -> None:
 
     if s.job.edited_code is not None:
         s.code = s.job.edited_code
+        # The generated code is still recorded, so the run keeps both apart (and "reset" has a target).
+        s.compiled_code = compile_spec(s.spec) if s.spec is not None else None
         await s.log(f"Generator: using your edited code ({_lines(s.code)} lines)")
     else:
         s.compiled_code = s.code = compile_spec(s.spec)
@@ -233,10 +236,7 @@ async def execute(s: RunState) -> None:
     )
     all_metrics = s.results.metrics.model_dump()
     metrics = {k: all_metrics.get(k) for k in KEY_METRICS}
-    await s.log(
-        "Executor: " + ", ".join(f"{k} {v}" for k, v in metrics.items() if v is not None),
-        Milestone.results_ready,
-    )
+    await s.log(f"Executor: {headline(metrics)}", Milestone.results_ready)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:

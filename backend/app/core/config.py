@@ -46,6 +46,9 @@ class Settings(BaseSettings):
 
     secret_key: str = Field(default="", description="JWT signing key; generated and kept in data_dir in dev.")
     access_token_expire_minutes: int = 60 * 24
+    report_link_expire_minutes: int = Field(
+        default=60 * 24 * 7, gt=0, description="How long a signed report link opens without signing in."
+    )
 
     max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Larger request bodies answer 413.")
     max_strategy_nodes: int = Field(default=200, ge=1, description="Most nodes in one strategy graph.")

@@ -98,7 +98,9 @@ class ExecutionPublic(Published):
 class CodePublic(Published):
     execution_id: str
     language: str = "python"
-    code: str
+    code: str = PField(description="The code that ran: the user's edited code when there was one.")
+    generated_code: str | None = PField(default=None, description="Compiled from the strategy's spec.")
+    submitted_code: str | None = PField(default=None, description="The user's edited code, if any.")
 
 
 __all__ = [

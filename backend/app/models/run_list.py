@@ -58,3 +58,9 @@ class RunPage(BaseModel):
     total: int = Field(description="Runs matching the filters, over all pages.")
     limit: int
     offset: int
+
+
+class ReportLink(BaseModel):
+    path: str = Field(description="`/reports/<signed token>`, relative to this server.")
+    url: str = Field(description="The same, absolute, as this request reached the server.")
+    expires_at: datetime

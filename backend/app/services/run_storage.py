@@ -12,6 +12,7 @@ from app.models.backtest import BacktestRun
 from app.models.execution import ExecutionStatus, StrategyExecution
 from app.services.event_log import EventLog
 from app.services.results import BacktestResults
+from app.services.results.wording import headline
 
 BUNDLE_SEED = 0  # the pipeline is deterministic; recorded so a re-run can assert it
 
@@ -71,7 +72,8 @@ async def store_outcome(
 
     def apply(row: StrategyExecution) -> None:
         row.backtest_run_id = run.id
-        row.generated_code = outcome.code
+        # Generated and submitted code stay apart: `submitted_code` holds what the user edited (and ran).
+        row.generated_code = outcome.code if row.submitted_code is None else outcome.generated_code
         row.error_message = None
         row.agent_insights = {
             **row.agent_insights,
@@ -81,7 +83,7 @@ async def store_outcome(
         }
 
     summary = (
-        f"Completed in {elapsed_s:.2f} s: total return {results.metrics.total_return}%, "
-        f"Sharpe {results.metrics.sharpe_ratio}, {results.metrics.trades} trades"
+        f"Completed in {elapsed_s:.2f} s: "
+        f"{headline(results.metrics.model_dump(), ('total_return', 'sharpe_ratio', 'trades'))}"
     )
     await progress.finish(ExecutionStatus.completed, summary, apply=apply, add=[run])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,15 +15,18 @@ from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
 from app.models.strategy import Strategy, StrategyCreate, StrategyUpdate
 from app.models.user import User
-from app.services.language import GraphLimits, parse_graph
+from app.services.language import GraphLimits
+from app.services.strategy_checks import strategy_issues
 
 
 class StrategyNotFound(NotFound):
     pass
 
 
-def _validated_graph(graph: dict[str, object], limits: GraphLimits) -> dict[str, object]:
-    parse_graph(graph, limits)  # raises InvalidStrategyGraph / StrategyTooLarge naming the node and field
+def _validated_graph(graph: dict[str, Any], limits: GraphLimits) -> dict[str, Any]:
+    # Refuses a malformed or oversized graph, or an impossible stop (422 naming the node and field); a
+    # draft's unfinished parts are kept and reported as the strategy's `issues`.
+    strategy_issues(graph, limits=limits)
     return graph
 
 

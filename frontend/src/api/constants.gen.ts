@@ -13,7 +13,9 @@ export const EXECUTION_PARAM_DEFAULTS = {
   "position_sizing": "equal",
   "position_size": null,
   "exposure": 1.0,
-  "risk_free_rate": 0.0
+  "risk_free_rate": 0.0,
+  "stop_slippage": false,
+  "reenter_on_exit_bar": false
 } as const;
 export const EXECUTION_STATUSES = [
   "queued",

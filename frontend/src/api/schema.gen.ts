@@ -23,6 +23,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Session
+         * @description Sets the browser's session cookie for the bearer token's user (lives as long as a token does).
+         */
+        post: operations["open_session_auth_session_post"];
+        /**
+         * Close Session
+         * @description Signs the browser out: the cookie is cleared (bearer tokens already handed out run to their end).
+         */
+        delete: operations["close_session_auth_session_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/session/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Session Token
+         * @description A fresh access token for the browser whose session cookie is valid; 401 without one.
+         */
+        post: operations["session_token_auth_session_token_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/token": {
         parameters: {
             query?: never;
@@ -116,6 +160,27 @@ export interface paths {
          * @description Keep a CSV or Parquet file of bars for this user only; the answer lists the repairs made.
          */
         post: operations["upload_data_upload_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/upload/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload Preview
+         * @description Reads and checks a file as `POST /data/upload` would, keeping nothing: the columns it found, the
+         *     first bars, and the repairs it would make.
+         */
+        post: operations["upload_preview_data_upload_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -269,6 +334,26 @@ export interface paths {
         get: operations["report_executions__execution_id__report_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{execution_id}/report-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report Link
+         * @description A signed URL of the run's report that opens without signing in, until `expires_at`.
+         */
+        post: operations["report_link_executions__execution_id__report_link_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -454,6 +539,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Report */
+        get: operations["report_reports__token__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/strategies": {
         parameters: {
             query?: never;
@@ -464,7 +566,11 @@ export interface paths {
         /** List Strategies */
         get: operations["list_strategies_strategies_get"];
         put?: never;
-        /** Create */
+        /**
+         * Create
+         * @description Saves a strategy. A malformed or oversized graph or an impossible stop is refused (422 naming the
+         *     node); an unfinished draft is kept, its gaps listed in `issues`.
+         */
         post: operations["create_strategies_post"];
         delete?: never;
         options?: never;
@@ -829,6 +935,16 @@ export interface components {
             /** Symbol */
             symbol: string;
         };
+        /** Body_upload_preview_data_upload_preview_post */
+        Body_upload_preview_data_upload_preview_post: {
+            /**
+             * File
+             * @description CSV or Parquet, as for POST /data/upload
+             */
+            file: string;
+            /** Symbol */
+            symbol: string;
+        };
         /** CodeCheck */
         CodeCheck: {
             /**
@@ -846,15 +962,28 @@ export interface components {
         };
         /** CodePublic */
         CodePublic: {
-            /** Code */
+            /**
+             * Code
+             * @description The code that ran: the user's edited code when there was one.
+             */
             code: string;
             /** Execution Id */
             execution_id: string;
+            /**
+             * Generated Code
+             * @description Compiled from the strategy's spec.
+             */
+            generated_code: string | null;
             /**
              * Language
              * @default python
              */
             language: string;
+            /**
+             * Submitted Code
+             * @description The user's edited code, if any.
+             */
+            submitted_code: string | null;
         };
         /**
          * CodeRepair
@@ -951,6 +1080,12 @@ export interface components {
              */
             position_sizing: "equal" | "fixed_fraction" | "fixed_amount";
             /**
+             * Reenter On Exit Bar
+             * @description Take an entry signal on the bar where a stop or take-profit filled, at that bar's close (false: that bar's signals are ignored, a new position opens at the next signal).
+             * @default false
+             */
+            reenter_on_exit_bar: boolean;
+            /**
              * Risk Free Rate
              * @description Annual risk-free rate (decimal).
              * @default 0
@@ -969,6 +1104,12 @@ export interface components {
              * @default 2010-01-01
              */
             start_date: string;
+            /**
+             * Stop Slippage
+             * @description Apply `slippage` to stop-loss, trailing-stop and take-profit fills too (false: they fill exactly at the stop level, or at the open when the bar gaps through it).
+             * @default false
+             */
+            stop_slippage: boolean;
             /**
              * Symbols
              * @description Symbols to trade; several share one cash pool with equal weight. Offline: the bundled data sets (GET /data/symbols) and your uploads.
@@ -1160,6 +1301,24 @@ export interface components {
             /** Risk Tolerance */
             risk_tolerance: ("low" | "medium" | "high") | null;
         };
+        /** ReportLink */
+        ReportLink: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * Path
+             * @description `/reports/<signed token>`, relative to this server.
+             */
+            path: string;
+            /**
+             * Url
+             * @description The same, absolute, as this request reached the server.
+             */
+            url: string;
+        };
         /** RuleCheck */
         RuleCheck: {
             /**
@@ -1231,6 +1390,18 @@ export interface components {
             /** Timeframe */
             timeframe: string | null;
         };
+        /** SessionToken */
+        SessionToken: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Token Type
+             * @default bearer
+             */
+            token_type: string;
+            /** Username */
+            username: string;
+        };
         /** SimilarStrategy */
         SimilarStrategy: {
             /** Execution Id */
@@ -1265,6 +1436,40 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * StrategyIssue
+         * @description Something to fix before the strategy can run, on the node it belongs to (empty: the whole graph).
+         */
+        StrategyIssue: {
+            /**
+             * Blocking
+             * @description True when a run would fail on it (the builder blocks Execute).
+             */
+            blocking: boolean;
+            /** Detail */
+            detail: string;
+            /**
+             * Expected
+             * @default []
+             */
+            expected: string[];
+            /** Field */
+            field?: string | null;
+            /** Node Id */
+            node_id: string;
+            /**
+             * Position
+             * @description 0-based offset in `rule` where reading stopped.
+             */
+            position?: number | null;
+            /**
+             * Rule
+             * @description The rule's text, for a rule that cannot be read.
+             */
+            rule?: string | null;
+            /** Suggestion */
+            suggestion?: string | null;
+        };
         /** StrategyPublic */
         StrategyPublic: {
             /**
@@ -1274,6 +1479,11 @@ export interface components {
             created_at: string;
             /** Id */
             id: string;
+            /**
+             * Issues
+             * @description Unfinished or unreadable parts of the draft; empty: it can run.
+             */
+            issues?: components["schemas"]["StrategyIssue"][];
             /**
              * Name
              * @description A name for the strategy.
@@ -1331,6 +1541,12 @@ export interface components {
             start: string | null;
             /** Symbol */
             symbol: string;
+            /**
+             * Timeframes
+             * @description Bar intervals a run can ask for: the native one and those it resamples to.
+             * @default []
+             */
+            timeframes: string[];
             /** Upload Id */
             upload_id?: string | null;
         };
@@ -1405,6 +1621,54 @@ export interface components {
             rule: string;
             /** Understood */
             understood: string;
+        };
+        /**
+         * UploadPreview
+         * @description What an upload would become, without keeping it: the columns found, the first bars, the report.
+         */
+        UploadPreview: {
+            /**
+             * Columns
+             * @description timestamp/open/high/low/close/volume -> the file's column.
+             */
+            columns: {
+                [key: string]: string;
+            };
+            /** Filename */
+            filename: string;
+            /**
+             * First Bar
+             * Format: date-time
+             */
+            first_bar: string;
+            /**
+             * Head
+             * @description The first bars as they would be stored.
+             */
+            head: {
+                [key: string]: unknown;
+            }[];
+            /** Interval */
+            interval: string;
+            /**
+             * Last Bar
+             * Format: date-time
+             */
+            last_bar: string;
+            /**
+             * Notes
+             * @description Repairs and observations (the validation report).
+             */
+            notes: string[];
+            /** Rows */
+            rows: number;
+            /**
+             * Source Columns
+             * @description Every column of the file, in order.
+             */
+            source_columns: string[];
+            /** Symbol */
+            symbol: string;
         };
         /** UploadPublic */
         UploadPublic: {
@@ -1510,6 +1774,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    open_session_auth_session_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    close_session_auth_session_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    session_token_auth_session_token_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-stratcrew-session"?: string | null;
+            };
+            path?: never;
+            cookie?: {
+                stratcrew_session?: string | null;
+            };
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionToken"];
                 };
             };
             /** @description Validation Error */
@@ -1668,6 +2001,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    upload_preview_data_upload_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_preview_data_upload_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadPreview"];
                 };
             };
             /** @description Validation Error */
@@ -1939,6 +2305,37 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_link_executions__execution_id__report_link_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportLink"];
                 };
             };
             /** @description Validation Error */
@@ -2236,6 +2633,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemoryItem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_reports__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
             /** @description Validation Error */

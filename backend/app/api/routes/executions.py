@@ -1,9 +1,9 @@
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from app.api.deps import CurrentUser, EventBusDep, MemoryDep, QueueDep, SessionDep
+from app.api.deps import CurrentUser, EventBusDep, MemoryDep, QueueDep, SessionDep, SettingsDep
 from app.models.backtest import BacktestRunPublic
 from app.models.execution import (
     CodePublic,
@@ -12,8 +12,8 @@ from app.models.execution import (
     ExecutionPublic,
     ExecutionStatus,
 )
-from app.models.run_list import RunPage
-from app.services import executions, result_views, run_history
+from app.models.run_list import ReportLink, RunPage
+from app.services import executions, report_links, result_views, run_history
 
 router = APIRouter(prefix="/executions", tags=["executions"])
 
@@ -81,7 +81,7 @@ async def delete(execution_id: str, user: CurrentUser, session: SessionDep, memo
 
 @router.get("/{execution_id}/code", response_model=CodePublic)
 async def code(execution_id: str, user: CurrentUser, session: SessionDep) -> CodePublic:
-    return CodePublic(execution_id=execution_id, code=await executions.get_code(session, user, execution_id))
+    return await executions.get_code(session, user, execution_id)
 
 
 @router.get("/{execution_id}/results", response_model=BacktestRunPublic)
@@ -105,9 +105,20 @@ async def equity_csv(execution_id: str, user: CurrentUser, session: SessionDep) 
 @router.get("/{execution_id}/report", response_class=HTMLResponse)
 async def report(execution_id: str, user: CurrentUser, session: SessionDep) -> HTMLResponse:
     """A self-contained HTML report with interactive charts; opens offline."""
-    execution = await executions.get_owned(session, user, execution_id)
-    run = await executions.get_results(session, user, execution_id)
-    return HTMLResponse(await result_views.report_html(execution, run))
+    return HTMLResponse(await report_links.report_of(session, user, execution_id))
+
+
+@router.post("/{execution_id}/report-link", response_model=ReportLink)
+async def report_link(
+    execution_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep, request: Request
+) -> ReportLink:
+    """A signed URL of the run's report that opens without signing in, until `expires_at`."""
+    await executions.get_results(session, user, execution_id)  # only a completed run has a report
+    token, expires = report_links.sign_report_link(
+        execution_id, user.id, settings.resolved_secret_key(), minutes=settings.report_link_expire_minutes
+    )
+    path = f"/reports/{token}"
+    return ReportLink(path=path, url=str(request.base_url).rstrip("/") + path, expires_at=expires)
 
 
 @router.get("/{execution_id}/bundle")
@@ -115,7 +126,8 @@ async def bundle(execution_id: str, user: CurrentUser, session: SessionDep) -> d
     """What it takes to reproduce the run: hashes, data sources, library versions, code and params."""
     execution = await executions.get_owned(session, user, execution_id)
     run = await executions.get_results(session, user, execution_id)
-    return {**run.bundle, "execution_id": execution_id, "code": execution.generated_code}
+    code = execution.submitted_code if execution.submitted_code is not None else execution.generated_code
+    return {**run.bundle, "execution_id": execution_id, "code": code}
 
 
 @router.post("/{execution_id}/cancel", response_model=ExecutionPublic)

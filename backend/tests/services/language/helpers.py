@@ -40,6 +40,8 @@ class Params:
     position_size: float | None = None
     exposure: float = 1.0
     risk_free_rate: float = 0.0
+    stop_slippage: bool = False
+    reenter_on_exit_bar: bool = False
 
 
 def load_sp500() -> pd.DataFrame:

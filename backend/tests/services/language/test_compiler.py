@@ -43,9 +43,9 @@ def test_code_follows_the_contract_and_the_policy() -> None:
     code = _code()
     tree = ast.parse(code)
     body = [n for n in tree.body if not isinstance(n, ast.Expr)]
-    assert all(isinstance(n, ast.Import) for n in body[:3])
-    assert isinstance(body[3], ast.FunctionDef) and body[3].name == "load_data"
-    stub = ast.unparse(body[3])
+    assert all(isinstance(n, ast.Import) for n in body[:4])
+    assert isinstance(body[4], ast.FunctionDef) and body[4].name == "load_data"
+    stub = ast.unparse(body[4])
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom) and not stub.count(ast.unparse(node)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -193,3 +194,35 @@ async def test_a_run_still_going_cannot_be_deleted(client: httpx.AsyncClient, ap
         session.add(stored)
         await session.commit()
     assert (await client.delete("/executions/exec_runningtest", headers=headers)).status_code == 204
+
+
+async def test_edited_code_is_kept_apart_from_the_generated_code(
+    client: httpx.AsyncClient, history: dict[str, Any]
+) -> None:
+    headers = history["headers"]
+    plain = (await client.get(f"/executions/{history['done']['id']}/code", headers=headers)).json()
+    assert plain["submitted_code"] is None and plain["code"] == plain["generated_code"]
+    edited = (await client.get(f"/executions/{history['edited']['id']}", headers=headers)).json()
+    assert edited["submitted_code"] == plain["code"] + "\n# my edit\n"
+    # same strategy and parameters: the generated code is the one the plain run compiled, not the edit
+    assert edited["generated_code"] == plain["generated_code"]
+    assert edited["agent_insights"]["spec"], "the spec is recorded for an edited run too"
+    code = (await client.get(f"/executions/{history['edited']['id']}/code", headers=headers)).json()
+    assert code["code"] == edited["submitted_code"]  # what ran
+    assert code["generated_code"] == plain["generated_code"]
+    bundle = (await client.get(f"/executions/{history['edited']['id']}/bundle", headers=headers)).json()
+    assert bundle["code"] == edited["submitted_code"]
+
+
+async def test_the_run_log_states_numbers_in_their_units(
+    client: httpx.AsyncClient, history: dict[str, Any]
+) -> None:
+    logs = history["done"]["execution_logs"]
+    executor = next(line for line in logs if line.startswith("Executor: total return"))
+    assert re.fullmatch(
+        r"Executor: total return [+-]\d+\.\d\d%, .*\d+ trades?, vs benchmark [+-]\d+\.\d\d pp", executor
+    )
+    assert re.search(
+        r"Completed in \d+\.\d\d s: total return [+-]\d+\.\d\d%, Sharpe -?\d+\.\d\d, \d+ trades?", logs[-1]
+    )
+    assert not re.search(r"\d\.\d{4,}", " ".join(logs)), "a raw float reached the log"
