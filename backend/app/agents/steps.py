@@ -185,24 +185,34 @@ async def _repair(s: RunState, problem: str) -> bool:
 
 
 async def execute(s: RunState) -> None:
+    from app.services.language.history import history_start, warmup_notes
     from app.services.results import build_results
     from app.services.sandbox.errors import CodeRaised
 
     job, params = s.job, s.job.params
     bench_symbol = params.benchmark_symbol
+    # Bars before start_date feed the indicators' warm-up (the generated code keeps WARMUP_BARS of them).
+    first_day = history_start(s.spec) if s.spec is not None else params.start_date
     bars: dict[str, Any] = {}
     for symbol in dict.fromkeys([*params.symbols, bench_symbol]):
         s.check_cancel()
         bars[symbol] = b = await s.market_data.load(
-            symbol, params.timeframe, params.start_date, params.end_date, job.user_id
+            symbol, params.timeframe, first_day, params.end_date, job.user_id
         )
         s.data_sources[symbol] = {"source": b.source, "content_hash": b.content_hash}
-        await s.log(f"Executor: {symbol}: {len(b.frame)} bars from {b.source}")
+        in_window = _bars_in_window(b.frame, params.start_date, symbol)
+        before = len(b.frame) - in_window
+        warm = f" (+{before} before {params.start_date} for the indicators' warm-up)" if before else ""
+        await s.log(f"Executor: {symbol}: {in_window} bars from {b.source}{warm}")
         for note in b.notes:
             await s.log(f"Executor: {symbol}: {note}")
+    notes: list[str] = []
     if s.spec is not None:
         for symbol in params.symbols:
             bars[symbol].check_enough(s.spec.longest_window())
+        notes = warmup_notes(s.spec, {sym: bars[sym].frame["close"] for sym in params.symbols})
+        for note in notes:
+            await s.log(f"Executor: {note}")
     data_files = {sym: bars[sym].parquet_path for sym in params.symbols}
     while True:
         s.check_cancel()
@@ -228,11 +238,12 @@ async def execute(s: RunState) -> None:
         build_results,
         equity=result.equity,
         trades=result.trades,
-        benchmark_close=bars[bench_symbol].frame["close"],
+        benchmark_close=bars[bench_symbol].frame["close"],  # aligned to the equity: from start_date
         params=params,
         stops=s.spec.stops() if s.spec is not None else None,
         signals=result.signals,
         bars_by_symbol={sym: bars[sym].frame for sym in params.symbols},
+        notes=notes,
     )
     all_metrics = s.results.metrics.model_dump()
     metrics = {k: all_metrics.get(k) for k in KEY_METRICS}
@@ -241,6 +252,18 @@ async def execute(s: RunState) -> None:
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
+
+
+def _bars_in_window(frame: Any, start: Any, symbol: str) -> int:
+    """Bars on or after ``start`` (the rest only warm the indicators up); none is an error, not a run."""
+    import pandas as pd
+
+    from app.services.market_data.errors import DataUnavailable
+
+    count = int((frame.index >= pd.Timestamp(start, tz="UTC")).sum())
+    if count == 0:
+        raise DataUnavailable("market data", f"no bars on or after {start}", symbol=symbol)
+    return count
 
 
 async def _remember(s: RunState, metrics: dict[str, Any]) -> None:

@@ -782,6 +782,11 @@ export interface components {
             final_equity: number;
             /** Information Ratio */
             information_ratio: number | null;
+            /**
+             * Long Trades
+             * @description Long round trips (null: a run stored earlier).
+             */
+            long_trades: number | null;
             /** Longest Drawdown Days */
             longest_drawdown_days: number;
             /**
@@ -805,6 +810,11 @@ export interface components {
             profit_factor: number | null;
             /** Sharpe Ratio */
             sharpe_ratio: number | null;
+            /**
+             * Short Trades
+             * @description Short round trips (null: a run stored earlier).
+             */
+            short_trades: number | null;
             /** Sortino Ratio */
             sortino_ratio: number | null;
             /**

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from app.models.params import ExecutionParams
-from app.models.stops import Stops
+from app.models.stops import Distance, Stops
 from app.services.sandbox.result import SignalCounts, TradeRecord
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
@@ -59,8 +60,8 @@ def trades_from_vbt(pf: Any, symbol: str) -> list[TradeRecord]:
     for _, row in pf.trades.records_readable.iterrows():
         closed = row["Status"] == "Closed"
         out.append(
-            TradeRecord.model_validate(
-                {
+            trade(
+                **{
                     "symbol": symbol,
                     "entry_time": row["Entry Timestamp"].isoformat(),
                     "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
@@ -71,7 +72,7 @@ def trades_from_vbt(pf: Any, symbol: str) -> list[TradeRecord]:
                     "return_pct": float(row["Return"]) * 100.0,
                     "fees": float(row["Entry Fees"] + row["Exit Fees"]),
                     "status": "closed" if closed else "open",
-                    "direction": "long",
+                    "direction": str(row["Direction"]).lower(),
                 }
             )
         )
@@ -91,8 +92,14 @@ def run_vbt(
     fees: float = FEES,
     slippage: float = SLIPPAGE,
     risk_free_rate: float = 0.0,
+    short: bool = False,
+    stop_slippage: bool = False,
+    short_entries: pd.Series | None = None,
+    sl_atr: tuple[float, pd.Series] | None = None,
 ) -> Run:
-    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %)."""
+    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %).
+    ``short``: the signals open and close shorts; ``short_entries``: shorts next to the long ``entries``
+    (an opposite entry reverses); ``sl_atr``: ``(k, atr)``, a stop-loss ``k x atr / close`` per bar."""
     import vectorbt as vbt
 
     stop_pct = trail if trail is not None else sl
@@ -100,12 +107,20 @@ def run_vbt(
     if stop_pct is not None:
         kwargs["sl_stop"] = stop_pct / 100
         kwargs["sl_trail"] = trail is not None
+    if sl_atr is not None:
+        kwargs["sl_stop"] = sl_atr[0] * sl_atr[1] / bars["close"]
     if tp is not None:
         kwargs["tp_stop"] = tp / 100
+    if short_entries is not None:
+        kwargs.update(short_entries=short_entries, short_exits=False, upon_opposite_entry="reverse")
+        kwargs.update(size=np.inf, size_type="value")
+    elif short:
+        kwargs["direction"] = "shortonly"
     pf = vbt.Portfolio.from_signals(
         bars["close"],
         entries,
         exits,
+        stop_exit_price="stopmarket" if stop_slippage else "stoplimit",
         open=bars["open"],
         high=bars["high"],
         low=bars["low"],
@@ -131,9 +146,15 @@ def run_vbt(
             symbols=[symbol],
         ),
         stops=Stops(
-            stop_loss=sl / 100 if sl is not None and trail is None else None,
-            take_profit=tp / 100 if tp is not None else None,
-            trailing=trail / 100 if trail is not None else None,
+            stop_loss=(
+                Distance(fraction=sl / 100)
+                if sl is not None and trail is None
+                else Distance(atr_multiple=sl_atr[0], atr_period=14)
+                if sl_atr is not None
+                else None
+            ),
+            take_profit=Distance(fraction=tp / 100) if tp is not None else None,
+            trailing=Distance(fraction=trail / 100) if trail is not None else None,
         ),
     )
 
