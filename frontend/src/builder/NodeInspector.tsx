@@ -3,8 +3,12 @@ import type { Condition, NodeMeta, StrategyNode } from "../api/types";
 import { ConditionEditor } from "./ConditionEditor";
 import { RuleField } from "./RuleField";
 import { nodeLabel, type SchemaInfo } from "./schemaInfo";
+import { PCT_LIMITS, pctProblem } from "./validate";
+import { formatNumber } from "../format";
 
-function PctField(props: { label: string; value: number | undefined; onChange: (v: number) => void; testId: string }) {
+function PctField(props: { field: string; label: string; value: number | undefined; onChange: (v: number) => void; testId: string }) {
+  const problem = pctProblem(props.field, props.value);
+  const limit = PCT_LIMITS[props.field];
   return (
     <label>
       {props.label}
@@ -12,13 +16,20 @@ function PctField(props: { label: string; value: number | undefined; onChange: (
         <input
           type="number"
           min={0}
+          max={limit?.upper ?? undefined}
           step="0.1"
-          value={props.value ?? ""}
-          onChange={(e) => props.onChange(Number(e.target.value))}
+          value={props.value === undefined || Number.isNaN(props.value) ? "" : props.value}
+          onChange={(e) => props.onChange(e.target.value === "" ? NaN : Number(e.target.value))}
+          aria-invalid={problem ? true : undefined}
           data-testid={props.testId}
         />
         <span aria-hidden="true">%</span>
       </span>
+      {problem && (
+        <span className="error small" role="alert" data-testid={`${props.testId}-error`}>
+          {problem}
+        </span>
+      )}
     </label>
   );
 }
@@ -32,7 +43,7 @@ export function NodeInspector(props: {
   const { node, info, onChange, onDelete } = props;
   const meta = node.meta;
   const set = (patch: Partial<NodeMeta>) => onChange({ ...meta, ...patch });
-  const isCondition = node.type === "entry_condition" || node.type === "exit_condition";
+  const isCondition = node.type.endsWith("_condition");
   const rules = meta.rules ?? [];
 
   return (
@@ -82,13 +93,13 @@ export function NodeInspector(props: {
         </>
       )}
       {node.type === "take_profit" && (
-        <PctField label="Target" value={meta.target_pct} onChange={(v) => set({ target_pct: v })} testId="target-pct" />
+        <PctField field="target_pct" label="Target (above the entry)" value={meta.target_pct} onChange={(v) => set({ target_pct: v })} testId="target-pct" />
       )}
       {node.type === "stop_loss" && (
-        <PctField label="Stop" value={meta.stop_pct} onChange={(v) => set({ stop_pct: v })} testId="stop-pct" />
+        <PctField field="stop_pct" label="Stop (below the entry)" value={meta.stop_pct} onChange={(v) => set({ stop_pct: v })} testId="stop-pct" />
       )}
       {node.type === "trailing_stop" && (
-        <PctField label="Trail" value={meta.trail_pct} onChange={(v) => set({ trail_pct: v })} testId="trail-pct" />
+        <PctField field="trail_pct" label="Trail (below the best price)" value={meta.trail_pct} onChange={(v) => set({ trail_pct: v })} testId="trail-pct" />
       )}
       {node.type === "position_sizing" && (
         <>
@@ -110,26 +121,31 @@ export function NodeInspector(props: {
   );
 }
 
+/** A percent as typed, without padding zeros, with a real minus sign: 5 -> "5%", -5 -> "−5%". */
+function typedPct(v: unknown): string {
+  if (typeof v !== "number" || Number.isNaN(v)) return "?%";
+  return `${formatNumber(v, 2).replace(/\.?0+$/, "")}%`;
+}
+
 /** A one-line summary of a node, shown on the canvas. */
 export function nodeSummary(node: StrategyNode): string {
   const m = node.meta;
+  if (node.type.endsWith("_condition")) {
+    const rules = (m.rules ?? []).filter((r) => r.trim());
+    const n = (m.conditions ?? []).length;
+    const parts = [...rules];
+    if (n) parts.push(`${n} structured condition${n > 1 ? "s" : ""}`);
+    return parts.length ? parts.join(m.combine === "any" ? " OR " : " AND ") : "No rule yet";
+  }
   switch (node.type) {
-    case "entry_condition":
-    case "exit_condition": {
-      const rules = (m.rules ?? []).filter((r) => r.trim());
-      const n = (m.conditions ?? []).length;
-      const parts = [...rules];
-      if (n) parts.push(`${n} structured condition${n > 1 ? "s" : ""}`);
-      return parts.length ? parts.join(m.combine === "any" ? " OR " : " AND ") : "No rule yet";
-    }
     case "take_profit":
-      return `+${m.target_pct ?? "?"}%`;
+      return `target ${typedPct(m.target_pct)} above entry`;
     case "stop_loss":
-      return `−${m.stop_pct ?? "?"}%`;
+      return `stop ${typedPct(m.stop_pct)} below entry`;
     case "trailing_stop":
-      return `trail ${m.trail_pct ?? "?"}%`;
+      return `trail ${typedPct(m.trail_pct)} below the best price`;
     case "position_sizing":
-      return `${m.method ?? "equal"}${m.value !== undefined ? ` ${m.value}` : ""}`;
+      return `${(m.method ?? "equal").replace(/_/g, " ")}${m.value !== undefined ? ` ${m.value}` : ""}`;
     default:
       return "";
   }

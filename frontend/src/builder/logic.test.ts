@@ -91,4 +91,18 @@ describe("describeParsed", () => {
     expect(describeParsed(cross)).toBe("SMA(10) crosses above SMA(30) 1 bar ago");
     expect(describeParsed({ type: "volume_spike" })).toBe("volume spike");
   });
+
+  it("reads a compound rule as its parts, not as 'all'", async () => {
+    const { describeParsed } = await import("./describe");
+    // the server's parse of "RSI(14) below 30 and close above the 200-day SMA"
+    const both = {
+      type: "all",
+      items: [
+        { type: "compare", left: { type: "indicator", indicator: { kind: "rsi", period: 14, source: "close" }, lag: 0 }, op: "<", right: { type: "const", value: 30 } },
+        { type: "compare", left: { type: "price", field: "close", lag: 0 }, op: ">", right: { type: "indicator", indicator: { kind: "sma", period: 200, source: "close" }, lag: 0 } },
+      ],
+    };
+    expect(describeParsed(both)).toBe("(RSI(14) < 30) and (close > SMA(200))");
+    expect(describeParsed({ ...both, type: "any" })).toBe("(RSI(14) < 30) or (close > SMA(200))");
+  });
 });
