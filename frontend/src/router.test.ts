@@ -11,19 +11,26 @@ describe("routes", () => {
     expect(strategyPath("strat_1")).toBe("/s/strat_1");
   });
 
-  it("holds a navigation the leave guard refuses and puts the address back", () => {
-    history.replaceState(null, "", "#/s/strat_1");
-    expect(admit("#/s/strat_1")).toBe(true);
+  it("holds a navigation the leave guard refuses and puts the address back", async () => {
+    const hashchange = () => new Promise<void>((resolve) => window.addEventListener("hashchange", () => resolve(), { once: true }));
+    location.hash = "#/s/strat_1";
+    await hashchange();
+    expect(admit(location.hash)).toBe(true);
     const asked: string[] = [];
     setLeaveGuard((to) => {
       asked.push(to);
       return false;
     });
-    history.replaceState(null, "", "#/runs"); // the user clicked "Runs"
-    expect(admit("#/runs")).toBe(false);
-    expect(location.hash).toBe("#/s/strat_1");
+    location.hash = "#/runs"; // the user clicked "Runs"
+    await hashchange();
+    expect(admit(location.hash)).toBe(false);
     expect(asked).toEqual(["#/runs"]);
+    await hashchange(); // the app undoes it
+    expect(location.hash).toBe("#/s/strat_1");
+    expect(admit(location.hash)).toBe(false); // its own undo is not a navigation
     setLeaveGuard(() => true);
-    expect(admit("#/runs")).toBe(true);
+    location.hash = "#/runs";
+    await hashchange();
+    expect(admit(location.hash)).toBe(true);
   });
 });

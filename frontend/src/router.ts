@@ -31,7 +31,22 @@ export function strategyPath(id: string, tab?: string, run?: string): string {
 type LeaveGuard = (to: string) => boolean;
 let guard: LeaveGuard | null = null;
 let forced: string | null = null;
-let accepted = typeof location === "undefined" ? "" : location.hash;
+let restoring = false;
+// Each history entry this app admitted carries its position (`idx`), so a held navigation can be undone in
+// the right direction: a link pushed an entry (go back one), the back or forward button moved by some
+// entries (go the other way as many). Putting the address back with replaceState instead would leave a
+// duplicate entry, and the next Back would then leave unasked.
+let current = 0;
+let highest = 0;
+
+function stamp(): void {
+  if (typeof history === "undefined") return;
+  const idx = typeof history.state?.idx === "number" ? (history.state.idx as number) : ++highest;
+  highest = Math.max(highest, idx);
+  current = idx;
+  history.replaceState({ ...(history.state ?? {}), idx }, "");
+}
+stamp();
 
 /** `fn(to)` returns false to hold a navigation away from the page (it then asks the user). */
 export function setLeaveGuard(fn: LeaveGuard | null): void {
@@ -44,16 +59,23 @@ export function navigate(path: string, opts: { force?: boolean } = {}): void {
   location.hash = path;
 }
 
-/** Whether a hash change may go ahead; puts the old address back when the guard holds it. */
+/** Whether a hash change may go ahead; a held one is undone (the address and history as they were). */
 export function admit(to: string): boolean {
+  if (restoring) {
+    restoring = false;
+    return false; // our own undo of a held navigation: the page never left
+  }
   const free = forced === to || !guard || guard(to);
   forced = null;
-  if (!free) {
-    history.replaceState(history.state, "", accepted || "#/");
-    return false;
+  if (free) {
+    stamp();
+    return true;
   }
-  accepted = to;
-  return true;
+  const idx = history.state?.idx;
+  restoring = true;
+  if (typeof idx !== "number") history.back(); // a link or a typed address pushed one entry
+  else history.go(current - idx); // the back/forward buttons moved `current - idx` entries
+  return false;
 }
 
 export function useRoute(): Route {

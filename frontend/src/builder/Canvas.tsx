@@ -3,7 +3,7 @@
  * them, and React Flow's changes (drag, select, delete) are mapped back. The graph has no edges in the
  * contract, so the drawn edges are implied: entry -> each exit/stop, sizing -> entry.
  */
-import { memo, useCallback, useEffect, useMemo, useRef, type DragEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import {
   Background,
   Controls,
@@ -60,7 +60,10 @@ const StrategyNodeView = memo(function StrategyNodeView({ data, selected }: Node
 });
 
 const nodeTypes = { strategy: StrategyNodeView };
-const FIT = { maxZoom: 1.1, padding: 0.2 };
+// A phone's canvas is ~370 px wide: let the view zoom out far enough to show every node of a wide graph.
+const MIN_ZOOM = 0.2;
+const NARROW_PX = 560;
+const FIT = { maxZoom: 1.1, minZoom: MIN_ZOOM, padding: 0.1 };
 
 function impliedEdges(nodes: StrategyNode[]): Edge[] {
   const entries = nodes.filter((n) => n.type === "entry_condition" || n.type === "short_entry_condition");
@@ -89,6 +92,9 @@ const NO_ISSUES: NodeIssue[] = [];
 function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDropType }: Props) {
   const { screenToFlowPosition, fitView } = useReactFlow();
   const box = useRef<HTMLDivElement>(null);
+  // On a phone the drawn positions (laid out left to right for a desktop) would shrink every node to an
+  // unreadable size: a narrow canvas shows the nodes as a column instead, without moving them for real.
+  const [narrow, setNarrow] = useState(false);
   // Keep every node in view when nodes are added or removed (not on drags: that would fight the user),
   // and when the canvas changes size (a phone turned, a panel opened): no node is left cut off.
   useEffect(() => {
@@ -100,6 +106,7 @@ function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDro
     if (!el || typeof ResizeObserver === "undefined") return;
     let t: ReturnType<typeof setTimeout> | undefined;
     const ro = new ResizeObserver(() => {
+      setNarrow(el.clientWidth < NARROW_PX);
       clearTimeout(t);
       t = setTimeout(() => void fitView(FIT), 60);
     });
@@ -109,17 +116,21 @@ function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDro
       ro.disconnect();
     };
   }, [fitView]);
+  useEffect(() => {
+    const t = setTimeout(() => void fitView(FIT), 30);
+    return () => clearTimeout(t);
+  }, [narrow, fitView]);
   const rfNodes = useMemo<Node<RFData>[]>(
     () =>
       nodes.map((n, i) => ({
         id: n.id,
         type: "strategy",
-        position: n.position ?? { x: 40 + (i % 3) * 300, y: 40 + Math.floor(i / 3) * 150 },
+        position: narrow ? { x: 0, y: i * 110 } : (n.position ?? { x: 40 + (i % 3) * 300, y: 40 + Math.floor(i / 3) * 150 }),
         data: { node: n, issues: issues.get(n.id) ?? NO_ISSUES },
         selected: n.id === selectedId,
         ariaLabel: `${nodeLabel(n.type)}: ${nodeSummary(n)}`,
       })),
-    [nodes, selectedId, issues],
+    [nodes, selectedId, issues, narrow],
   );
   const edges = useMemo(() => impliedEdges(nodes), [nodes]);
 
@@ -128,7 +139,7 @@ function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDro
       for (const c of changes) {
         if (c.type === "select" && c.selected) onSelect(c.id);
       }
-      const structural = changes.filter((c) => c.type === "position" || c.type === "remove");
+      const structural = changes.filter((c) => (c.type === "position" && !narrow) || c.type === "remove");
       if (!structural.length) return;
       const next = applyNodeChanges(structural, rfNodes);
       const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -140,7 +151,7 @@ function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDro
       );
       if (changes.some((c) => c.type === "remove" && c.id === selectedId)) onSelect(null);
     },
-    [rfNodes, nodes, onNodesChange, onSelect, selectedId],
+    [rfNodes, nodes, onNodesChange, onSelect, selectedId, narrow],
   );
 
   const onDrop = useCallback(
@@ -163,6 +174,8 @@ function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDro
         onPaneClick={() => onSelect(null)}
         fitView
         fitViewOptions={FIT}
+        minZoom={MIN_ZOOM}
+        nodesDraggable={!narrow}
         nodesConnectable={false}
         deleteKeyCode={["Delete"]}
         proOptions={{ hideAttribution: true }}

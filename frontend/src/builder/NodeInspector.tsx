@@ -34,6 +34,61 @@ function PctField(props: { field: string; label: string; value: number | undefin
   );
 }
 
+/**
+ * A stop or target distance in percent, or in multiples of the ATR at the entry bar (`*_atr` with
+ * `atr_period`): the server takes exactly one of the two.
+ */
+function DistanceField(props: {
+  meta: NodeMeta;
+  set: (patch: Partial<NodeMeta>) => void;
+  pct: string;
+  atr: string;
+  label: string;
+  testId: string;
+}) {
+  const { meta, set, pct, atr, label, testId } = props;
+  const inAtr = typeof meta[atr] === "number";
+  const atrValue = meta[atr] as number | undefined;
+  const atrProblem = inAtr && !(typeof atrValue === "number" && atrValue > 0 && atrValue <= 100) ? "An ATR multiple must be above 0 and at most 100" : null;
+  return (
+    <div className="distance">
+      <label className="inline">
+        Distance in
+        <select
+          value={inAtr ? "atr" : "pct"}
+          onChange={(e) => {
+            const next: Partial<NodeMeta> = { ...meta };
+            delete next[pct];
+            delete next[atr];
+            delete next.atr_period;
+            if (e.target.value === "atr") set({ ...next, [pct]: undefined, [atr]: 2, atr_period: 14 });
+            else set({ ...next, [atr]: undefined, atr_period: undefined, [pct]: 5 });
+          }}
+          data-testid={`${testId}-unit`}
+        >
+          <option value="pct">percent</option>
+          <option value="atr">ATR multiples</option>
+        </select>
+      </label>
+      {inAtr ? (
+        <>
+          <label>
+            {label}, in ATRs
+            <input type="number" min={0.1} max={100} step="0.1" value={Number.isNaN(atrValue) ? "" : (atrValue ?? "")} onChange={(e) => set({ [atr]: e.target.value === "" ? NaN : Number(e.target.value) })} aria-invalid={atrProblem ? true : undefined} />
+            {atrProblem && <span className="error small" role="alert">{atrProblem}</span>}
+          </label>
+          <label>
+            ATR period (bars)
+            <input type="number" min={1} max={1000} step={1} value={(meta.atr_period as number | undefined) ?? 14} onChange={(e) => set({ atr_period: Math.max(1, Math.round(Number(e.target.value))) })} />
+          </label>
+        </>
+      ) : (
+        <PctField field={pct} label={label} value={meta[pct] as number | undefined} onChange={(v) => set({ [pct]: v })} testId={testId} />
+      )}
+    </div>
+  );
+}
+
 export function NodeInspector(props: {
   node: StrategyNode;
   info: SchemaInfo;
@@ -93,13 +148,13 @@ export function NodeInspector(props: {
         </>
       )}
       {node.type === "take_profit" && (
-        <PctField field="target_pct" label="Target (above the entry)" value={meta.target_pct} onChange={(v) => set({ target_pct: v })} testId="target-pct" />
+        <DistanceField meta={meta} set={set} pct="target_pct" atr="target_atr" label="Target (above the entry)" testId="target-pct" />
       )}
       {node.type === "stop_loss" && (
-        <PctField field="stop_pct" label="Stop (below the entry)" value={meta.stop_pct} onChange={(v) => set({ stop_pct: v })} testId="stop-pct" />
+        <DistanceField meta={meta} set={set} pct="stop_pct" atr="stop_atr" label="Stop (below the entry)" testId="stop-pct" />
       )}
       {node.type === "trailing_stop" && (
-        <PctField field="trail_pct" label="Trail (below the best price)" value={meta.trail_pct} onChange={(v) => set({ trail_pct: v })} testId="trail-pct" />
+        <DistanceField meta={meta} set={set} pct="trail_pct" atr="trail_atr" label="Trail (below the best price)" testId="trail-pct" />
       )}
       {node.type === "position_sizing" && (
         <>
@@ -127,6 +182,12 @@ function typedPct(v: unknown): string {
   return `${formatNumber(v, 2).replace(/\.?0+$/, "")}%`;
 }
 
+function distance(m: NodeMeta, name: string): string {
+  const atr = m[`${name}_atr`];
+  if (typeof atr === "number") return `${formatNumber(atr, 2).replace(/\.?0+$/, "")} × ATR(${(m.atr_period as number | undefined) ?? 14})`;
+  return typedPct(m[`${name}_pct`]);
+}
+
 /** A one-line summary of a node, shown on the canvas. */
 export function nodeSummary(node: StrategyNode): string {
   const m = node.meta;
@@ -139,11 +200,11 @@ export function nodeSummary(node: StrategyNode): string {
   }
   switch (node.type) {
     case "take_profit":
-      return `target ${typedPct(m.target_pct)} above entry`;
+      return `target ${distance(m, "target")} above entry`;
     case "stop_loss":
-      return `stop ${typedPct(m.stop_pct)} below entry`;
+      return `stop ${distance(m, "stop")} below entry`;
     case "trailing_stop":
-      return `trail ${typedPct(m.trail_pct)} below the best price`;
+      return `trail ${distance(m, "trail")} below the best price`;
     case "position_sizing":
       return `${(m.method ?? "equal").replace(/_/g, " ")}${m.value !== undefined ? ` ${m.value}` : ""}`;
     default:

@@ -59,8 +59,20 @@ export function LineChart(props: { lines: LineSpec[]; height?: number; testId: s
         : chart.addSeries(LineSeries, { color: l.color, lineWidth: 2 });
       s.setData(chartPoints(l.points));
     }
+    // Say on the element which bars are in view (first:last of total), so a test can see the whole period is.
+    const total = Math.max(0, ...lines.map((l) => chartPoints(l.points).length));
+    const el = ref.current;
+    const mark = () => {
+      const r = chart.timeScale().getVisibleLogicalRange();
+      if (r) el.dataset.visible = `${Math.round(r.from)}:${Math.round(r.to)}:${total}`;
+    };
+    chart.timeScale().subscribeVisibleLogicalRangeChange(mark);
     chart.timeScale().fitContent();
-    return () => chart.remove();
+    mark();
+    return () => {
+      chart.timeScale().unsubscribeVisibleLogicalRangeChange(mark);
+      chart.remove();
+    };
   }, [lines, height]);
   return (
     <figure className="chart">

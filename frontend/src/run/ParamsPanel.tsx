@@ -226,6 +226,14 @@ export function ParamsPanel(props: { params: ExecutionParams; onChange: (p: Exec
           <input type="number" min={0} step="any" value={p.position_size ?? ""} onChange={(e) => set({ position_size: e.target.value === "" ? null : Number(e.target.value) })} data-testid="position-size" />
         </label>
       )}
+      <label className="field inline checkbox" title="Apply the slippage to stop-loss, trailing-stop and take-profit fills too (off: they fill exactly at the level, or at the open when a bar gaps through it)">
+        <input type="checkbox" checked={!!p.stop_slippage} onChange={(e) => set({ stop_slippage: e.target.checked })} data-testid="stop-slippage" />
+        Slippage on stop fills
+      </label>
+      <label className="field inline checkbox" title="Take an entry signal on the bar where a stop or take-profit filled (off: that bar's signals are ignored)">
+        <input type="checkbox" checked={!!p.reenter_on_exit_bar} onChange={(e) => set({ reenter_on_exit_bar: e.target.checked })} data-testid="reenter-on-exit-bar" />
+        Re-enter on the exit bar
+      </label>
       <label className="field">
         Exposure (0–1]
         <input type="number" min={0.01} max={1} step="0.05" value={Number.isNaN(p.exposure) ? "" : p.exposure} onChange={(e) => set({ exposure: num(e.target.value) })} data-testid="exposure" />

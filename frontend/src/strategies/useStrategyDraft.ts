@@ -69,7 +69,8 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
       setStrategyId(null);
       setName(t ? t.name : "Untitled strategy");
       setNodesState(t ? structuredClone(t.graph.nodes) : []);
-      setSaved("");
+      // A template is work worth keeping (leaving it asks); an untouched blank canvas is not.
+      setSaved(t ? "" : snapshotOf("Untitled strategy", []));
       setIssues([]);
       setLoad({ loading: false, error: null, tab: null });
       setGeneration((g) => g + 1);
