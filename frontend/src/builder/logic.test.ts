@@ -106,3 +106,17 @@ describe("describeParsed", () => {
     expect(describeParsed({ ...both, type: "any" })).toBe("(RSI(14) < 30) or (close > SMA(200))");
   });
 });
+
+describe("short nodes and ATR distances", () => {
+  it("edits short entries and exits as condition nodes and summarises ATR stops", async () => {
+    const { nodeSummary } = await import("./NodeInspector");
+    const { defaultMeta, nodeLabel } = await import("./schemaInfo");
+    expect(defaultMeta("short_entry_condition")).toEqual({ rules: [""], combine: "all" });
+    expect(nodeLabel("short_exit_condition")).toBe("Short exit");
+    const short = { id: "s", type: "short_entry_condition", meta: { rules: ["RSI(14) above 70"] } };
+    expect(nodeSummary(short)).toBe("RSI(14) above 70");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 3 } })).toBe("stop 3 × ATR(14) below entry");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 2.5, atr_period: 20 } })).toBe("stop 2.5 × ATR(20) below entry");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_pct: 5 } })).toBe("stop 5% below entry");
+  });
+});
