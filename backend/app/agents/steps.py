@@ -189,16 +189,14 @@ async def execute(s: RunState) -> None:
     from app.services.results import build_results
     from app.services.sandbox.errors import CodeRaised
 
-    job, params = s.job, s.job.params
+    params = s.job.params
     bench_symbol = params.benchmark_symbol
     # Bars before start_date feed the indicators' warm-up (the generated code keeps WARMUP_BARS of them).
     first_day = history_start(s.spec) if s.spec is not None else params.start_date
     bars: dict[str, Any] = {}
     for symbol in dict.fromkeys([*params.symbols, bench_symbol]):
         s.check_cancel()
-        bars[symbol] = b = await s.market_data.load(
-            symbol, params.timeframe, first_day, params.end_date, job.user_id
-        )
+        bars[symbol] = b = await _load_with_history(s, symbol, first_day)
         s.data_sources[symbol] = {"source": b.source, "content_hash": b.content_hash}
         in_window = _bars_in_window(b.frame, params.start_date, symbol)
         before = len(b.frame) - in_window
@@ -252,6 +250,23 @@ async def execute(s: RunState) -> None:
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
+
+
+async def _load_with_history(s: RunState, symbol: str, first_day: Any) -> Any:
+    """Bars from ``first_day``; if the provider has none that early (Yahoo keeps ~2 years of hourly bars),
+    bars from start_date, and the warm-up happens inside the window (the warnings then say so)."""
+    from app.services.market_data.errors import DataUnavailable
+
+    params = s.job.params
+    try:
+        return await s.market_data.load(symbol, params.timeframe, first_day, params.end_date, s.job.user_id)
+    except DataUnavailable as exc:
+        if first_day >= params.start_date:
+            raise
+        await s.log(f"Executor: {symbol}: no bars before {params.start_date} for the warm-up ({exc.message})")
+    return await s.market_data.load(
+        symbol, params.timeframe, params.start_date, params.end_date, s.job.user_id
+    )
 
 
 def _bars_in_window(frame: Any, start: Any, symbol: str) -> int:
