@@ -16,6 +16,7 @@ API_PREFIXES = (
     "code",
     "memory",
     "health",
+    "mcp",
     "docs",
     "openapi.json",
 )

@@ -72,6 +72,17 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="SANDBOX_* variables.")
     agents: AgentSettings = Field(default_factory=AgentSettings, description="LLM and memory settings.")
 
+    # The MCP face at /mcp (docs/mcp.md).
+    mcp_enabled: bool = Field(default=True, description="Serve the MCP endpoint at /mcp.")
+    mcp_allowed_hosts: str = Field(
+        default="", description="Comma-separated Host values /mcp accepts (host:port, host:*); empty: any."
+    )
+    mcp_max_sessions: int = Field(default=1000, gt=0, description="Open MCP sessions at most.")
+    mcp_session_idle_timeout_s: float = Field(default=1800.0, gt=0, description="An idle MCP session ends.")
+    mcp_run_wait_s: float = Field(
+        default=600.0, gt=0, description="run_backtest waits this long for the end, then answers the status."
+    )
+
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     start_worker: bool = True
     warm_agents_on_start: bool = True
