@@ -115,6 +115,7 @@ class ExecutionPipeline:
             memory=self.memory,
         )
         state.insights["agents"] = {"mode": self.mode}
+        state.insights["strategy_name"] = job.strategy_name  # the name at run time (the report's title)
         if self._guarded is not None:
             state.llm = self._guarded.for_execution()
             state.tool_ctx = ToolContext(

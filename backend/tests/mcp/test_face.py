@@ -12,7 +12,7 @@ from app.core.security import decode_access_token
 from app.models.params import ExecutionParams
 from app.models.user import User
 from app.services.language.nodes import NODE_TYPES
-from tests.mcp.client import mcp_session, ok
+from tests.mcp.client import http_statuses, mcp_session, ok
 from tests.utils.factories import register
 from tests.utils.live_server import LiveServer
 
@@ -85,10 +85,7 @@ async def test_the_sdk_client_without_a_token_cannot_connect(server: LiveServer)
     with pytest.raises(BaseException) as caught:  # the SDK raises the 401 inside its task group
         async with mcp_session(server.http_url, None):
             pass
-    statuses = [
-        exc.response.status_code for exc in leaves(caught.value) if isinstance(exc, httpx.HTTPStatusError)
-    ]
-    assert statuses == [401]
+    assert http_statuses(caught.value) == [401]
 
 
 async def test_a_deleted_users_token_is_401(server: LiveServer, http: httpx.AsyncClient, app: Any) -> None:
@@ -102,12 +99,6 @@ async def test_a_deleted_users_token_is_401(server: LiveServer, http: httpx.Asyn
         await session.commit()
     response = await http.post("/mcp", json=INITIALIZE, headers={**MCP_HEADERS, **headers})
     assert response.status_code == 401 and "no longer exists" in response.json()["detail"]
-
-
-def leaves(exc: BaseException) -> list[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in leaves(inner)]
-    return [exc]
 
 
 async def test_a_session_answers_only_the_user_who_opened_it(

@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from mcp.shared.exceptions import McpError
-from mcp.types import CancelledNotification, CancelledNotificationParams, ClientNotification
 
-from tests.mcp.client import DIP_BUYER, SEED_PARAMS, error, mcp_session, ok, text_of
+from tests.mcp.client import DIP_BUYER, SEED_PARAMS, cancel_request, error, mcp_session, ok, text_of
 from tests.utils.factories import create_strategy, execute, wait_final
 from tests.utils.live_server import LiveServer
 
@@ -82,11 +81,7 @@ async def test_cancelling_the_call_cancels_the_execution(
         )
         await asyncio.wait_for(executing.wait(), 60)
         request_id = session.sent["tools/call"][-1]
-        await session.send_notification(
-            ClientNotification(
-                CancelledNotification(params=CancelledNotificationParams(requestId=request_id))
-            )
-        )
+        await cancel_request(session, request_id)
         with pytest.raises(McpError, match="cancelled"):
             await asyncio.wait_for(call, 10)
     listed = (await http.get(f"/executions/strategies/{strategy['id']}/executions", headers=headers)).json()
