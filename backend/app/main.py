@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.routing import Route
 
+from app.api.docs import mount_docs
 from app.api.errors import add_exception_handlers
 from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
@@ -29,7 +30,7 @@ log = logging.getLogger("stratcrew")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    mcp = McpFace(settings, lambda: app.state.runtime) if settings.mcp_enabled else None
+    mcp = McpFace(settings, lambda: app.state.runtime) if settings.mcp.enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Trading strategies drawn as node graphs, backtested with VectorBT by three CrewAI agents.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by mount_docs
+        redoc_url=None,
     )
     add_exception_handlers(app)
     app.add_exception_handler(DBAPIError, _database_error)
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_router)
     if mcp is not None:
         app.router.routes.append(Route(MCP_PATH, mcp.endpoint))  # an ASGI app: every method reaches it
+    mount_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     mount_frontend(app, settings.frontend_dist)
     return app

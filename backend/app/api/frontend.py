@@ -15,9 +15,12 @@ API_PREFIXES = (
     "data",
     "code",
     "memory",
+    "reports",
     "health",
     "mcp",
     "docs",
+    "docs-assets",
+    "redoc",
     "openapi.json",
 )
 

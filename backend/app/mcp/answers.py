@@ -17,7 +17,7 @@ def answer(
     """`structuredContent` is the typed result. The text content starts with a short summary; then the same
     result as JSON (the MCP spec asks it of tools with structured output, for clients that read text only),
     or `text` when the result reads better as plain text (source code)."""
-    structured = result.model_dump(mode="json")
+    structured = result.model_dump(mode="json", by_alias=True)  # as the output schema names the fields
     body = text if text is not None else json.dumps(structured, separators=(",", ":"), default=str)
     content: list[ContentBlock] = [_text(summary), _text(body), *extra]
     return CallToolResult(content=content, structuredContent=structured)

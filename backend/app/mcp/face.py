@@ -22,9 +22,9 @@ class McpFace:
     def __init__(self, settings: Settings, get_backend: BackendGetter) -> None:
         self.caller = Caller(get_backend)
         self.server: StratCrewMCP = create_server(
-            allowed_hosts=[h.strip() for h in settings.mcp_allowed_hosts.split(",") if h.strip()],
-            max_sessions=settings.mcp_max_sessions,
-            idle_timeout_s=settings.mcp_session_idle_timeout_s,
+            allowed_hosts=settings.mcp.host_list(),
+            max_sessions=settings.mcp.max_sessions,
+            idle_timeout_s=settings.mcp.session_idle_timeout_s,
         )
         for module in (tools_strategies, tools_language, tools_runs, tools_results, resources):
             module.register(self.server, self.caller)

@@ -14,7 +14,7 @@ import json
 from mcp.server.fastmcp import Context, FastMCP
 
 from app.mcp.backend import Caller
-from app.services import executions, result_views
+from app.services import executions, report_links, result_views
 
 # `ctx: Context` bare: the SDK wraps resource functions in pydantic's validate_call, which rebuilds an
 # instance of a parametrised `Context[...]` and loses the request it carries.
@@ -31,9 +31,7 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         """A completed run's report: metrics and warnings, equity against the benchmark, drawdown, monthly
         returns and trades, as one HTML page that opens offline."""
         async with caller.call(ctx) as call:
-            execution = await executions.get_owned(call.session, call.user, execution_id)
-            run = await executions.get_results(call.session, call.user, execution_id)
-        return await result_views.report_html(execution, run)
+            return await report_links.report_of(call.session, call.user, execution_id)
 
     @mcp.resource(
         "stratcrew://executions/{execution_id}/bundle",

@@ -96,9 +96,10 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         """The VectorBT code a run executed (GET /executions/{id}/code): generated from the spec, or the
         edited code it was given. Runs anywhere with vectorbt installed (load_data uses yfinance outside)."""
         async with caller.call(ctx) as call:
-            code = await executions.get_code(call.session, call.user, execution_id)
-        out = CodePublic(execution_id=execution_id, code=code)
-        return answer(f"Code of {execution_id} ({len(code.splitlines())} lines of Python):", out, text=code)
+            out = await executions.get_code(call.session, call.user, execution_id)
+        edited = " (the user's edit)" if out.submitted_code is not None else ""
+        lines = len(out.code.splitlines())
+        return answer(f"Code of {execution_id}{edited} ({lines} lines of Python):", out, text=out.code)
 
     @mcp.tool(annotations=read_only)
     async def compare_runs(

@@ -83,7 +83,7 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             )
         backend = caller.get_backend()
         try:
-            with anyio.move_on_after(backend.settings.mcp_run_wait_s):
+            with anyio.move_on_after(backend.settings.mcp.run_wait_s):
                 await _report_stages(backend, execution.id, ctx)
         except anyio.get_cancelled_exc_class():
             if not caller.stopping:  # the client gave up (not the server shutting down): stop the run

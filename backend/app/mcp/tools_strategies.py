@@ -6,6 +6,7 @@ models' own fields, so an MCP client is held to the same validation, limits and 
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,9 +19,9 @@ from app.mcp.answers import answer
 from app.mcp.backend import Caller
 from app.mcp.json_schema import inline_refs
 from app.models.market_data import SymbolInfo
-from app.models.strategy import Strategy, StrategyBase, StrategyCreate, StrategyUpdate
+from app.models.strategy import Strategy, StrategyBase, StrategyCreate, StrategyIssue, StrategyUpdate
 from app.services import strategies
-from app.services.language import node_json_schema, parse_graph, parse_rule
+from app.services.language import GraphLimits, node_json_schema, parse_rule
 from app.services.language.spec import describe
 
 Ctx = Context[Any, Any, Any]
@@ -47,12 +48,7 @@ class SymbolsOut(BaseModel):
 class RuleReading(BaseModel):
     node_id: str
     rule: str
-    understood: str | None = Field(default=None, description="What the grammar reads the rule as.")
-    error: dict[str, Any] | None = Field(
-        default=None,
-        description="Why the grammar cannot read it (position, expected, suggestion). A run fails on it, "
-        "unless the service has an LLM configured to translate it.",
-    )
+    understood: str = Field(description="What the grammar reads the rule as: check it is what you meant.")
 
 
 class StrategyOut(BaseModel):
@@ -61,7 +57,11 @@ class StrategyOut(BaseModel):
     graph: dict[str, Any]
     created_at: datetime
     updated_at: datetime
-    rules: list[RuleReading] = Field(description="Each plain-language rule, as the grammar reads it.")
+    issues: list[StrategyIssue] = Field(
+        description="What blocks a run, node by node (REST's `issues`): a missing rule, a rule the grammar "
+        "cannot read (with position, expected and suggestion), a rule never true; empty: it can run."
+    )
+    rules: list[RuleReading] = Field(description="Each rule the grammar reads, with what it becomes.")
 
 
 class StrategiesOut(BaseModel):
@@ -84,13 +84,16 @@ def register(mcp: FastMCP, caller: Caller) -> None:
 
     @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False))
     async def create_strategy(name: Name, graph: Graph, ctx: Ctx) -> Annotated[CallToolResult, StrategyOut]:
-        """Saves a new strategy (a node graph of plain-language rules, stops and sizing) and answers its id
-        and how each rule was read. The graph is checked like POST /strategies: a malformed node is refused
-        naming its id and field. Run it with run_backtest."""
+        """Saves a new strategy (a node graph of plain-language rules, stops and sizing) and answers its id,
+        how each rule was read, and its `issues` (what still blocks a run). Checked like POST /strategies: a
+        malformed or oversized graph or an impossible stop is refused naming the node and field; an
+        unfinished draft is saved with its issues. Run it with run_backtest."""
         data = StrategyCreate(name=name, graph=graph)
         async with caller.call(ctx) as call:
-            row = await strategies.create(call.session, call.user, data)
-        return _strategy_answer("Created", row)
+            settings = call.backend.settings
+            row = await strategies.create(call.session, call.user, data, GraphLimits.of(settings))
+            out = strategy_out(row, llm_available=settings.llm_mode)
+        return _strategy_answer("Created", out)
 
     @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=True))
     async def update_strategy(
@@ -102,58 +105,52 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         """Replaces a strategy's graph (and name, when given), checked like PUT /strategies/{id}. Runs made
         before keep the graph they ran with (their spec and code are stored with them)."""
         async with caller.call(ctx) as call:
+            settings = call.backend.settings
             current = await strategies.get_owned(call.session, call.user, strategy_id)
             data = StrategyUpdate(name=name if name is not None else current.name, graph=graph)
-            row = await strategies.update(call.session, call.user, strategy_id, data)
-        return _strategy_answer("Updated", row)
+            row = await strategies.update(
+                call.session, call.user, strategy_id, data, GraphLimits.of(settings)
+            )
+            out = strategy_out(row, llm_available=settings.llm_mode)
+        return _strategy_answer("Updated", out)
 
     @mcp.tool(annotations=read_only)
     async def list_strategies(ctx: Ctx) -> Annotated[CallToolResult, StrategiesOut]:
         """Your strategies, most recently changed first, with their graphs and how each rule reads."""
         async with caller.call(ctx) as call:
             rows = await strategies.list_for(call.session, call.user)
-        listed = [_strategy_out(row) for row in rows]
+            llm_available = call.backend.settings.llm_mode
+        listed = [strategy_out(row, llm_available=llm_available) for row in rows]
         lines = [f"{s.id} {s.name!r} ({len(s.graph.get('nodes', []))} nodes)" for s in listed]
         return answer(f"{len(listed)} strategies: " + "; ".join(lines), StrategiesOut(strategies=listed))
 
 
-def _strategy_answer(verb: str, row: Strategy) -> CallToolResult:
-    out = _strategy_out(row)
-    unread = [r for r in out.rules if r.error is not None]
-    readings = "; ".join(
-        f"[{r.node_id}] {r.rule!r} -> {r.understood}"
-        if r.error is None
-        else f"[{r.node_id}] {r.rule!r}: NOT understood ({r.error.get('detail')})"
-        for r in out.rules
-    )
-    summary = (
-        f"{verb} strategy {out.id} {out.name!r}. Rules: {readings or 'none (structured conditions only)'}."
-    )
-    if unread:
-        summary += f" {len(unread)} rule(s) cannot be read: fix them (validate_rule) before run_backtest."
+def _strategy_answer(verb: str, out: StrategyOut) -> CallToolResult:
+    readings = "; ".join(f"[{r.node_id}] {r.rule!r} -> {r.understood}" for r in out.rules)
+    summary = f"{verb} strategy {out.id} {out.name!r}. Rules: {readings or 'none read'}."
+    blocking = [i for i in out.issues if i.blocking]
+    if blocking:
+        summary += " Fix before run_backtest: " + " | ".join(i.detail for i in blocking)
     return answer(summary, out)
 
 
-def _strategy_out(row: Strategy) -> StrategyOut:
+def strategy_out(row: Strategy, *, llm_available: bool) -> StrategyOut:
+    public = strategies.public(row, llm_available=llm_available)
     return StrategyOut(
-        id=row.id,
-        name=row.name,
-        graph=row.graph,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        rules=rule_readings(row.graph),
+        **public.model_dump(exclude={"issues"}), issues=public.issues, rules=_readings(row.graph)
     )
 
 
-def rule_readings(graph: dict[str, Any]) -> list[RuleReading]:
-    """Each plain-language rule of a (valid) graph, read by the grammar a run uses."""
+def _readings(graph: dict[str, Any]) -> list[RuleReading]:
+    """What each readable rule becomes (the unreadable ones are in `issues`)."""
     readings = []
-    for node in parse_graph(graph).nodes:
-        for rule in getattr(getattr(node, "meta", None), "rules", None) or []:
-            try:
+    for node in graph.get("nodes", []):
+        rules = node.get("meta", {}).get("rules") if isinstance(node, dict) else None
+        for rule in rules if isinstance(rules, list) else []:
+            with contextlib.suppress(DomainError):
                 readings.append(
-                    RuleReading(node_id=node.id, rule=rule, understood=describe(parse_rule(rule, node.id)))
+                    RuleReading(
+                        node_id=str(node.get("id")), rule=rule, understood=describe(parse_rule(str(rule)))
+                    )
                 )
-            except DomainError as exc:
-                readings.append(RuleReading(node_id=node.id, rule=rule, error=exc.body()))
     return readings

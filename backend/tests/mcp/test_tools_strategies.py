@@ -36,9 +36,9 @@ async def test_create_list_update_round_trip_with_rule_readings(
             "node_id": "entry",
             "rule": "Enter on a 5% price drop from the 20-day moving average",
             "understood": "close <= SMA(20) * 0.95",
-            "error": None,
         }
     ]
+    assert created["issues"] == rest["issues"] == []
     assert "close <= SMA(20) * 0.95" in text_of(created_result).split("\n", 1)[0]
     assert updated["name"] == "Dip buyer" and rest["name"] == "Dip buyer"  # kept when not given
     assert rest["schema"] == graph == updated["graph"]
@@ -46,16 +46,24 @@ async def test_create_list_update_round_trip_with_rule_readings(
     assert [s["id"] for s in listed["strategies"]] == [created["id"]]  # only this user's
 
 
-async def test_a_rule_the_grammar_cannot_read_is_saved_but_flagged(
-    server: LiveServer, headers: dict[str, str]
+async def test_a_draft_is_saved_with_rests_issues(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str]
 ) -> None:
-    graph = {"nodes": [{"id": "buy", "type": "entry_condition", "meta": {"rules": ["RSI is bananas"]}}]}
+    graph = {
+        "nodes": [
+            {"id": "buy", "type": "entry_condition", "meta": {"rules": ["RSI is bananas", "RSI below 30"]}}
+        ]
+    }
     async with mcp_session(server.http_url, headers) as session:
         result = await session.call_tool("create_strategy", {"name": "Odd", "graph": graph})
-    reading = ok(result)["rules"][0]
-    assert reading["understood"] is None and reading["error"]["error"] == "RuleNotUnderstood"
-    assert reading["error"]["node_id"] == "buy" and reading["error"]["suggestion"]
-    assert "cannot be read" in text_of(result).split("\n", 1)[0]
+    created = ok(result)
+    rest = (await http.get(f"/strategies/{created['id']}", headers=headers)).json()
+    assert created["issues"] == rest["issues"] and len(rest["issues"]) == 1
+    issue = created["issues"][0]
+    assert issue["node_id"] == "buy" and issue["rule"] == "RSI is bananas" and issue["suggestion"]
+    assert issue["blocking"] and isinstance(issue["position"], int)
+    assert created["rules"] == [{"node_id": "buy", "rule": "RSI below 30", "understood": "RSI(14) < 30"}]
+    assert "Fix before run_backtest" in text_of(result).split("\n", 1)[0]
 
 
 @pytest.mark.parametrize(
@@ -66,24 +74,31 @@ async def test_a_rule_the_grammar_cannot_read_is_saved_but_flagged(
         ("Bad field", {"nodes": [ENTRY, {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": "lots"}}]}),
         ("No entry", {"nodes": [{"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5}}]}),
         ("Empty rules", {"nodes": [{"id": "e", "type": "entry_condition", "meta": {"rules": []}}]}),
+        ("Bad stop", {"nodes": [ENTRY, {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": -5}}]}),
+        ("Too many", {"nodes": [ENTRY, *({**ENTRY, "id": f"e{i}"} for i in range(200))]}),
         ("x" * 201, DIP_BUYER),
         ("", DIP_BUYER),
     ],
 )  # fmt: skip
-async def test_what_rest_refuses_is_refused_with_the_same_body(
+async def test_create_answers_what_rest_answers(
     server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], name: str, graph: dict[str, Any]
 ) -> None:
     rest = await http.post("/strategies", json={"name": name, "schema": graph}, headers=headers)
-    assert rest.status_code == 422
     async with mcp_session(server.http_url, headers) as session:
-        body = error(await session.call_tool("create_strategy", {"name": name, "graph": graph}))
-        listed = ok(await session.call_tool("list_strategies", {}))
-    assert body["status"] == 422 and listed["strategies"] == []
+        result = await session.call_tool("create_strategy", {"name": name, "graph": graph})
+    if rest.status_code == 201:  # a draft: saved, its gaps listed
+        assert ok(result)["issues"] == rest.json()["issues"] != []
+        return
+    assert rest.status_code == 422
+    body = error(result)
+    assert body["status"] == 422
     if body["error"] == "ValidationError":  # the request model's own check: the same messages on `name`
         assert [e["msg"] for e in body["errors"]] == [e["msg"] for e in rest.json()["errors"]]
         assert [e["field"] for e in body["errors"]] == ["name"]
     else:
         assert without_status(body) == rest.json()  # the graph check: node id, field and reason
+    async with mcp_session(server.http_url, headers) as session:
+        assert ok(await session.call_tool("list_strategies", {}))["strategies"] == []
 
 
 async def test_update_refuses_what_rest_refuses_and_keeps_the_strategy(

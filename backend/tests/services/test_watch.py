@@ -16,6 +16,7 @@ from app.models.strategy import StrategyCreate
 from app.models.user import UserCreate
 from app.services import executions, strategies, users
 from app.services.events import EventBus
+from app.services.language import GraphLimits
 from app.services.progress import ExecutionProgress
 from app.services.watch import follow
 from tests.utils.factories import SEED_GRAPH
@@ -26,7 +27,10 @@ async def new_execution(factory: Any) -> str:
         user = await users.register(
             session, UserCreate(username=f"w_{secrets.token_hex(4)}", password="x" * 12)
         )
-        strategy = await strategies.create(session, user, StrategyCreate(name="watched", graph=SEED_GRAPH))
+        data = StrategyCreate(name="watched", graph=SEED_GRAPH)
+        strategy = await strategies.create(
+            session, user, data, GraphLimits(max_nodes=10, max_rules_per_node=5)
+        )
         execution = await executions.create(session, user, strategy.id, ExecuteRequest())
     return execution.id
 

@@ -10,19 +10,26 @@
 
 from app.services.language.builder import ExecutionParamsLike, build_spec
 from app.services.language.compiler import compile_spec
-from app.services.language.errors import ImpossibleStrategy, InvalidStrategyGraph, RuleNotUnderstood
-from app.services.language.nodes import StrategyGraph, node_json_schema, parse_graph
+from app.services.language.errors import (
+    ImpossibleStrategy,
+    InvalidStrategyGraph,
+    RuleNotUnderstood,
+    StrategyTooLarge,
+)
+from app.services.language.nodes import GraphLimits, StrategyGraph, node_json_schema, parse_graph
 from app.services.language.parser import parse_rule
 from app.services.language.spec import StrategySpec
 from app.services.language.warmup import warmup_scripts
 
 __all__ = [
     "ExecutionParamsLike",
+    "GraphLimits",
     "ImpossibleStrategy",
     "InvalidStrategyGraph",
     "RuleNotUnderstood",
     "StrategyGraph",
     "StrategySpec",
+    "StrategyTooLarge",
     "build_spec",
     "compile_spec",
     "node_json_schema",

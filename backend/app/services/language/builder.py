@@ -7,8 +7,9 @@ rules hold; inside a node, rules combine with AND unless ``meta.combine`` is ``"
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, Protocol
 
+from app.services.language.builder_stops import price_exit_fields, single
 from app.services.language.checks import check_spec, never_true
 from app.services.language.errors import ImpossibleStrategy
 from app.services.language.indicators import DEFAULT_PERIOD, Indicator
@@ -18,11 +19,10 @@ from app.services.language.nodes import (
     ExitConditionNode,
     Operand,
     PositionSizingNode,
-    StopLossNode,
+    ShortEntryConditionNode,
+    ShortExitConditionNode,
     StrategyGraph,
     StructuredCondition,
-    TakeProfitNode,
-    TrailingStopNode,
 )
 from app.services.language.parser import parse_rule
 from app.services.language.spec import (
@@ -41,8 +41,6 @@ from app.services.language.spec import (
     describe,
 )
 
-N = TypeVar("N")
-
 
 class ExecutionParamsLike(Protocol):
     """What `build_spec` reads from the execution's parameters (`app.models.params.ExecutionParams`)."""
@@ -59,6 +57,8 @@ class ExecutionParamsLike(Protocol):
     position_size: float | None
     exposure: float
     risk_free_rate: float
+    stop_slippage: bool
+    reenter_on_exit_bar: bool
 
 
 def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpec:
@@ -66,31 +66,25 @@ def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpe
 
     Raises `RuleNotUnderstood` for a rule the grammar cannot read, `ImpossibleStrategy` otherwise.
     """
-    entries = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, EntryConditionNode)]
-    exits = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, ExitConditionNode)]
-    stop_loss = _single(graph, StopLossNode, "stop_loss")
-    take_profit = _single(graph, TakeProfitNode, "take_profit")
-    trailing = _single(graph, TrailingStopNode, "trailing_stop")
-    sizing_node = _single(graph, PositionSizingNode, "position_sizing")
-    if stop_loss is not None and trailing is not None:
-        raise ImpossibleStrategy(
-            "a fixed stop-loss and a trailing stop together: vectorbt keeps one stop per position; "
-            "keep the one you mean",
-            node_id=trailing.id,
+    sides = {
+        field: [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, cls)]
+        for field, cls in (
+            ("entries", EntryConditionNode),
+            ("exits", ExitConditionNode),
+            ("short_entries", ShortEntryConditionNode),
+            ("short_exits", ShortExitConditionNode),
         )
-    sizing = _sizing(sizing_node, params)
-    for rule_set in exits:
-        if (
-            stop_loss is None
-            and take_profit is None
-            and trailing is None
-            and all(never_true(rule.condition) for rule in rule_set.rules)
-        ):
+    }
+    stops = price_exit_fields(graph)
+    sizing = _sizing(single(graph, PositionSizingNode, "position_sizing"), params)
+    for rule_set in [*sides["exits"], *sides["short_exits"]]:
+        if not stops and all(never_true(rule.condition) for rule in rule_set.rules):
             raise ImpossibleStrategy(
                 "these exit rules can never trigger and there is no stop or take-profit, "
                 "so a position would never close",
                 node_id=rule_set.node_id,
             )
+    _check_sides(sides)
     spec = StrategySpec(
         symbols=list(params.symbols),
         timeframe=params.timeframe,
@@ -103,33 +97,24 @@ def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpe
         exposure=params.exposure,
         risk_free_rate=params.risk_free_rate,
         sizing=sizing,
-        entries=entries,
-        exits=exits,
-        stop_loss=_pct(stop_loss.meta.stop_pct, stop_loss.id, "stop-loss", 100.0) if stop_loss else None,
-        take_profit=_pct(take_profit.meta.target_pct, take_profit.id, "take-profit", None)
-        if take_profit
-        else None,
-        trailing_stop=_pct(trailing.meta.trail_pct, trailing.id, "trailing stop", 100.0)
-        if trailing
-        else None,
+        stop_slippage=params.stop_slippage,
+        reenter_on_exit_bar=params.reenter_on_exit_bar,
+        **sides,
+        **stops,
     )
     check_spec(spec)
     return spec
 
 
-def _single(graph: StrategyGraph, cls: type[N], name: str) -> N | None:
-    found = [node for node in graph.nodes if isinstance(node, cls)]
-    if len(found) > 1:
-        raise ImpossibleStrategy(f"only one {name} node is allowed", node_id=found[1].id)
-    return found[0] if found else None
-
-
-def _pct(value: float, node_id: str, name: str, upper: float | None) -> float:
-    if value <= 0:
-        raise ImpossibleStrategy(f"the {name} must be above 0% (got {value}%)", node_id=node_id)
-    if upper is not None and value >= upper:
-        raise ImpossibleStrategy(f"the {name} must be below {upper:g}% (got {value}%)", node_id=node_id)
-    return round(value / 100.0, 12)
+def _check_sides(sides: dict[str, list[RuleSet]]) -> None:
+    """An exit node needs an entry node of its side: it would close positions that never open."""
+    for exits, entries, words in (("exits", "entries", "long"), ("short_exits", "short_entries", "short")):
+        if sides[exits] and not sides[entries]:
+            entry_type = "entry_condition" if words == "long" else "short_entry_condition"
+            raise ImpossibleStrategy(
+                f"this {words} exit has no {words} entry to close: add an '{entry_type}' node or remove it",
+                node_id=sides[exits][0].node_id,
+            )
 
 
 def _sizing(node: PositionSizingNode | None, params: ExecutionParamsLike) -> Sizing:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.services.language.indicators import Indicator, PriceField, _num
 
@@ -121,9 +121,32 @@ class Sizing(_Frozen):
     value: float | None = None
 
 
+class AtrDistance(_Frozen):
+    """A price distance of ``multiple`` x the Wilder ATR(``period``) at the entry bar.
+
+    The ATR of the entry bar uses that bar's high, low and close, all known at its close, when the entry
+    fills; the stop is first checked on the next bar, so no later price shapes it (no look-ahead).
+    """
+
+    multiple: float = Field(gt=0)
+    period: int = Field(default=14, ge=1)
+
+    def indicator(self) -> Indicator:
+        return Indicator(kind="atr", period=self.period)
+
+    def label(self) -> str:
+        return f"{_num(self.multiple)} x ATR({self.period})"
+
+
 class StrategySpec(_Frozen):
-    """The whole strategy. Stops and targets are fractions (0.05 is 5 %); fees and slippage are
-    fractions of the traded value."""
+    """The whole strategy. Stops and targets are fractions (0.05 is 5 %) or ATR distances (the ``*_atr``
+    fields; at most one of the two per stop); fees and slippage are fractions of the traded value.
+
+    ``entries``/``exits`` are the long side, ``short_entries``/``short_exits`` the short side; the stops
+    apply to both sides, mirrored for shorts. Fills: ``stop_slippage`` applies ``slippage`` to stop and
+    take-profit fills too; ``reenter_on_exit_bar`` takes an entry signal on the bar where a stop filled
+    (see `app.models.fills` for the exact conventions).
+    """
 
     symbols: list[str] = Field(min_length=1)
     timeframe: Literal["1d", "1h", "1wk", "1mo"] = "1d"
@@ -136,30 +159,71 @@ class StrategySpec(_Frozen):
     exposure: float = Field(default=1.0, gt=0, le=1)
     risk_free_rate: float = 0.0
     sizing: Sizing = Sizing()
-    entries: list[RuleSet] = Field(min_length=1)
+    entries: list[RuleSet] = []
     exits: list[RuleSet] = []
+    short_entries: list[RuleSet] = []
+    short_exits: list[RuleSet] = []
     stop_loss: float | None = None
     take_profit: float | None = None
     trailing_stop: float | None = None
+    stop_loss_atr: AtrDistance | None = None
+    take_profit_atr: AtrDistance | None = None
+    trailing_stop_atr: AtrDistance | None = None
+    stop_slippage: bool = False
+    reenter_on_exit_bar: bool = False
+
+    @model_validator(mode="after")
+    def _one_distance_each(self) -> StrategySpec:
+        if not (self.entries or self.short_entries):
+            raise ValueError("a strategy needs long or short entry rules")
+        for pct, atr in (
+            (self.stop_loss, self.stop_loss_atr),
+            (self.take_profit, self.take_profit_atr),
+            (self.trailing_stop, self.trailing_stop_atr),
+        ):
+            if pct is not None and atr is not None:
+                raise ValueError("a stop is in percent or in ATR multiples, not both")
+        return self
+
+    def rule_sets(self) -> list[RuleSet]:
+        """Every entry and exit node of both sides, in a stable order."""
+        return [*self.entries, *self.exits, *self.short_entries, *self.short_exits]
+
+    @property
+    def has_short(self) -> bool:
+        return bool(self.short_entries)
+
+    @property
+    def has_long(self) -> bool:
+        return bool(self.entries)
+
+    def atr_distances(self) -> list[AtrDistance]:
+        found = (self.stop_loss_atr, self.take_profit_atr, self.trailing_stop_atr)
+        return [d for d in found if d is not None]
 
     def indicators(self) -> list[Indicator]:
-        """Every indicator the rules use, once each, in a stable order (by family, then parameters)."""
+        """Every indicator the rules and the ATR stops use, once each, in a stable order (by family, then
+        parameters)."""
         found: dict[str, Indicator] = {}
-        for rule_set in [*self.entries, *self.exits]:
+        for rule_set in self.rule_sets():
             for rule in rule_set.rules:
                 for ind in _condition_indicators(rule.condition):
                     found.setdefault(ind.var_name(), ind)
+        for distance in self.atr_distances():
+            found.setdefault(distance.indicator().var_name(), distance.indicator())
         return sorted(found.values(), key=lambda i: (i.family, i.params(), i.source, i.kind))
 
     def indicator_labels(self) -> list[str]:
         return [ind.label() for ind in self.indicators()]
 
     def longest_window(self) -> int:
-        """Bars of history the slowest indicator (or price lag) needs before its first value."""
+        """Bars of history the slowest indicator (or price lag, or ATR stop) needs before its first value."""
         longest = 1
-        for rule_set in [*self.entries, *self.exits]:
+        for rule_set in self.rule_sets():
             for rule in rule_set.rules:
                 longest = max(longest, _condition_window(rule.condition))
+        for distance in self.atr_distances():
+            longest = max(longest, distance.indicator().warmup())
         return longest
 
 

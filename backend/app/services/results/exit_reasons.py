@@ -25,14 +25,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from app.models.backtest import ExitReason
 from app.services.results._inputs import Stops, Trade
-
-ExitReason = Literal["signal", "stop_loss", "take_profit", "trailing_stop", "end_of_data"]
 
 _REL_TOL = 1e-6
 
