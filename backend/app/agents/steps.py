@@ -185,24 +185,34 @@ async def _repair(s: RunState, problem: str) -> bool:
 
 
 async def execute(s: RunState) -> None:
+    from app.services.language.history import history_start, warmup_notes
     from app.services.results import build_results
     from app.services.sandbox.errors import CodeRaised
 
     job, params = s.job, s.job.params
     bench_symbol = params.benchmark_symbol
+    # Bars before start_date feed the indicators' warm-up (the generated code keeps WARMUP_BARS of them).
+    first_day = history_start(s.spec) if s.spec is not None else params.start_date
     bars: dict[str, Any] = {}
     for symbol in dict.fromkeys([*params.symbols, bench_symbol]):
         s.check_cancel()
         bars[symbol] = b = await s.market_data.load(
-            symbol, params.timeframe, params.start_date, params.end_date, job.user_id
+            symbol, params.timeframe, first_day, params.end_date, job.user_id
         )
         s.data_sources[symbol] = {"source": b.source, "content_hash": b.content_hash}
-        await s.log(f"Executor: {symbol}: {len(b.frame)} bars from {b.source}")
+        in_window = _bars_in_window(b.frame, params.start_date, symbol)
+        before = len(b.frame) - in_window
+        warm = f" (+{before} before {params.start_date} for the indicators' warm-up)" if before else ""
+        await s.log(f"Executor: {symbol}: {in_window} bars from {b.source}{warm}")
         for note in b.notes:
             await s.log(f"Executor: {symbol}: {note}")
+    notes: list[str] = []
     if s.spec is not None:
         for symbol in params.symbols:
             _check_enough_bars(s.market_data, bars[symbol], s.spec.longest_window(), symbol)
+        notes = warmup_notes(s.spec, {sym: bars[sym].frame["close"] for sym in params.symbols})
+        for note in notes:
+            await s.log(f"Executor: {note}")
     data_files = {sym: bars[sym].parquet_path for sym in params.symbols}
     while True:
         s.check_cancel()
@@ -228,11 +238,12 @@ async def execute(s: RunState) -> None:
         build_results,
         equity=result.equity,
         trades=result.trades,
-        benchmark_close=bars[bench_symbol].frame["close"],
+        benchmark_close=bars[bench_symbol].frame["close"],  # aligned to the equity: from start_date
         params=params,
         stops=stops_of(s.spec),
         signals=result.signals,
         bars_by_symbol={sym: bars[sym].frame for sym in params.symbols},
+        notes=notes,
     )
     metrics = {k: s.results.metrics.get(k) for k in KEY_METRICS}
     await s.log(f"Executor: {headline(metrics)}", 0.9)
@@ -240,6 +251,18 @@ async def execute(s: RunState) -> None:
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
+
+
+def _bars_in_window(frame: Any, start: Any, symbol: str) -> int:
+    """Bars on or after ``start`` (the rest only warm the indicators up); none is an error, not a run."""
+    import pandas as pd
+
+    from app.services.market_data.errors import DataUnavailable
+
+    count = int((frame.index >= pd.Timestamp(start, tz="UTC")).sum())
+    if count == 0:
+        raise DataUnavailable("market data", f"no bars on or after {start}", symbol=symbol)
+    return count
 
 
 def _check_enough_bars(market_data: Any, bars: Any, window: int, symbol: str) -> None:
@@ -321,11 +344,15 @@ def pattern_text(job: Any, spec: Any) -> str:
 
 @dataclass(frozen=True)
 class Stops:
-    """The spec's exits by price, in percent (5.0 is 5 %), as `build_results` reads them."""
+    """The spec's exits by price, in percent (5.0 is 5 %) or ATR multiples (``multiple``, ``period``), as
+    `build_results` reads them."""
 
     stop_loss_pct: float | None = None
     take_profit_pct: float | None = None
     trailing_pct: float | None = None
+    stop_loss_atr: Any = None
+    take_profit_atr: Any = None
+    trailing_atr: Any = None
 
 
 def stops_of(spec: Any) -> Stops:
@@ -335,7 +362,14 @@ def stops_of(spec: Any) -> Stops:
     def pct(value: float | None) -> float | None:
         return None if value is None else round(value * 100, 10)
 
-    return Stops(pct(spec.stop_loss), pct(spec.take_profit), pct(spec.trailing_stop))
+    return Stops(
+        pct(spec.stop_loss),
+        pct(spec.take_profit),
+        pct(spec.trailing_stop),
+        spec.stop_loss_atr,
+        spec.take_profit_atr,
+        spec.trailing_stop_atr,
+    )
 
 
 def _rule_count(spec: Any) -> int:

@@ -777,6 +777,11 @@ export interface components {
             final_equity: number;
             /** Information Ratio */
             information_ratio: number | null;
+            /**
+             * Long Trades
+             * @description Long round trips (null: a run stored earlier).
+             */
+            long_trades: number | null;
             /** Longest Drawdown Days */
             longest_drawdown_days: number;
             /**
@@ -800,6 +805,11 @@ export interface components {
             profit_factor: number | null;
             /** Sharpe Ratio */
             sharpe_ratio: number | null;
+            /**
+             * Short Trades
+             * @description Short round trips (null: a run stored earlier).
+             */
+            short_trades: number | null;
             /** Sortino Ratio */
             sortino_ratio: number | null;
             /**

@@ -24,6 +24,7 @@ from app.services.language.nodes import (
     StrategyGraph,
     StructuredCondition,
 )
+from app.services.language.parameters import understood_with
 from app.services.language.parser import parse_rule
 from app.services.language.spec import (
     Arith,
@@ -136,7 +137,7 @@ def _rule_set(node_id: str, meta: ConditionMeta) -> RuleSet:
     rules = []
     for text in meta.rules:
         cond = parse_rule(text, node_id)
-        rules.append(Rule(text=text, condition=cond, understood=describe(cond)))
+        rules.append(Rule(text=text, condition=cond, understood=understood_with(describe(cond), text)))
     for structured in meta.conditions:
         cond = structured_condition(structured, node_id)
         rules.append(Rule(text=describe(cond), condition=cond, understood=describe(cond)))

@@ -215,6 +215,8 @@ def parse_rule(text: str, node_id: str = "") -> Condition:
     >>> describe(parse_rule("Enter on a 5% price drop from the 20-day moving average"))
     'close <= SMA(20) * 0.95'
     """
+    if "{" in text:  # named parameters ({fast=10}): read the rule with their defaults
+        return _parse_with_defaults(text, node_id)
     tokens = tokenize(text)
     cursor = Cursor(text, tokens)
     bad = next((t for t in tokens if t.kind == "bad"), None)
@@ -228,3 +230,36 @@ def parse_rule(text: str, node_id: str = "") -> Condition:
     raise RuleNotUnderstood(
         node_id=node_id, rule=text, position=position, expected=expected, suggestion=suggest(text)
     )
+
+
+def _parse_with_defaults(text: str, node_id: str) -> Condition:
+    from app.services.language.parameters import position_in_original, substitute
+
+    plain = substitute(text)
+    if "{" in plain:
+        at = _stray_brace(text)
+        raise RuleNotUnderstood(
+            node_id=node_id,
+            rule=text,
+            position=at,
+            expected=["a parameter written {name=default}, e.g. {fast=10}"],
+            suggestion=None,
+        )
+    try:
+        return parse_rule(plain, node_id)
+    except RuleNotUnderstood as exc:
+        raise RuleNotUnderstood(
+            node_id=node_id,
+            rule=text,
+            position=position_in_original(text, int(exc.fields.get("position") or 0)),
+            expected=list(exc.fields.get("expected") or []),
+            suggestion=exc.fields.get("suggestion"),
+        ) from None
+
+
+def _stray_brace(text: str) -> int:
+    """Position of the first ``{`` that does not start a well-formed ``{name=default}``."""
+    from app.services.language.parameters import PATTERN
+
+    covered = {i for m in PATTERN.finditer(text) for i in range(m.start(), m.end())}
+    return next(i for i, c in enumerate(text) if c == "{" and i not in covered)

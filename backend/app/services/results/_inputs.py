@@ -82,12 +82,24 @@ class RunParams:
 
 
 @dataclass(frozen=True)
-class Stops:
-    """Percent units, as in the strategy spec: 5.0 means 5 %."""
+class Distance:
+    """How far a stop sits from its reference: a ``fraction`` (0.05 is 5 %) or ``atr_multiple`` x the Wilder
+    ATR(``atr_period``) of the entry bar."""
 
-    stop_loss_pct: float | None = None
-    take_profit_pct: float | None = None
-    trailing_pct: float | None = None
+    fraction: float | None = None
+    atr_multiple: float | None = None
+    atr_period: int = 14
+
+
+@dataclass(frozen=True)
+class Stops:
+    stop_loss: Distance | None = None
+    take_profit: Distance | None = None
+    trailing: Distance | None = None
+
+    def atr_periods(self) -> set[int]:
+        found = (self.stop_loss, self.take_profit, self.trailing)
+        return {d.atr_period for d in found if d is not None and d.atr_multiple is not None}
 
 
 def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
@@ -147,8 +159,17 @@ def run_params(params: Any) -> RunParams:
 
 
 def stop_settings(stops: Any) -> Stops:
-    def pct(name: str) -> float | None:
-        value = read(stops, name)
-        return float(value) if value is not None and float(value) > 0 else None
+    """Reads ``stop_loss_pct`` / ``take_profit_pct`` / ``trailing_pct`` (percent: 5.0 is 5 %) and
+    ``stop_loss_atr`` / ``take_profit_atr`` / ``trailing_atr`` (anything with ``multiple`` and ``period``)."""
 
-    return Stops(pct("stop_loss_pct"), pct("take_profit_pct"), pct("trailing_pct"))
+    def distance(name: str) -> Distance | None:
+        pct = read(stops, f"{name}_pct")
+        if pct is not None and float(pct) > 0:
+            return Distance(fraction=float(pct) / 100.0)
+        atr = read(stops, f"{name}_atr")
+        multiple = read(atr, "multiple")
+        if multiple is not None and float(multiple) > 0:
+            return Distance(atr_multiple=float(multiple), atr_period=int(read(atr, "period", 14)))
+        return None
+
+    return Stops(distance("stop_loss"), distance("take_profit"), distance("trailing"))

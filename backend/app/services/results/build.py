@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -9,7 +10,8 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from app.services.results import _inputs as inp
-from app.services.results.exit_reasons import explain_exit
+from app.services.results.atr import wilder_atr
+from app.services.results.exit_reasons import AtrAt, ExitExplanation, explain_exit
 from app.services.results.gates import sanity_warnings
 from app.services.results.metrics import compute_metrics, drawdown_fraction, periods_per_year
 from app.services.results.series import align_benchmark, downsample, pairs
@@ -35,21 +37,26 @@ def build_results(
     stops: Any = None,
     signals: Any = None,
     bars_by_symbol: Mapping[str, pd.DataFrame] | None = None,
+    notes: Sequence[str] = (),
 ) -> BacktestResults:
     """Metrics, warnings, series and annotated trades for one run.
 
     ``equity``: ``[(iso, value), ...]`` per bar; ``trades``: records or dicts with the TradeRecord fields;
     ``benchmark_close``: benchmark closes (any calendar, aligned here) or None; ``params``: anything with
-    ``initial_capital, risk_free_rate, timeframe, slippage`` (ExecutionParams); ``stops``: anything with
-    ``stop_loss_pct, take_profit_pct, trailing_pct`` (percent units) or None; ``signals``:
-    ``{"entries": int, "exits": int}`` or None; ``bars_by_symbol``: lowercase OHLC frames per symbol.
-    Raises `InvalidBacktestOutput` when there is no equity curve.
+    ``initial_capital, risk_free_rate, timeframe, slippage`` (ExecutionParams); ``stops``: see
+    `_inputs.stop_settings`, or None; ``signals``: ``{"entries": int, "exits": int}`` or None;
+    ``bars_by_symbol``: lowercase OHLC frames per symbol, which may hold bars before the equity's first one
+    (the indicators' warm-up: they give an ATR stop its value at an early entry); ``notes``: sentences
+    added to the warnings (the warm-up's shortfall). Raises `InvalidBacktestOutput` when there is no
+    equity curve.
     """
     run = inp.run_params(params)
     curve = inp.equity_series(equity)
     records = inp.trade_records(trades)
     stop_rules = inp.stop_settings(stops)
-    bars = {sym: _utc_frame(frame) for sym, frame in (bars_by_symbol or {}).items() if frame is not None}
+    history = {sym: _utc_frame(frame) for sym, frame in (bars_by_symbol or {}).items() if frame is not None}
+    first, last = curve.index[0], curve.index[-1]
+    bars = {sym: frame.loc[(frame.index >= first) & (frame.index <= last)] for sym, frame in history.items()}
 
     periods = periods_per_year(curve.index, run.timeframe)
     bench = align_benchmark(benchmark_close, curve.index, run.initial_capital)
@@ -70,7 +77,7 @@ def build_results(
             f"bar ({curve.index[0].date().isoformat()}); benchmark figures cover the shorter window."
         )
     metrics = dict(computed.values)
-    metrics["warnings"] = warnings + computed.notes
+    metrics["warnings"] = [*notes, *warnings, *computed.notes]
 
     labels = iso_times(curve.index)
     full_equity = pairs(curve, labels)
@@ -81,13 +88,36 @@ def build_results(
         equity_series=downsample(full_equity),
         benchmark_series=downsample(full_bench),
         drawdown_series=downsample(full_drawdown),
-        trades=[_trade_row(t, bars.get(t.symbol), stop_rules, run.slippage) for t in records],
+        trades=_trade_rows(records, history, stop_rules, run.slippage),
         full_series={"equity": full_equity, "benchmark": full_bench, "drawdown": full_drawdown},
     )
 
 
-def _trade_row(t: inp.Trade, bars: pd.DataFrame | None, stops: inp.Stops, slippage: float) -> dict[str, Any]:
-    why = explain_exit(t, bars, stops, slippage)
+def _trade_rows(
+    records: list[inp.Trade], bars: Mapping[str, pd.DataFrame], stops: inp.Stops, slippage: float
+) -> list[dict[str, Any]]:
+    atr = {
+        sym: {n: wilder_atr(frame, n) for n in stops.atr_periods()} for sym, frame in bars.items()
+    }  # fmt: skip
+    starts = {(t.symbol, t.entry_time, t.direction) for t in records}
+
+    def atr_at(symbol: str) -> AtrAt:
+        def at(period: int, ts: pd.Timestamp) -> float:
+            series = atr.get(symbol, {}).get(period)
+            return float(series.get(ts, math.nan)) if series is not None else math.nan
+
+        return at
+
+    rows = []
+    for t in records:
+        other = "long" if t.direction == "short" else "short"
+        reversed_by_entry = t.exit_time is not None and (t.symbol, t.exit_time, other) in starts
+        why = explain_exit(t, bars.get(t.symbol), stops, slippage, atr_at(t.symbol), reversed_by_entry)
+        rows.append(_trade_row(t, why))
+    return rows
+
+
+def _trade_row(t: inp.Trade, why: ExitExplanation) -> dict[str, Any]:
     return {
         "symbol": t.symbol,
         "direction": t.direction,

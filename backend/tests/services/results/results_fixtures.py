@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
@@ -27,7 +28,7 @@ class Run:
     trades: list[dict[str, Any]]
     signals: dict[str, int]
     params: dict[str, Any]
-    stops: dict[str, float | None]
+    stops: dict[str, Any]
 
 
 def load_sp500() -> pd.DataFrame:
@@ -56,7 +57,7 @@ def trades_from_vbt(pf: Any, symbol: str) -> list[dict[str, Any]]:
                 "return_pct": float(row["Return"]) * 100.0,
                 "fees": float(row["Entry Fees"] + row["Exit Fees"]),
                 "status": "closed" if closed else "open",
-                "direction": "long",
+                "direction": str(row["Direction"]).lower(),
             }
         )
     return out
@@ -75,8 +76,14 @@ def run_vbt(
     fees: float = FEES,
     slippage: float = SLIPPAGE,
     risk_free_rate: float = 0.0,
+    short: bool = False,
+    stop_slippage: bool = False,
+    short_entries: pd.Series | None = None,
+    sl_atr: tuple[float, pd.Series] | None = None,
 ) -> Run:
-    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %)."""
+    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %).
+    ``short``: the signals open and close shorts; ``short_entries``: shorts next to the long ``entries``
+    (an opposite entry reverses); ``sl_atr``: ``(k, atr)``, a stop-loss ``k x atr / close`` per bar."""
     import vectorbt as vbt
 
     stop_pct = trail if trail is not None else sl
@@ -84,12 +91,20 @@ def run_vbt(
     if stop_pct is not None:
         kwargs["sl_stop"] = stop_pct / 100
         kwargs["sl_trail"] = trail is not None
+    if sl_atr is not None:
+        kwargs["sl_stop"] = sl_atr[0] * sl_atr[1] / bars["close"]
     if tp is not None:
         kwargs["tp_stop"] = tp / 100
+    if short_entries is not None:
+        kwargs.update(short_entries=short_entries, short_exits=False, upon_opposite_entry="reverse")
+        kwargs.update(size=np.inf, size_type="value")
+    elif short:
+        kwargs["direction"] = "shortonly"
     pf = vbt.Portfolio.from_signals(
         bars["close"],
         entries,
         exits,
+        stop_exit_price="stopmarket" if stop_slippage else "stoplimit",
         open=bars["open"],
         high=bars["high"],
         low=bars["low"],
@@ -118,6 +133,7 @@ def run_vbt(
             "stop_loss_pct": sl if trail is None else None,
             "take_profit_pct": tp,
             "trailing_pct": trail,
+            "stop_loss_atr": {"multiple": sl_atr[0], "period": 14} if sl_atr is not None else None,
         },
     )
 
