@@ -20,7 +20,7 @@ from app.core.config import Settings
 from app.core.db import SessionFactory
 from app.core.errors import Unauthorized
 from app.models.user import User
-from app.services.events import EventBus
+from app.services.event_bus import EventBus
 from app.services.market_data import MarketData
 from app.services.worker import ExecutionQueue
 

@@ -15,9 +15,9 @@ from mcp.shared.exceptions import McpError
 from mcp.types import INVALID_PARAMS, ContentBlock, ErrorData
 from pydantic import AnyUrl, ValidationError
 
+from app.core.db import is_connection_error
 from app.core.errors import DomainError, NotFound, validation_error_body
 from app.mcp.answers import ToolFailed, tool_error
-from app.services.execution_runner import is_connection_error
 
 log = logging.getLogger(__name__)
 RESOURCE_NOT_FOUND = -32002  # the MCP spec's code for a resource that does not exist

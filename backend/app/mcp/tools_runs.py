@@ -107,7 +107,7 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         (GET /executions/{id})."""
         async with caller.call(ctx) as call:
             row = await executions.get_owned(call.session, call.user, execution_id)
-        public = ExecutionPublic.model_validate(row, from_attributes=True)
+            public = await executions.view(call.session, row)
         detail = f": {row.error_message}" if row.error_message else ""
         return answer(f"Execution {row.id} is {row.status}{detail}", public)
 
@@ -121,7 +121,7 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             row = await executions.cancel(
                 call.session, call.user, execution_id, call.backend.bus, call.backend.queue
             )
-        public = ExecutionPublic.model_validate(row, from_attributes=True)
+            public = await executions.view(call.session, row)
         return answer(f"Cancelling {row.id} (was {row.status}).", public)
 
 

@@ -15,7 +15,8 @@ from collections.abc import AsyncIterator
 from app.core.db import SessionFactory
 from app.models.event import EventPublic
 from app.models.execution import ExecutionStatus, StrategyExecution
-from app.services.events import EventBus, events_after
+from app.services.event_bus import EventBus
+from app.services.event_log import events_after
 
 
 async def follow(

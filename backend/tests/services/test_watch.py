@@ -15,9 +15,9 @@ from app.models.execution import ExecuteRequest, ExecutionStatus
 from app.models.strategy import StrategyCreate
 from app.models.user import UserCreate
 from app.services import executions, strategies, users
-from app.services.events import EventBus
+from app.services.event_bus import EventBus
+from app.services.event_log import EventLog
 from app.services.language import GraphLimits
-from app.services.progress import ExecutionProgress
 from app.services.watch import follow
 from tests.utils.factories import SEED_GRAPH
 
@@ -39,12 +39,12 @@ async def rest_of(events: AsyncIterator[EventPublic]) -> list[EventPublic]:
     return [event async for event in events]
 
 
-async def write_run(progress: ExecutionProgress, lines: int) -> None:
-    await progress.stage("analyzing", "Analyzing", 0.1)
+async def write_run(log: EventLog, lines: int) -> None:
+    await log.stage(ExecutionStatus.analyzing, "Analyzing")
     for i in range(lines):
-        await progress.log(f"line {i}")
-    await progress.stage("executing", "Executing", 0.55)
-    await progress.finish(ExecutionStatus.failed, "Failed: on purpose")
+        await log.log(f"line {i}")
+    await log.stage(ExecutionStatus.executing, "Executing")
+    await log.finish(ExecutionStatus.failed, "Failed: on purpose")
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ async def test_follow_yields_each_event_once_in_order_to_the_final_one(
     seen = [await anext(events)]  # the creation event, from the database; the watcher is subscribed now
     # The whole run is written while the watcher sits on that event: with a buffer of 1 its queue overflows
     # (it must re-read the database), with a silent bus it must poll the database.
-    await write_run(ExecutionProgress(factory, writer_bus, execution_id), lines=30)
+    await write_run(EventLog(factory, writer_bus, execution_id), lines=30)
     seen += await asyncio.wait_for(rest_of(events), 10)
     assert [e.seq for e in seen] == list(range(1, 35))  # queued + analyzing + 30 lines + executing + failed
     assert seen[0].message == "Queued" and seen[-1].status == "failed"
@@ -74,7 +74,7 @@ async def test_follow_yields_each_event_once_in_order_to_the_final_one(
 async def test_follow_after_the_end_replays_and_stops(app: Any) -> None:
     factory = app.state.session_factory
     execution_id = await new_execution(factory)
-    await write_run(ExecutionProgress(factory, EventBus(), execution_id), lines=2)
+    await write_run(EventLog(factory, EventBus(), execution_id), lines=2)
     seen = await asyncio.wait_for(rest_of(follow(factory, EventBus(), execution_id, poll_s=5)), 5)
     assert [e.seq for e in seen] == list(range(1, 7)) and seen[-1].status == "failed"
     tail = await rest_of(follow(factory, EventBus(), execution_id, after=3))

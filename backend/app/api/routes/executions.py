@@ -11,16 +11,11 @@ from app.models.execution import (
     ExecutionKind,
     ExecutionPublic,
     ExecutionStatus,
-    StrategyExecution,
 )
 from app.models.run_list import ReportLink, RunPage
 from app.services import executions, report_links, result_views, run_history
 
 router = APIRouter(prefix="/executions", tags=["executions"])
-
-
-def _public(row: StrategyExecution) -> ExecutionPublic:
-    return ExecutionPublic.model_validate(row, from_attributes=True)
 
 
 @router.post(
@@ -30,14 +25,14 @@ async def execute(
     strategy_id: str, request: ExecuteRequest, user: CurrentUser, session: SessionDep, queue: QueueDep
 ) -> ExecutionPublic:
     """Creates a `queued` execution (committed first), then enqueues it for the agents."""
-    return _public(await executions.submit(session, user, strategy_id, request, queue))
+    return await executions.view(session, await executions.submit(session, user, strategy_id, request, queue))
 
 
 @router.get("/strategies/{strategy_id}/executions", response_model=list[ExecutionPublic])
 async def list_for_strategy(
     strategy_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ExecutionPublic]:
-    return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
+    return await executions.views(session, await executions.list_for_strategy(session, user, strategy_id))
 
 
 @router.get("", response_model=RunPage)
@@ -72,7 +67,7 @@ async def compare(
 
 @router.get("/{execution_id}", response_model=ExecutionPublic)
 async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> ExecutionPublic:
-    return _public(await executions.get_owned(session, user, execution_id))
+    return await executions.view(session, await executions.get_owned(session, user, execution_id))
 
 
 @router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -137,7 +132,7 @@ async def cancel(
     execution_id: str, user: CurrentUser, session: SessionDep, bus: EventBusDep, queue: QueueDep
 ) -> ExecutionPublic:
     """Stops a queued or running execution; it ends `cancelled` within about a second."""
-    return _public(await executions.cancel(session, user, execution_id, bus, queue))
+    return await executions.view(session, await executions.cancel(session, user, execution_id, bus, queue))
 
 
 def _csv(text: str, filename: str) -> PlainTextResponse:
