@@ -120,4 +120,4 @@ async def _translate(
 
 
 def _rule_count(spec: StrategySpec) -> int:
-    return sum(len(rs.rules) for rs in [*spec.entries, *spec.exits])
+    return sum(len(rs.rules) for rs in spec.rule_sets())

@@ -39,7 +39,12 @@ def pattern_text(job: Job, spec: StrategySpec | None) -> str:
     """What similarity is computed on: the rules as understood, stops, symbols and timeframe."""
     parts = [f"Strategy '{job.strategy_name}'"]
     if spec is not None:
-        for label, sets in (("entry", spec.entries), ("exit", spec.exits)):
+        for label, sets in (
+            ("entry", spec.entries),
+            ("exit", spec.exits),
+            ("short entry", spec.short_entries),
+            ("short exit", spec.short_exits),
+        ):
             for rule_set in sets:
                 joiner = " and " if rule_set.combine == "all" else " or "
                 parts.append(f"{label}: " + joiner.join(r.understood or r.text for r in rule_set.rules))
@@ -49,6 +54,12 @@ def pattern_text(job: Job, spec: StrategySpec | None) -> str:
             "trailing stop": spec.trailing_stop,
         }
         parts += [f"{name} {value:.1%}" for name, value in stops.items() if value is not None]
+        atr_stops = {
+            "stop-loss": spec.stop_loss_atr,
+            "take-profit": spec.take_profit_atr,
+            "trailing stop": spec.trailing_stop_atr,
+        }
+        parts += [f"{name} {value.label()}" for name, value in atr_stops.items() if value is not None]
     params = job.params
     parts.append(f"on {', '.join(params.symbols)} {params.timeframe}")
     return "; ".join(parts)
