@@ -15,10 +15,9 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import app.models  # noqa: F401  (registers every table)
-from app.agents.steps import _load_with_history
-from app.models.params import ExecutionParams
 from app.services.market_data import MarketData
 from app.services.market_data.providers import BundledProvider
+from app.services.pipeline.execute import _load_with_history
 from tests.agents.network_guard import install_network_guard
 from tests.services.market_data.yahoo_replay import YahooReplay
 
@@ -43,7 +42,7 @@ class RecentOnly(YahooReplay):
 
 
 @pytest.fixture
-async def market(tmp_path: Path) -> Any:
+async def market(tmp_path: Path) -> Any:  # yfinance through the Yahoo replay (the internet's double)
     from yfinance.data import YfData
 
     YfData.cache_get.cache_clear()
@@ -66,15 +65,13 @@ async def market(tmp_path: Path) -> Any:
 
 
 async def test_no_earlier_bars_from_the_provider_still_runs_from_start_date(market: MarketData) -> None:
-    logs: list[str] = []
+    from tests.services.pipeline.conftest import Recorder, job
 
-    async def log(message: str, progress: Any = None) -> None:
-        logs.append(message)
-
-    params = ExecutionParams(symbols=["^GSPC"], start_date=date(2018, 2, 1), end_date=date(2018, 6, 29))
-    run = SimpleNamespace(job=SimpleNamespace(params=params, user_id=None), market_data=market, log=log)
-    bars = await _load_with_history(run, "^GSPC", date(2017, 6, 1))  # type: ignore[arg-type]
+    events = Recorder()
+    ctx = SimpleNamespace(market_data=market, events=events)
+    the_job = job(symbols=["^GSPC"], start_date=date(2018, 2, 1), end_date=date(2018, 6, 29))
+    bars = await _load_with_history(the_job, "^GSPC", date(2017, 6, 1), ctx)  # type: ignore[arg-type]
     assert bars.frame.index[0].date() == date(2018, 2, 1)  # the window itself, without the warm-up bars
-    assert any("no bars before 2018-02-01 for the warm-up" in line for line in logs)
-    earlier = await _load_with_history(run, "^GSPC", date(2018, 1, 2))  # type: ignore[arg-type]
+    assert any("no bars before 2018-02-01 for the warm-up" in line for line in events.messages())
+    earlier = await _load_with_history(the_job, "^GSPC", date(2018, 1, 2), ctx)  # type: ignore[arg-type]
     assert earlier.frame.index[0].date() == date(2018, 1, 2)  # when the provider has them, they come
