@@ -48,7 +48,9 @@ class McpFace:
                 await stop.wait()
 
         task = asyncio.create_task(hold(), name="mcp-session-manager")
-        await asyncio.wait([task, asyncio.create_task(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+        waiter = asyncio.create_task(started.wait())
+        await asyncio.wait([task, waiter], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
         if task.done():
             task.result()  # it failed to start: raise why
         try:
