@@ -200,7 +200,7 @@ async def test_a_run_longer_than_the_wait_answers_its_status_and_keeps_going(
     server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], app: Any
 ) -> None:
     strategy = await create_strategy(http, headers)
-    await app.state.runtime.get_pipeline()  # loaded, so the run is surely past `queued` when the wait ends
+    await app.state.runtime.pipelines.get()  # loaded, so the run is surely past `queued` when the wait ends
     settings = app.state.runtime.settings
     waited, settings.mcp.run_wait_s = settings.mcp.run_wait_s, 3.0
     try:
