@@ -150,7 +150,7 @@ export type Bar = { timestamp: string; open: number; high: number; low: number; 
 
 export type Violation = { line: number; col: number; rule: string; message: string };
 
-export type RuleValidation = { ok: true; parsed: unknown };
+export type RuleValidation = { ok: true; parsed: unknown; understood?: string };
 
 export type ProgressEvent = {
   type: "event";

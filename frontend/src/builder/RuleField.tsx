@@ -11,7 +11,7 @@ import { describeParsed } from "./describe";
 type Check =
   | { state: "idle" }
   | { state: "checking" }
-  | { state: "ok"; parsed: unknown }
+  | { state: "ok"; parsed: unknown; understood: string | null }
   | { state: "invalid"; detail: string; position: number | null; expected: string[]; suggestion: string | null; rule: string }
   | { state: "error"; message: string };
 
@@ -40,7 +40,7 @@ export function RuleField(props: {
       setCheck({ state: "checking" });
       try {
         const res = await api.validateRule(value, ctrl.signal);
-        setCheck({ state: "ok", parsed: res.parsed });
+        setCheck({ state: "ok", parsed: res.parsed, understood: typeof res.understood === "string" ? res.understood : null });
       } catch (e) {
         if ((e as Error).name === "AbortError") return;
         if (e instanceof ApiError && e.status === 422) {
@@ -88,7 +88,8 @@ export function RuleField(props: {
         {check.state === "checking" && <span className="muted">Checking…</span>}
         {check.state === "ok" && (
           <span className="ok" data-testid="rule-ok">
-            ✓ Understood{check.parsed ? `: ${describeParsed(check.parsed)}` : ""}
+            {/* The server's canonical line; the local reading only for a server that does not send one. */}
+            ✓ Understood{check.understood ? `: ${check.understood}` : check.parsed ? `: ${describeParsed(check.parsed)}` : ""}
           </span>
         )}
         {check.state === "error" && <span className="error">{check.message}</span>}

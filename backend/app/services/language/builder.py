@@ -2,42 +2,58 @@
 
 Several entry (or exit) nodes: each node is one self-contained setup, so a signal fires when ANY node's
 rules hold; inside a node, rules combine with AND unless ``meta.combine`` is ``"any"``.
+
+A rule that states a stop ("stop loss 8%", "2.5 ATR trailing stop") becomes the node of that kind, as if
+it had been drawn (so the one-node-per-kind checks apply); a rule that states a time limit ("exit after
+10 days", "... or after 10 days, whichever comes first") sets ``exit_after_bars``: those exits are not
+combined with the node's other rules, they close the position on their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from app.services.language.checks import check_spec, never_true
+from app.services.language.context import ReadContext
+from app.services.language.custom import SavedIndicator, resolve, used_customs
 from app.services.language.errors import ImpossibleStrategy
 from app.services.language.indicators import DEFAULT_PERIOD, Indicator
 from app.services.language.nodes import (
     ConditionMeta,
+    CustomIndicatorNode,
     EntryConditionNode,
     ExitConditionNode,
     Operand,
     PositionSizingNode,
+    StopLossMeta,
     StopLossNode,
     StrategyGraph,
     StructuredCondition,
+    TakeProfitMeta,
     TakeProfitNode,
+    TrailingStopMeta,
     TrailingStopNode,
 )
-from app.services.language.parser import parse_rule
+from app.services.language.parser_events import PriceExit
+from app.services.language.reading import read_rule
 from app.services.language.spec import (
     Arith,
     Compare,
     Condition,
     Const,
     Cross,
+    CustomIndicator,
     Expr,
     IndicatorRef,
     PriceRef,
     Rule,
     RuleSet,
     Sizing,
+    StatedExit,
     StrategySpec,
+    condition_exprs,
     describe,
 )
 
@@ -61,13 +77,22 @@ class ExecutionParamsLike(Protocol):
     risk_free_rate: float
 
 
-def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpec:
+def build_spec(
+    graph: StrategyGraph, params: ExecutionParamsLike, library: Sequence[SavedIndicator] = ()
+) -> StrategySpec:
     """Read every rule, gather stops and sizing, and check the result can mean something.
 
-    Raises `RuleNotUnderstood` for a rule the grammar cannot read, `ImpossibleStrategy` otherwise.
+    ``library`` holds the user's saved custom indicators (usable by name; a ``custom_indicator`` node of
+    the same name wins). Raises `RuleNotUnderstood` for a rule the grammar cannot read,
+    `InvalidStrategyGraph` for a bad custom indicator, `ImpossibleStrategy` otherwise.
     """
-    entries = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, EntryConditionNode)]
-    exits = [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, ExitConditionNode)]
+    customs, ctx = _custom_indicators(graph, library, params.timeframe)
+    reader = _Reader(ctx)
+    entries = reader.rule_sets(graph, EntryConditionNode, "entry")
+    exits = reader.rule_sets(graph, ExitConditionNode, "exit")
+    if not entries:
+        raise ImpossibleStrategy("the entry nodes hold no entry signal (only stops or time limits)")
+    graph = graph.model_copy(update={"nodes": [*graph.nodes, *reader.stop_nodes]})
     stop_loss = _single(graph, StopLossNode, "stop_loss")
     take_profit = _single(graph, TakeProfitNode, "take_profit")
     trailing = _single(graph, TrailingStopNode, "trailing_stop")
@@ -112,9 +137,112 @@ def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpe
         trailing_stop=_pct(trailing.meta.trail_pct, trailing.id, "trailing stop", 100.0)
         if trailing
         else None,
+        exit_after_bars=reader.time_limit,
+        custom_indicators=_needed(customs, graph, entries, exits),
+        stated_exits=reader.converted,
     )
     check_spec(spec)
     return spec
+
+
+def _custom_indicators(
+    graph: StrategyGraph, library: Sequence[SavedIndicator], timeframe: str
+) -> tuple[list[CustomIndicator], ReadContext]:
+    nodes = [n for n in graph.nodes if isinstance(n, CustomIndicatorNode)]
+    drawn = {n.meta.name.lower() for n in nodes}
+    definitions = [(n.meta.name, n.meta.formula, n.id) for n in nodes]
+    definitions += [(s.name, s.formula, "") for s in library if s.name.lower() not in drawn]
+    customs = resolve(definitions, timeframe)
+    return customs, ReadContext(timeframe=timeframe, custom_names=frozenset(c.name for c in customs))
+
+
+def _needed(
+    customs: list[CustomIndicator], graph: StrategyGraph, entries: list[RuleSet], exits: list[RuleSet]
+) -> list[CustomIndicator]:
+    """The strategy's own custom indicators, and the library's ones its rules use."""
+    drawn = {n.meta.name.lower() for n in graph.nodes if isinstance(n, CustomIndicatorNode)}
+    exprs = [e for rs in [*entries, *exits] for r in rs.rules for e in condition_exprs(r.condition)]
+    exprs += [c.expr for c in customs if c.name in drawn]
+    needed = used_customs(exprs, customs) | drawn
+    return [c for c in customs if c.name in needed]
+
+
+class _Reader:
+    """Reads the rules of condition nodes, setting aside stops and time limits written as rules."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self.time_limit: int | None = None
+        self.stop_nodes: list[Any] = []
+        self.converted: list[StatedExit] = []
+
+    def rule_sets(self, graph: StrategyGraph, cls: type[Any], side: str) -> list[RuleSet]:
+        found = [self.rule_set(n.id, n.meta, side) for n in graph.nodes if isinstance(n, cls)]
+        return [rule_set for rule_set in found if rule_set is not None]
+
+    def rule_set(self, node_id: str, meta: ConditionMeta, side: str) -> RuleSet | None:
+        rules = []
+        for text in meta.rules:
+            reading = read_rule(text, node_id, self.ctx)
+            if reading.price_exit is not None:
+                self.stop_nodes.append(_stop_node(node_id, reading.price_exit, text))
+                self.converted.append(StatedExit(node_id=node_id, text=text, understood=reading.understood))
+                continue
+            if reading.exit_after_bars is not None:
+                self._time_limit(node_id, text, reading.exit_after_bars, side)
+                if reading.condition is None:
+                    self.converted.append(
+                        StatedExit(node_id=node_id, text=text, understood=reading.understood)
+                    )
+            if reading.condition is not None:
+                rules.append(Rule(text=text, condition=reading.condition, understood=reading.understood))
+        for structured in meta.conditions:
+            cond = structured_condition(structured, node_id)
+            rules.append(Rule(text=describe(cond), condition=cond, understood=describe(cond)))
+        if not rules:
+            return None
+        combine: Literal["all", "any"] = meta.combine
+        return RuleSet(node_id=node_id, combine=combine, rules=rules)
+
+    def _time_limit(self, node_id: str, text: str, bars: int, side: str) -> None:
+        # The bar-by-bar engine that can close a position after N bars is not wired yet: refuse rather
+        # than run a backtest that ignores the time limit.
+        raise ImpossibleStrategy(
+            f"rule '{text}' states a time limit ({bars} bars), which this version cannot run yet; "
+            "use an exit rule or a stop instead",
+            node_id=node_id,
+        )
+        if side == "entry":
+            raise ImpossibleStrategy(
+                f"rule '{text}' states a time limit: it belongs in an exit node", node_id=node_id
+            )
+        if self.time_limit is not None and self.time_limit != bars:
+            raise ImpossibleStrategy(
+                f"rule '{text}': only one time limit per strategy (another rule says {self.time_limit} bars)",
+                node_id=node_id,
+            )
+        self.time_limit = bars
+
+
+def _stop_node(node_id: str, stop: PriceExit, text: str) -> Any:
+    """The node a stop rule stands for; ATR distances need the node fields for them."""
+    classes: dict[str, tuple[Any, Any, str]] = {
+        "stop_loss": (StopLossNode, StopLossMeta, "stop"),
+        "take_profit": (TakeProfitNode, TakeProfitMeta, "target"),
+        "trailing_stop": (TrailingStopNode, TrailingStopMeta, "trail"),
+    }
+    node_cls, meta_cls, prefix = classes[stop.kind]
+    if stop.pct is not None:
+        meta = meta_cls(**{f"{prefix}_pct": stop.pct})
+    elif f"{prefix}_atr" in meta_cls.model_fields:
+        meta = meta_cls(**{f"{prefix}_atr": stop.atr, "atr_period": stop.atr_period})
+    else:
+        raise ImpossibleStrategy(
+            f"rule '{text}' is a {stop.kind.replace('_', ' ')} in ATR multiples, which this version cannot "
+            f"run yet; use a {stop.kind} node with a percent distance",
+            node_id=node_id,
+        )
+    return node_cls(id=node_id, type=stop.kind, meta=meta)
 
 
 def _single(graph: StrategyGraph, cls: type[N], name: str) -> N | None:
@@ -145,18 +273,6 @@ def _sizing(node: PositionSizingNode | None, params: ExecutionParamsLike) -> Siz
             f"a fixed fraction is a share of cash between 0 and 1 (got {value})", node_id=node_id
         )
     return Sizing(method=method, value=value)
-
-
-def _rule_set(node_id: str, meta: ConditionMeta) -> RuleSet:
-    rules = []
-    for text in meta.rules:
-        cond = parse_rule(text, node_id)
-        rules.append(Rule(text=text, condition=cond, understood=describe(cond)))
-    for structured in meta.conditions:
-        cond = structured_condition(structured, node_id)
-        rules.append(Rule(text=describe(cond), condition=cond, understood=describe(cond)))
-    combine: Literal["all", "any"] = meta.combine
-    return RuleSet(node_id=node_id, combine=combine, rules=rules)
 
 
 _OPS = {"above": ">", "below": "<", "at_or_above": ">=", "at_or_below": "<=", ">": ">", "<": "<"}

@@ -8,22 +8,35 @@ like "RSI is bananas" fails at "bananas" with "expected a number or 'above'/'bel
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
+from app.services.language.context import UNITS, ReadContext
 from app.services.language.lexer import Token
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def _split(option: str) -> tuple[str, ...]:
-    return tuple(option.split())
+    """An option as tokens: phrase tables are written in plain words ("in the trade") and matched in
+    the lexer's folded form ("in stays"), so a synonym or filler word never makes an option unreachable."""
+    from app.services.language.lexer import tokenize
+
+    return tuple(t.text for t in tokenize(option))
 
 
 class Cursor:
-    def __init__(self, text: str, tokens: list[Token]) -> None:
+    def __init__(self, text: str, tokens: list[Token], ctx: ReadContext | None = None) -> None:
         self.text = text
         self.tokens = tokens
+        self.ctx = ctx or ReadContext()
         self.i = 0
         self.fail_i = -1
         self.fail_expected: list[str] = []
+        # A definite refusal ("RSI takes (length): got 2 numbers"): reported if no reading succeeds.
+        self.hard_error: tuple[int, str] | None = None
+        # Unit conversions made while reading, by token index ("52 weeks = 252 daily bars").
+        self.notes: dict[int, str] = {}
+        # The last stochastic / MACD read with its parameters: a later bare '%D' or 'signal' is its.
+        self.recent: dict[str, Any] = {}
 
     # -- position -------------------------------------------------------------------------------
     def mark(self) -> int:
@@ -53,6 +66,12 @@ class Cursor:
                 if item not in self.fail_expected:
                     self.fail_expected.append(item)
 
+    def fail(self, message: str, at: int | None = None) -> None:
+        """Record a definite refusal at token ``at`` (default: here); the farthest one is kept."""
+        index = self.i if at is None else at
+        if self.hard_error is None or index >= self.hard_error[0]:
+            self.hard_error = (index, message)
+
     # -- matching -------------------------------------------------------------------------------
     def at_word(self, *words: str, ahead: int = 0) -> bool:
         tok = self.peek(ahead)
@@ -67,8 +86,10 @@ class Cursor:
         if tok is not None and tok.kind in ("word", "sym"):
             for option in options:
                 parts = _split(option)
-                if parts[0] == tok.text and all(
-                    self.at_word(part, ahead=k) for k, part in enumerate(parts[1:], start=1)
+                if (
+                    parts
+                    and parts[0] == tok.text
+                    and all(self.at_word(part, ahead=k) for k, part in enumerate(parts[1:], start=1))
                 ):
                     self.i += len(parts)
                     return option
@@ -79,14 +100,62 @@ class Cursor:
     def opt(self, *options: str) -> str | None:
         return self.phrase(*options, quiet=True)
 
-    def number(self, label: str = "a number", *, percent: bool | None = None) -> Token | None:
-        """A number token; ``percent`` True/False requires/forbids a '%' sign, None accepts either."""
+    def number(
+        self, label: str = "a number", *, percent: bool | None = None, signed: bool = True
+    ) -> Token | None:
+        """A number token, with its sign ('-80', '+100'); ``percent`` True/False requires/forbids a
+        '%' sign, None accepts either."""
         tok = self.peek()
+        sign = 1.0
+        if signed and tok is not None and tok.kind == "sym" and tok.text in ("-", "+"):
+            nxt = self.peek(1)
+            if nxt is not None and nxt.kind == "num":
+                sign = -1.0 if tok.text == "-" else 1.0
+                tok = nxt
         if tok is not None and tok.kind == "num" and (percent is None or tok.percent == percent):
-            self.i += 1
+            self.i += 1 if self.peek() is tok else 2
+            if sign < 0:
+                return Token("num", f"-{tok.text}", tok.pos, -tok.value, tok.percent)
             return tok
         self.note(label)
         return None
+
+    def unit(self) -> str | None:
+        """A time unit word: 'bar' (bars, periods, sessions), 'day', 'week', 'month', 'year', 'hour'."""
+        mark = self.i
+        self.opt("trading", "calendar")
+        word = self.opt(*UNITS)
+        if word is None:
+            self.i = mark
+        return word
+
+    def span(self, count: float, unit: str, at: int) -> int | None:
+        """``count`` ``unit`` as bars of the strategy's interval (see `context.py`); notes a conversion,
+        records a refusal when there is no whole number of bars."""
+        bars, note, error = self.ctx.bars(count, unit)
+        if error is not None:
+            self.fail(error, at)
+            return None
+        if note is not None:
+            self.notes[at] = note
+        return bars
+
+    def bars(self, label: str = "a number of bars") -> int | None:
+        """'20 days', '3 weeks', '5 bars' -> a bar count (converted by the interval)."""
+        mark = self.i
+        tok = self.peek()
+        n = self.whole_number(label)
+        if n is None or tok is None:
+            return None
+        unit = self.unit()
+        if unit is None:
+            self.note("'bars'/'days'/'weeks'")
+            self.i = mark
+            return None
+        bars = self.span(n, unit, mark)
+        if bars is None:
+            self.i = mark
+        return bars
 
     def whole_number(self, label: str) -> int | None:
         tok = self.peek()
