@@ -17,6 +17,7 @@ run: install
 lint: install
 	@cd backend && $(BIN)/ruff check app tests bench && $(BIN)/ruff format --check app tests bench
 	@cd backend && $(BIN)/mypy app
+	@PYTHON=$(BIN)/python bash scripts/api-types.sh --check
 
 test: install lint
 	@bash scripts/test.sh

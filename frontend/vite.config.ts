@@ -5,7 +5,7 @@ import react from "@vitejs/plugin-react";
 // The API the dev server proxies to; STRATCREW_API points it elsewhere (another port, another host).
 const API = process.env.STRATCREW_API ?? "http://127.0.0.1:8000";
 // Every backend route prefix; the SPA owns everything else.
-const prefixes = ["/auth", "/strategies", "/executions", "/data", "/code", "/memory", "/health"];
+const prefixes = ["/auth", "/strategies", "/executions", "/data", "/code", "/memory", "/reports", "/health", "/docs", "/redoc", "/docs-assets", "/openapi.json"];
 
 export default defineConfig({
   plugins: [react()],

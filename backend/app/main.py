@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 
+from app.api.docs import mount_docs
 from app.api.errors import add_exception_handlers
 from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
@@ -59,11 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Trading strategies drawn as node graphs, backtested with VectorBT by three CrewAI agents.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by mount_docs
+        redoc_url=None,
     )
     add_exception_handlers(app)
     app.add_exception_handler(DBAPIError, _database_error)
     _document_error_bodies(app)
     app.include_router(api_router)
+    mount_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     mount_frontend(app, settings.frontend_dist)
     return app

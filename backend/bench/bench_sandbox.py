@@ -79,7 +79,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def sandbox_round_trips(path: Path, runs: int) -> list[float]:
-    pool = SandboxPool(SandboxSettings(numba_cache_dir=NUMBA_CACHE, pool_size=2, uid_base=63000))
+    pool = SandboxPool(SandboxSettings(numba_cache_dir=NUMBA_CACHE, pool_size=2))
     await pool.start()
     await pool.wait_ready(600)
     await pool.run(CODE, {"SPX": path})  # first run per slot touches a few lazily built pandas objects
@@ -110,9 +110,7 @@ def baseline_runs(path: Path, runs: int) -> list[float]:
 
 async def pool_memory(path: Path) -> dict[str, int]:
     # Generous limits: 4 heavy runs share 2 cores here; this measures memory, not speed.
-    settings = SandboxSettings(
-        numba_cache_dir=NUMBA_CACHE, pool_size=4, uid_base=63100, wall_timeout_s=180, cpu_limit_s=180
-    )
+    settings = SandboxSettings(numba_cache_dir=NUMBA_CACHE, pool_size=4, wall_timeout_s=180, cpu_limit_s=180)
     pool = SandboxPool(settings)
     await pool.start()
     await pool.wait_ready(600)

@@ -37,7 +37,6 @@ class RunState:
     progress: Any
     cancel: asyncio.Event
     settings: Any
-    agent_settings: Any
     market_data: Any
     sandbox_pool: Any
     memory: Any

@@ -28,10 +28,11 @@ from typing import Any
 
 from crewai import BaseLLM
 from crewai.llms.base_llm import call_stop_override
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, PrivateAttr
 
-from app.agents.settings import AgentSettings
+from app.core.config_agents import LLMSettings
 from app.core.errors import DomainError
+from app.models.insights import LLMUsage
 
 log = logging.getLogger(__name__)
 
@@ -42,22 +43,6 @@ class LLMUnavailable(DomainError):
 
 class LLMBudgetExceeded(DomainError):
     status_code = 429
-
-
-class LLMUsage(BaseModel):
-    """What the LLM cost one execution (``agent_insights.llm``)."""
-
-    model: str
-    calls: int = 0
-    cache_hits: int = 0
-    retries: int = 0
-    timeouts: int = 0
-    errors: list[str] = Field(default_factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    token_budget: int = 0
-    cost_budget_usd: float = 0.0
 
 
 class AnswerCache:
@@ -110,17 +95,17 @@ class GuardedLLM(BaseLLM):
     _usage: LLMUsage | None = PrivateAttr(default=None)
 
     @classmethod
-    def wrap(cls, inner: BaseLLM, settings: AgentSettings, cache: AnswerCache) -> GuardedLLM:
+    def wrap(cls, inner: BaseLLM, settings: LLMSettings, cache: AnswerCache) -> GuardedLLM:
         llm = cls(
             model=inner.model,
             inner=inner,
-            timeout_s=settings.llm_timeout_s,
-            max_retries=settings.llm_max_retries,
-            backoff_s=settings.llm_backoff_s,
-            token_budget=settings.llm_token_budget,
-            cost_budget_usd=settings.llm_cost_budget_usd,
-            usd_per_mtok_in=settings.llm_usd_per_mtok_in,
-            usd_per_mtok_out=settings.llm_usd_per_mtok_out,
+            timeout_s=settings.timeout_s,
+            max_retries=settings.max_retries,
+            backoff_s=settings.backoff_s,
+            token_budget=settings.token_budget,
+            cost_budget_usd=settings.cost_budget_usd,
+            usd_per_mtok_in=settings.usd_per_mtok_in,
+            usd_per_mtok_out=settings.usd_per_mtok_out,
         )
         llm._cache = cache
         return llm
@@ -276,19 +261,21 @@ def _call_with_timeout(fn: Any, timeout_s: float) -> Any:
     return box["value"]
 
 
-def make_llm(settings: AgentSettings, cache: AnswerCache, inner: BaseLLM | None = None) -> GuardedLLM | None:
-    """Claude through CrewAI's Anthropic provider when a key is set (or ``inner`` when given); else None."""
+def make_llm(
+    settings: LLMSettings, api_key: str | None, cache: AnswerCache, inner: BaseLLM | None = None
+) -> GuardedLLM | None:
+    """Claude through CrewAI's Anthropic provider when a key is given (or ``inner`` when given); else None."""
     if inner is None:
-        if not settings.llm_mode or settings.anthropic_api_key is None:
+        if not api_key:
             return None
         from crewai import LLM
 
         inner = LLM(
-            model=settings.llm_model,
-            api_key=settings.anthropic_api_key.get_secret_value(),
-            timeout=settings.llm_timeout_s,
+            model=settings.model,
+            api_key=api_key,
+            timeout=settings.timeout_s,
             max_retries=0,  # the guard retries, with backoff and accounting
-            max_tokens=settings.llm_max_tokens,
+            max_tokens=settings.max_tokens,
             temperature=0.0,
         )
     return GuardedLLM.wrap(inner, settings, cache)

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from app.agents.settings import AgentSettings
+from app.core.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,7 @@ class PipelineOutcome:
     results: Any
     data_sources: dict[str, Any]
     insights: dict[str, Any]
-
-
-def agent_settings_of(settings: Any) -> AgentSettings:
-    found = getattr(settings, "agents", None)
-    return found if isinstance(found, AgentSettings) else AgentSettings()
+    generated_code: str | None = None  # compiled from the spec; differs from `code` when edited code ran
 
 
 class ExecutionPipeline:
@@ -58,10 +54,9 @@ class ExecutionPipeline:
     (tests pass a scripted one); None with no key means offline mode."""
 
     def __init__(
-        self, *, settings: Any, market_data: Any, sandbox_pool: Any, memory: Any, llm: Any = None
+        self, *, settings: Settings, market_data: Any, sandbox_pool: Any, memory: Any, llm: Any = None
     ) -> None:
         self.settings = settings
-        self.agent_settings = agent_settings_of(settings)
         self.market_data = market_data
         self.sandbox_pool = sandbox_pool
         self.memory = memory
@@ -73,7 +68,7 @@ class ExecutionPipeline:
 
     @property
     def mode(self) -> str:
-        return "llm" if self._inner_llm is not None or self.agent_settings.llm_mode else "offline"
+        return "llm" if self._inner_llm is not None or self.settings.llm_mode else "offline"
 
     def warm(self) -> dict[str, float]:
         """Imports crewai, builds the LLM client and starts memory (blocking; once). Returns seconds."""
@@ -88,8 +83,10 @@ class ExecutionPipeline:
             from app.agents.llm import AnswerCache, make_llm
 
             self.startup["import_crewai_s"] = round(time.perf_counter() - t0, 3)
-            cache = AnswerCache(self.agent_settings.llm_cache_size)
-            self._guarded = make_llm(self.agent_settings, cache, inner=self._inner_llm)
+            cache = AnswerCache(self.settings.llm.cache_size)
+            self._guarded = make_llm(
+                self.settings.llm, self.settings.llm_api_key, cache, inner=self._inner_llm
+            )
             t1 = time.perf_counter()
             if self.memory is not None:
                 self.memory.load()
@@ -109,7 +106,6 @@ class ExecutionPipeline:
             progress=progress,
             cancel=cancel,
             settings=self.settings,
-            agent_settings=self.agent_settings,
             market_data=self.market_data,
             sandbox_pool=self.sandbox_pool,
             memory=self.memory,
@@ -122,11 +118,12 @@ class ExecutionPipeline:
                 memory=self.memory,
                 user_id=job.user_id,
                 execution_id=job.execution_id,
+                similar_k=self.settings.memory.similar_k,
                 compiled_code=lambda: state.compiled_code,
                 backtest=lambda: _metrics_of(state),
             )
             tools = build_tools(state.tool_ctx)
-            state.agents = make_agents(state.llm, tools, self.agent_settings.agents_max_iter)
+            state.agents = make_agents(state.llm, tools, self.settings.agents_max_iter)
         flow = ExecutionFlow.for_run(state)
         try:
             await flow.kickoff_async()
@@ -146,6 +143,7 @@ class ExecutionPipeline:
             results=state.results,
             data_sources=state.data_sources,
             insights=state.insights,
+            generated_code=state.compiled_code,
         )
 
 
@@ -153,7 +151,7 @@ async def _metrics_of(state: Any) -> dict[str, Any]:
     return dict(state.results.metrics) if state.results is not None else {"error": "not run yet"}
 
 
-def build_pipeline(settings: Any, market_data: Any, sandbox_pool: Any, memory: Any) -> ExecutionPipeline:
+def build_pipeline(settings: Settings, market_data: Any, sandbox_pool: Any, memory: Any) -> ExecutionPipeline:
     """Offline mode without ``ANTHROPIC_API_KEY``, Claude with it. Cheap: call `warm()` to pay start-up."""
     return ExecutionPipeline(
         settings=settings, market_data=market_data, sandbox_pool=sandbox_pool, memory=memory

@@ -16,6 +16,7 @@ from app.agents.tools import format_violations, search_strategy_memory, store_st
 from app.agents.tools import policy_violations as validate_code
 from app.agents.translation import Key, apply_translations, with_placeholders
 from app.core.errors import DomainError
+from app.services.results.wording import headline
 
 if TYPE_CHECKING:
     from app.agents.flow import RunState
@@ -47,7 +48,11 @@ async def analyze(s: RunState) -> None:
             f"Analyzer: understood {_rule_count(s.spec)} rule(s); indicators: {', '.join(labels) or 'none'}"
         )
     similar = await search_strategy_memory(
-        s.memory, job.user_id, pattern_text(job, s.spec), exclude_execution=job.execution_id
+        s.memory,
+        job.user_id,
+        pattern_text(job, s.spec),
+        k=s.settings.memory.similar_k,
+        exclude_execution=job.execution_id,
     )
     s.insights["similar_strategies"] = [h.model_dump() for h in similar]
     if similar:
@@ -65,6 +70,7 @@ async def analyze(s: RunState) -> None:
 
 
 async def _build_spec(s: RunState, parse_graph: Any, build_spec: Any) -> Any:
+    from app.services.language import GraphLimits
     from app.services.language.errors import RuleNotUnderstood
 
     job = s.job
@@ -72,7 +78,7 @@ async def _build_spec(s: RunState, parse_graph: Any, build_spec: Any) -> Any:
     for _ in range(MAX_TRANSLATED_RULES + 1):
         graph = with_placeholders(job.graph, set(translations)) if translations else job.graph
         try:
-            spec = build_spec(parse_graph(graph), job.params)
+            spec = build_spec(parse_graph(graph, GraphLimits.of(s.settings)), job.params)
         except RuleNotUnderstood as err:
             if s.agents is None or len(translations) >= MAX_TRANSLATED_RULES:
                 raise
@@ -127,6 +133,8 @@ async def generate(s: RunState) -> None:
 
     if s.job.edited_code is not None:
         s.code = s.job.edited_code
+        # The generated code is still recorded, so the run keeps both apart (and "reset" has a target).
+        s.compiled_code = compile_spec(s.spec) if s.spec is not None else None
         await s.log(f"Generator: using your edited code ({_lines(s.code)} lines)")
     else:
         s.compiled_code = s.code = compile_spec(s.spec)
@@ -145,7 +153,7 @@ async def _repair(s: RunState, problem: str) -> bool:
     """One LLM repair attempt if any are left; the new code replaces ``s.code`` only if it validates."""
 
     repairs = s.insights.setdefault("code_repairs", [])
-    limit = s.agent_settings.code_repair_attempts
+    limit = s.settings.code_repair_attempts
     if s.agents is None or len(repairs) >= limit:
         return False
     attempt = len(repairs) + 1
@@ -227,10 +235,10 @@ async def execute(s: RunState) -> None:
         bars_by_symbol={sym: bars[sym].frame for sym in params.symbols},
     )
     metrics = {k: s.results.metrics.get(k) for k in KEY_METRICS}
-    await s.log("Executor: " + ", ".join(f"{k} {v}" for k, v in metrics.items() if v is not None), 0.9)
+    await s.log(f"Executor: {headline(metrics)}", 0.9)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
-    if s.agents is not None and s.agent_settings.llm_summary:
+    if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
 
 
@@ -318,6 +326,7 @@ class Stops:
     stop_loss_pct: float | None = None
     take_profit_pct: float | None = None
     trailing_pct: float | None = None
+    exit_after_bars: int | None = None  # the time limit, in bars (exit reason "time")
 
 
 def stops_of(spec: Any) -> Stops:
@@ -327,7 +336,12 @@ def stops_of(spec: Any) -> Stops:
     def pct(value: float | None) -> float | None:
         return None if value is None else round(value * 100, 10)
 
-    return Stops(pct(spec.stop_loss), pct(spec.take_profit), pct(spec.trailing_stop))
+    return Stops(
+        pct(spec.stop_loss),
+        pct(spec.take_profit),
+        pct(spec.trailing_stop),
+        getattr(spec, "exit_after_bars", None),
+    )
 
 
 def _rule_count(spec: Any) -> int:

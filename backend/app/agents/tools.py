@@ -103,7 +103,7 @@ def format_violations(violations: list[Any]) -> str:
 
 
 async def search_strategy_memory(
-    memory: MemoryService, user_id: str, query: str, *, k: int = 3, exclude_execution: str | None = None
+    memory: MemoryService, user_id: str, query: str, *, k: int, exclude_execution: str | None = None
 ) -> list[SimilarStrategy]:
     return await memory.search_similar(user_id, query, limit=k, exclude_execution=exclude_execution)
 
@@ -130,6 +130,7 @@ class ToolContext:
     memory: MemoryService
     user_id: str
     execution_id: str
+    similar_k: int = 3
     compiled_code: Callable[[], str | None] = lambda: None
     backtest: Callable[[], Coroutine[Any, Any, dict[str, Any]]] | None = None
     calls: list[str] = field(default_factory=list)
@@ -188,7 +189,9 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
         def _run(self, query: str) -> str:
             logged(self.name)
             hits = ctx.run(
-                search_strategy_memory(ctx.memory, ctx.user_id, query, exclude_execution=ctx.execution_id)
+                search_strategy_memory(
+                    ctx.memory, ctx.user_id, query, k=ctx.similar_k, exclude_execution=ctx.execution_id
+                )
             )
             return json.dumps([h.model_dump() for h in hits])
 

@@ -15,6 +15,7 @@ from app.core.errors import Unauthorized
 from app.core.security import decode_access_token
 from app.models.user import User
 from app.services.execution_runner import is_connection_error
+from app.services.language import GraphLimits
 
 if TYPE_CHECKING:
     from app.services.events import EventBus
@@ -31,6 +32,13 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_graph_limits(settings: SettingsDep) -> GraphLimits:
+    return GraphLimits.of(settings)
+
+
+GraphLimitsDep = Annotated[GraphLimits, Depends(get_graph_limits)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

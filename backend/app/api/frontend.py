@@ -15,8 +15,11 @@ API_PREFIXES = (
     "data",
     "code",
     "memory",
+    "reports",
     "health",
     "docs",
+    "docs-assets",
+    "redoc",
     "openapi.json",
 )
 

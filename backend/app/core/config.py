@@ -1,5 +1,10 @@
-"""All service settings, in one place. Every field can be set from the environment or `.env`
-(see `.env.example`, which lists each one).
+"""All service settings, in one place: one `Settings`, read from the environment and `.env` (see
+`.env.example`, which lists every one).
+
+Sections are nested models read through `env_nested_delimiter="_"` split once, so the variable names stay
+flat and familiar: `SANDBOX_WALL_TIMEOUT_S` is `settings.sandbox.wall_timeout_s`, `LLM_MODEL` is
+`settings.llm.model`, `MEMORY_SIMILAR_K` is `settings.memory.similar_k`. A section is a plain model, not a
+`BaseSettings` of its own, so `.env` reaches it like every other line.
 """
 
 from __future__ import annotations
@@ -10,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.agents.settings import AgentSettings
-from app.services.sandbox.settings import SandboxSettings
+from app.core.config_agents import LLMSettings, MemorySettings
+from app.core.config_sandbox import SandboxSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
@@ -22,7 +27,13 @@ PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret"}
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        extra="ignore",
+        env_ignore_empty=True,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+    )
 
     environment: Literal["dev", "test", "production"] = "dev"
     data_dir: Path = DEFAULT_DATA_DIR
@@ -35,10 +46,13 @@ class Settings(BaseSettings):
 
     secret_key: str = Field(default="", description="JWT signing key; generated and kept in data_dir in dev.")
     access_token_expire_minutes: int = 60 * 24
+    report_link_expire_minutes: int = Field(
+        default=60 * 24 * 7, gt=0, description="How long a signed report link opens without signing in."
+    )
 
-    max_body_bytes: int = 2_000_000
-    max_strategy_nodes: int = 200
-    max_rules_per_node: int = 50
+    max_body_bytes: int = Field(default=2_000_000, ge=1024, description="Larger request bodies answer 413.")
+    max_strategy_nodes: int = Field(default=200, ge=1, description="Most nodes in one strategy graph.")
+    max_rules_per_node: int = Field(default=50, ge=1, description="Most rules (and conditions) per node.")
 
     queue: Literal["inprocess", "dramatiq"] = "inprocess"
     redis_url: str = ""
@@ -69,8 +83,15 @@ class Settings(BaseSettings):
     max_upload_rows: int = Field(default=2_000_000, description="Most rows in one market-data upload.")
     yfinance_timeout_s: float = 10.0
 
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, description="Set to run the agents on Claude (LLM mode); empty: offline mode."
+    )
+    code_repair_attempts: int = Field(default=2, ge=0, le=5, description="LLM repairs of failing code.")
+    agents_max_iter: int = Field(default=4, ge=1, le=20, description="Tool-use steps per agent task.")
+
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="SANDBOX_* variables.")
-    agents: AgentSettings = Field(default_factory=AgentSettings, description="LLM and memory settings.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="LLM_* variables.")
+    memory: MemorySettings = Field(default_factory=MemorySettings, description="MEMORY_* variables.")
 
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     start_worker: bool = True
@@ -91,20 +112,36 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set to a real secret in production")
         return self
 
+    _jwt_secret: str | None = PrivateAttr(default=None)
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def llm_api_key(self) -> str | None:
+        key = self.anthropic_api_key.get_secret_value().strip() if self.anthropic_api_key else ""
+        return key or None
+
+    @property
+    def llm_mode(self) -> bool:
+        return self.llm_api_key is not None
+
     def resolved_secret_key(self) -> str:
-        """The JWT key: the configured one, else a random key kept in the data directory (dev and test)."""
-        if self.secret_key:
-            return self.secret_key
-        path = self.data_dir / ".secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        """The JWT key: the configured one, else a random key kept in the data directory (dev and test).
+        Read once per `Settings` (the app has one), not per request."""
+        if self._jwt_secret is None:
+            self._jwt_secret = self.secret_key or _dev_secret(self.data_dir)
+        return self._jwt_secret
+
+
+def _dev_secret(data_dir: Path) -> str:
+    path = data_dir / ".secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache

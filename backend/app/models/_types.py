@@ -1,9 +1,10 @@
-"""Column types shared by the models: JSON that is JSONB on PostgreSQL, and UTC timestamps."""
+"""Shared by the models: JSON columns (JSONB on PostgreSQL), UTC timestamps, the base of published shapes."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.dialects.postgresql import JSONB
 
 JSONType: Any = sa.JSON().with_variant(JSONB(), "postgresql")
@@ -11,6 +12,12 @@ JSONType: Any = sa.JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -22,3 +29,11 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 def tz_datetime(**kwargs: Any) -> Any:
     return sa.Column(sa.DateTime(timezone=True), **kwargs)
+
+
+class Published(BaseModel):
+    """A shape the API answers with: in the OpenAPI document, a field with a default is still always sent
+    (required in the response schema), so generated client types need no `?` where a value is always there.
+    """
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)

@@ -33,5 +33,5 @@ class EventPublic(BaseModel):
     ts: datetime
 
     @field_serializer("ts")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)

@@ -7,33 +7,22 @@ from pydantic import BaseModel, field_serializer
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+from app.models._types import JSONType, Published, as_utc, tz_datetime, utcnow
+from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
-
-
-class ExecutionStatus(StrEnum):
-    queued = "queued"
-    analyzing = "analyzing"
-    generating_code = "generating_code"
-    executing = "executing"
-    completed = "completed"
-    failed = "failed"
-    cancelled = "cancelled"
-
-    @property
-    def is_final(self) -> bool:
-        return self in FINAL_STATUSES
-
-    @property
-    def is_running(self) -> bool:
-        return self in RUNNING_STATUSES
-
-
-FINAL_STATUSES = frozenset({ExecutionStatus.completed, ExecutionStatus.failed, ExecutionStatus.cancelled})
-RUNNING_STATUSES = frozenset(
-    {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
+from app.models.status import (
+    FINAL_STATUSES,
+    NOT_FINAL_STATUSES,
+    RUNNING_STATUSES,
+    ExecutionStatus,
 )
-NOT_FINAL_STATUSES = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
+
+
+class ExecutionKind(StrEnum):
+    """A backtest gives one result; a sweep (research) runs a grid of parameters as one execution."""
+
+    backtest = "backtest"
+    sweep = "sweep"
 
 
 class StrategyExecution(SQLModel, table=True):
@@ -43,6 +32,9 @@ class StrategyExecution(SQLModel, table=True):
     strategy_id: str = Field(foreign_key="strategies.id", index=True, max_length=40)
     user_id: str = Field(foreign_key="users.id", index=True, max_length=40)
     status: str = Field(default=ExecutionStatus.queued, index=True, max_length=20)
+    kind: str = Field(
+        default=ExecutionKind.backtest, max_length=16, sa_column_kwargs={"server_default": "backtest"}
+    )
     params: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
     submitted_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     generated_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
@@ -74,27 +66,52 @@ class ExecuteRequest(BaseModel):
     )
 
 
-class ExecutionPublic(BaseModel):
+class ExecutionPublic(Published):
     id: str
     strategy_id: str
     user_id: str
     status: ExecutionStatus
-    params: dict[str, Any]
+    kind: ExecutionKind = ExecutionKind.backtest
+    params: ExecutionParams
     execution_logs: list[str]
-    generated_code: str | None = None
+    generated_code: str | None = PField(
+        default=None, description="The code the generator compiled from the strategy's spec."
+    )
+    submitted_code: str | None = PField(
+        default=None, description="Edited code the user asked to run instead (None: the generated code ran)."
+    )
     backtest_run_id: str | None = None
     error_message: str | None = None
-    agent_insights: dict[str, Any]
+    agent_insights: AgentInsights
     created_at: datetime
     started_at: datetime | None = None
     completed_at: datetime | None = None
 
-    @field_serializer("created_at", "started_at", "completed_at")
+    @field_serializer("created_at")
+    def _created_utc(self, value: datetime) -> datetime:
+        return as_utc(value)
+
+    @field_serializer("started_at", "completed_at")
     def _utc(self, value: datetime | None) -> datetime | None:
         return as_utc(value)
 
 
-class CodePublic(BaseModel):
+class CodePublic(Published):
     execution_id: str
     language: str = "python"
-    code: str
+    code: str = PField(description="The code that ran: the user's edited code when there was one.")
+    generated_code: str | None = PField(default=None, description="Compiled from the strategy's spec.")
+    submitted_code: str | None = PField(default=None, description="The user's edited code, if any.")
+
+
+__all__ = [
+    "FINAL_STATUSES",
+    "NOT_FINAL_STATUSES",
+    "RUNNING_STATUSES",
+    "CodePublic",
+    "ExecuteRequest",
+    "ExecutionKind",
+    "ExecutionPublic",
+    "ExecutionStatus",
+    "StrategyExecution",
+]

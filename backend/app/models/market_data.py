@@ -4,9 +4,11 @@ Paths are stored relative to the data directory, so a data directory can be move
 """
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel, field_serializer
+from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from app.models._types import as_utc, tz_datetime, utcnow
@@ -67,7 +69,7 @@ class UploadPublic(BaseModel):
     notes: list[str] = []
 
     @field_serializer("first_bar", "last_bar", "created_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)
 
     @classmethod
@@ -87,3 +89,21 @@ class SymbolInfo(BaseModel):
     name: str | None = None
     aliases: list[str] = []
     upload_id: str | None = None
+    timeframes: list[str] = PField(
+        default=[], description="Bar intervals a run can ask for: the native one and those it resamples to."
+    )
+
+
+class UploadPreview(BaseModel):
+    """What an upload would become, without keeping it: the columns found, the first bars, the report."""
+
+    symbol: str
+    filename: str
+    source_columns: list[str] = PField(description="Every column of the file, in order.")
+    columns: dict[str, str] = PField(description="timestamp/open/high/low/close/volume -> the file's column.")
+    interval: str
+    rows: int
+    first_bar: datetime
+    last_bar: datetime
+    head: list[dict[str, Any]] = PField(description="The first bars as they would be stored.")
+    notes: list[str] = PField(description="Repairs and observations (the validation report).")

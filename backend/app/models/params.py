@@ -40,6 +40,16 @@ class ExecutionParams(BaseModel):
     risk_free_rate: float = Field(
         default=0.0, ge=-0.1, le=0.5, description="Annual risk-free rate (decimal)."
     )
+    stop_slippage: bool = Field(
+        default=False,
+        description="Apply `slippage` to stop-loss, trailing-stop and take-profit fills too (false: they "
+        "fill exactly at the stop level, or at the open when the bar gaps through it).",
+    )
+    reenter_on_exit_bar: bool = Field(
+        default=False,
+        description="Take an entry signal on the bar where a stop or take-profit filled, at that bar's close "
+        "(false: that bar's signals are ignored, a new position opens at the next signal).",
+    )
 
     @field_validator("symbols")
     @classmethod

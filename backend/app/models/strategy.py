@@ -38,11 +38,27 @@ class StrategyUpdate(StrategyBase):
     pass
 
 
+class StrategyIssue(BaseModel):
+    """Something to fix before the strategy can run, on the node it belongs to (empty: the whole graph)."""
+
+    node_id: str
+    field: str | None = None
+    rule: str | None = PField(default=None, description="The rule's text, for a rule that cannot be read.")
+    detail: str
+    position: int | None = PField(default=None, description="0-based offset in `rule` where reading stopped.")
+    expected: list[str] = []
+    suggestion: str | None = None
+    blocking: bool = PField(description="True when a run would fail on it (the builder blocks Execute).")
+
+
 class StrategyPublic(StrategyBase):
     id: str
     created_at: datetime
     updated_at: datetime
+    issues: list[StrategyIssue] = PField(
+        default_factory=list, description="Unfinished or unreadable parts of the draft; empty: it can run."
+    )
 
     @field_serializer("created_at", "updated_at")
-    def _utc(self, value: datetime) -> datetime | None:
+    def _utc(self, value: datetime) -> datetime:
         return as_utc(value)

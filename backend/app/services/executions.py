@@ -10,7 +10,7 @@ from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.models.backtest import BacktestRun
 from app.models.event import ExecutionEvent
-from app.models.execution import ExecuteRequest, ExecutionStatus, StrategyExecution
+from app.models.execution import CodePublic, ExecuteRequest, ExecutionStatus, StrategyExecution
 from app.models.user import User
 from app.services import strategies
 
@@ -92,16 +92,22 @@ async def get_results(session: AsyncSession, user: User, execution_id: str) -> B
     return run
 
 
-async def get_code(session: AsyncSession, user: User, execution_id: str) -> str:
+async def get_code(session: AsyncSession, user: User, execution_id: str) -> CodePublic:
+    """The code that ran (the user's edit when there was one), with the generated and submitted code apart."""
     execution = await get_owned(session, user, execution_id)
-    code = execution.generated_code or execution.submitted_code
+    code = execution.submitted_code if execution.submitted_code is not None else execution.generated_code
     if code is None:
         raise ResultsNotReady(
             f"No code yet: execution '{execution_id}' is {execution.status}",
             execution_id=execution_id,
             status=execution.status,
         )
-    return code
+    return CodePublic(
+        execution_id=execution_id,
+        code=code,
+        generated_code=execution.generated_code,
+        submitted_code=execution.submitted_code,
+    )
 
 
 async def get_many(session: AsyncSession, user: User, ids: list[str]) -> list[BacktestRun]:

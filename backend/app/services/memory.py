@@ -26,9 +26,9 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
+from app.core.config import Settings
 from app.core.errors import NotFound, ServiceUnavailable
+from app.models.memory import MemoryItem, Preferences, SimilarStrategy
 
 log = logging.getLogger(__name__)
 
@@ -36,28 +36,6 @@ SYSTEM_USER = "system"
 MemoryKind = Literal["pattern", "code_template", "rule_translation", "preferences"]
 EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2
 EMBEDDING_CACHE_SIZE = 512
-
-
-class MemoryItem(BaseModel):
-    id: str
-    kind: str
-    text: str
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    created_at: str | None = None
-    score: float | None = None
-
-
-class Preferences(BaseModel):
-    risk_tolerance: Literal["low", "medium", "high"] | None = None
-    max_drawdown: float | None = Field(default=None, gt=0, le=100, description="Largest drawdown, in %.")
-
-
-class SimilarStrategy(BaseModel):
-    execution_id: str | None
-    similarity: float
-    sharpe_ratio: float | None = None
-    total_return: float | None = None
-    summary: str
 
 
 def rule_key(rule: str) -> str:
@@ -93,18 +71,15 @@ class MemoryService:
         self._stored_templates: set[str] = set()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> MemoryService:
-        """From the app `Settings` (``data_dir`` and the nested ``agents``)."""
-        from app.agents.settings import AgentSettings
-
-        agents: AgentSettings = getattr(settings, "agents", None) or AgentSettings()
+    def from_settings(cls, settings: Settings) -> MemoryService:
+        memory = settings.memory
         return cls(
-            enabled=agents.memory_enabled,
+            enabled=memory.enabled,
             data_dir=settings.data_dir,
-            qdrant_path=agents.memory_qdrant_path,
-            qdrant_url=agents.memory_qdrant_url,
-            collection=agents.memory_collection,
-            min_similarity=agents.memory_min_similarity,
+            qdrant_path=memory.qdrant_path,
+            qdrant_url=memory.qdrant_url,
+            collection=memory.collection,
+            min_similarity=memory.min_similarity,
         )
 
     @property
@@ -324,6 +299,14 @@ class MemoryService:
             raise NotFound(f"memory {memory_id} not found", resource="memory")
         await self._call("delete", lambda mem: mem.delete(memory_id), None)
 
+    async def forget_execution(self, user_id: str, execution_id: str) -> int:
+        """Deletes what memory kept of one execution (its strategy pattern with results); returns how many.
+        Best effort: with memory off or unavailable there is nothing of it to forget."""
+        items = await self._find(user_id, {"execution_id": execution_id})
+        for item in items:
+            await self._call("delete", lambda mem, memory_id=item.id: mem.delete(memory_id), None)
+        return len(items)
+
     def _require(self) -> None:
         if not self.enabled or (self._mem is None and self.unavailable_reason):
             raise ServiceUnavailable(
@@ -363,3 +346,6 @@ def _item(raw: dict[str, Any]) -> MemoryItem:
         created_at=raw.get("created_at"),
         score=raw.get("score"),
     )
+
+
+__all__ = ["MemoryItem", "MemoryService", "Preferences", "SimilarStrategy", "cache_embeddings", "rule_key"]

@@ -10,6 +10,7 @@ from app.models.execution import StrategyExecution
 from app.services.results import compare_runs, render_report
 from app.services.results import equity_csv as render_equity_csv
 from app.services.results import trades_csv as render_trades_csv
+from app.services.results.report_sections import report_context
 
 
 def _full(run: BacktestRun, key: str, fallback: list[Any]) -> list[Any]:
@@ -29,9 +30,15 @@ def equity_csv(run: BacktestRun) -> str:
     )
 
 
-async def report_html(execution: StrategyExecution, run: BacktestRun) -> str:
-    name = str(execution.agent_insights.get("strategy_name") or execution.strategy_id)
-    return await asyncio.to_thread(render_report, name, run, {})
+async def report_html(execution: StrategyExecution, run: BacktestRun, strategy_name: str) -> str:
+    """The report of one run, titled with its strategy's name, saying what ran and how it was filled."""
+    context = report_context(
+        strategy_name,
+        execution.agent_insights.get("spec"),
+        execution.params,
+        edited_code=execution.submitted_code is not None,
+    )
+    return await asyncio.to_thread(render_report, strategy_name, run, {}, context)
 
 
 def compare(ids: list[str], runs: list[BacktestRun]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from app.core.ids import new_id
 from app.models.backtest import BacktestRun
 from app.models.execution import ExecutionStatus, StrategyExecution
 from app.services.progress import ExecutionProgress
+from app.services.results.wording import headline
 
 BUNDLE_SEED = 0  # the pipeline is deterministic; recorded so a re-run can assert it
 
@@ -72,7 +73,8 @@ async def store_outcome(
 
     def apply(row: StrategyExecution) -> None:
         row.backtest_run_id = run.id
-        row.generated_code = outcome.code
+        # Generated and submitted code stay apart: `submitted_code` holds what the user edited (and ran).
+        row.generated_code = outcome.code if row.submitted_code is None else outcome.generated_code
         row.error_message = None
         row.agent_insights = {
             **row.agent_insights,
@@ -82,7 +84,6 @@ async def store_outcome(
         }
 
     summary = (
-        f"Completed in {elapsed_s:.2f} s: total return {metrics.get('total_return')}%, "
-        f"Sharpe {metrics.get('sharpe_ratio')}, {metrics.get('trades')} trades"
+        f"Completed in {elapsed_s:.2f} s: {headline(metrics, ('total_return', 'sharpe_ratio', 'trades'))}"
     )
     await progress.finish(ExecutionStatus.completed, summary, apply=apply, add=[run])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,21 +15,24 @@ from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
 from app.models.strategy import Strategy, StrategyCreate, StrategyUpdate
 from app.models.user import User
-from app.services.language import parse_graph
+from app.services.language import GraphLimits
+from app.services.strategy_checks import strategy_issues
 
 
 class StrategyNotFound(NotFound):
     pass
 
 
-def _validated_graph(graph: dict[str, object]) -> dict[str, object]:
-    parse_graph(graph)  # raises InvalidStrategyGraph naming the node and field
+def _validated_graph(graph: dict[str, Any], limits: GraphLimits) -> dict[str, Any]:
+    # Refuses a malformed or oversized graph, or an impossible stop (422 naming the node and field); a
+    # draft's unfinished parts are kept and reported as the strategy's `issues`.
+    strategy_issues(graph, limits=limits)
     return graph
 
 
-async def create(session: AsyncSession, user: User, data: StrategyCreate) -> Strategy:
+async def create(session: AsyncSession, user: User, data: StrategyCreate, limits: GraphLimits) -> Strategy:
     strategy = Strategy(
-        id=new_id("strat"), user_id=user.id, name=data.name, graph=_validated_graph(data.graph)
+        id=new_id("strat"), user_id=user.id, name=data.name, graph=_validated_graph(data.graph, limits)
     )
     session.add(strategy)
     await session.commit()
@@ -48,10 +53,12 @@ async def get_owned(session: AsyncSession, user: User, strategy_id: str) -> Stra
     return strategy
 
 
-async def update(session: AsyncSession, user: User, strategy_id: str, data: StrategyUpdate) -> Strategy:
+async def update(
+    session: AsyncSession, user: User, strategy_id: str, data: StrategyUpdate, limits: GraphLimits
+) -> Strategy:
     strategy = await get_owned(session, user, strategy_id)
     strategy.name = data.name
-    strategy.graph = _validated_graph(data.graph)
+    strategy.graph = _validated_graph(data.graph, limits)
     strategy.updated_at = utcnow()
     session.add(strategy)
     await session.commit()

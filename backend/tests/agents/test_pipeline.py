@@ -14,7 +14,6 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -22,13 +21,15 @@ import pandas as pd
 import pytest
 
 from app.agents.pipeline import ExecutionPipeline, PipelineJob
-from app.agents.settings import AgentSettings
+from app.core.config import Settings
+from app.core.config_agents import LLMSettings, MemorySettings
+from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
-from app.services.language.errors import RuleNotUnderstood
+from app.services.language.errors import RuleNotUnderstood, StrategyTooLarge
 from app.services.memory import MemoryService
 from app.services.sandbox.result import SandboxResult
 from tests.agents.scripted_llm import ScriptedLLM, react_action, react_final
-from tests.agents.test_crew_wiring import RULE, TRANSLATION, WORDS
+from tests.agents.test_crew import RULE, TRANSLATION, WORDS
 
 PARAMS = ExecutionParams(symbols=["SPX"], start_date=date(2015, 1, 1), end_date=date(2016, 12, 31))
 
@@ -107,12 +108,28 @@ async def memory(tmp_path_factory: pytest.TempPathFactory) -> Any:
     await svc.close()
 
 
-def make_pipeline(tmp: Path, memory: MemoryService, llm: Any = None) -> tuple[ExecutionPipeline, StubSandbox]:
+def assert_published_whole(insights: dict[str, Any]) -> None:
+    """The API's `AgentInsights` declares every key the pipeline wrote, and reads each one back as written."""
+    assert set(insights) <= set(AgentInsights.model_fields), set(insights) - set(AgentInsights.model_fields)
+    published = AgentInsights.model_validate(insights).model_dump(mode="json", exclude_unset=True)
+    assert published == json.loads(json.dumps(insights))
+
+
+def make_pipeline(
+    tmp: Path, store: MemoryService, llm: Any = None, **overrides: Any
+) -> tuple[ExecutionPipeline, StubSandbox]:
     market = StubMarketData(tmp)
     sandbox = StubSandbox(market.frame)
-    settings = SimpleNamespace(data_dir=tmp, agents=AgentSettings(anthropic_api_key=None, llm_backoff_s=0.01))
+    settings = Settings(
+        _env_file=None,
+        environment="test",
+        data_dir=tmp,
+        anthropic_api_key=None,
+        llm=LLMSettings(backoff_s=0.01),
+        **overrides,
+    )
     return ExecutionPipeline(
-        settings=settings, market_data=market, sandbox_pool=sandbox, memory=memory, llm=llm
+        settings=settings, market_data=market, sandbox_pool=sandbox, memory=store, llm=llm
     ), sandbox
 
 
@@ -140,10 +157,37 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     assert stages == ["analyzing", "generating_code", "executing"]
     assert any("filled 1 missing bar" in m for _, m in progress.events)
     assert second.insights["agents"] == {"mode": "offline"}
+    assert_published_whole(second.insights)
 
     # Another user sees none of it.
     third = await pipeline.run(job(3, "pavel", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
     assert third.insights["similar_strategies"] == []
+
+
+async def test_memory_similar_k_bounds_the_similar_strategies_shown(
+    tmp_path: Path, memory: MemoryService
+) -> None:
+    pipeline, _ = make_pipeline(tmp_path, memory)
+    for n in (1, 2):
+        await pipeline.run(job(n, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    third = await pipeline.run(job(3, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    assert len(third.insights["similar_strategies"]) == 2
+    one, _ = make_pipeline(tmp_path, memory, memory=MemorySettings(similar_k=1))
+    fourth = await one.run(job(4, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    assert len(fourth.insights["similar_strategies"]) == 1
+
+
+async def test_a_run_refuses_a_graph_over_the_configured_limits(
+    tmp_path: Path, memory: MemoryService
+) -> None:
+    """A strategy saved under larger limits is checked again when it runs."""
+    pipeline, _ = make_pipeline(tmp_path, memory, max_rules_per_node=1)
+    two_rules = graph("SMA(10) crosses above SMA(30)")
+    two_rules["nodes"][0]["meta"]["rules"].append("RSI(14) below 30")
+    run = PipelineJob("exec_tina_1", "tina", "strat_1", "Two rules", two_rules, PARAMS, None)
+    with pytest.raises(StrategyTooLarge, match=r"Node 'e1': 2 rules and conditions; at most 1") as info:
+        await pipeline.run(run, Recorder(), asyncio.Event())
+    assert info.value.fields["limit"] == "max_rules_per_node"
 
 
 async def test_a_runs_data_is_freed_by_reference_counting(tmp_path: Path, memory: MemoryService) -> None:
@@ -201,6 +245,7 @@ async def test_unreadable_rule_is_translated_in_llm_mode_then_remembered(
         "parse_strategy"
     ]
     assert [s for s, _ in progress.events if s != "log"] == ["analyzing", "generating_code", "executing"]
+    assert_published_whole(outcome.insights)
 
     # Next time the translation comes from memory: no LLM call for it (only the summary's).
     progress = Recorder()

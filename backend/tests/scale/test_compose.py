@@ -31,7 +31,10 @@ NOT_FROM_ENV = {
     "WARM_AGENTS_ON_START",
     "FRONTEND_DIST",
     "SANDBOX_ALLOW_UNSANDBOXED",
+    "SANDBOX_ENFORCE_POLICY",  # pinned: a deployment never runs code without the AST policy
     "SANDBOX_NUMBA_CACHE_DIR",
+    "SANDBOX_PYTHON_PREFIX",  # the image's Python
+    "SANDBOX_SITE_PACKAGES",
     "MEMORY_QDRANT_PATH",
     # compose-level (the postgres service, replicas, ports), not app settings
     "POSTGRES_USER",

@@ -1,4 +1,33 @@
-/** Shapes of the StratCrew HTTP contract (DESIGN.md section 6). */
+/**
+ * Names for the shapes of the StratCrew HTTP contract. Every API shape comes from `schema.gen.ts`, which
+ * scripts/api-types.sh generates from the backend's OpenAPI schema (make test fails while it is stale), and
+ * every value the backend decides (defaults, status sets) from `constants.gen.ts`.
+ *
+ * What stays hand-written here is only what the OpenAPI schema leaves open: the builder's own view of the
+ * node graph (the API takes it as a JSON object validated against `GET /strategies/schema`), the WebSocket
+ * messages (not an OpenAPI route), and narrow readers for the JSON columns the backend still types as
+ * `dict` (`agent_insights`, `metrics`, `trades`, the series).
+ */
+import type { components } from "./schema.gen";
+import { FINAL_STATUSES } from "./constants.gen";
+
+type Schemas = components["schemas"];
+
+export type ExecutionStatus = Schemas["ExecutionStatus"];
+/** A complete set of parameters (every field present; the API fills the ones a request leaves out). */
+export type ExecutionParams = Required<Schemas["ExecutionParams"]>;
+export type Timeframe = ExecutionParams["timeframe"];
+export type Sizing = ExecutionParams["position_sizing"];
+export type SymbolInfo = Schemas["SymbolInfo"];
+export type UploadPublic = Schemas["UploadPublic"];
+export type Violation = Schemas["ViolationOut"];
+export type RuleValidation = Schemas["RuleCheckResult"];
+export type Bar = Schemas["BarRow"];
+export type CodePublic = Schemas["CodePublic"];
+
+export const TERMINAL: readonly ExecutionStatus[] = FINAL_STATUSES;
+
+// -- the node graph, as the builder edits it -----------------------------------------------------------
 
 export type NodeType =
   | "entry_condition"
@@ -32,74 +61,21 @@ export type StrategyNode = {
 
 export type StrategyGraph = { nodes: StrategyNode[]; [key: string]: unknown };
 
-export type Strategy = {
-  id: string;
-  name: string;
-  schema: StrategyGraph;
-  created_at: string;
-  updated_at: string;
+export type Strategy = Omit<Schemas["StrategyPublic"], "schema"> & { schema: StrategyGraph };
+
+// -- JSON columns the API still declares as open objects -------------------------------------------------
+
+export type AgentInsights = {
+  indicators_used?: string[];
+  execution_time?: number;
+  spec?: unknown;
+  similar_strategies?: unknown[];
+  summary?: string;
+  error?: Record<string, unknown>;
+  [key: string]: unknown;
 };
 
-export type SymbolInfo = {
-  symbol: string;
-  provider: string;
-  interval: string;
-  start: string;
-  end: string;
-  bars: number;
-};
-
-export type Timeframe = "1d" | "1h" | "1wk" | "1mo";
-export type Sizing = "equal" | "fixed_fraction" | "fixed_amount";
-
-export type ExecutionParams = {
-  symbols: string[];
-  timeframe: Timeframe;
-  start_date: string;
-  end_date: string;
-  initial_capital: number;
-  benchmark: string | null;
-  fees: number;
-  slippage: number;
-  position_sizing: Sizing;
-  position_size: number | null;
-  exposure: number;
-  risk_free_rate: number;
-};
-
-export type ExecutionStatus =
-  | "queued"
-  | "analyzing"
-  | "generating_code"
-  | "executing"
-  | "completed"
-  | "failed"
-  | "cancelled";
-
-export const TERMINAL: ExecutionStatus[] = ["completed", "failed", "cancelled"];
-
-export type Execution = {
-  id: string;
-  strategy_id: string;
-  user_id: string;
-  status: ExecutionStatus;
-  execution_logs: string[];
-  generated_code: string | null;
-  backtest_run_id: string | null;
-  error_message: string | null;
-  agent_insights: {
-    indicators_used?: string[];
-    execution_time?: number;
-    spec?: unknown;
-    similar_strategies?: unknown[];
-    summary?: string;
-    error?: Record<string, unknown>;
-    [key: string]: unknown;
-  } | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-};
+export type Execution = Omit<Schemas["ExecutionPublic"], "agent_insights"> & { agent_insights: AgentInsights };
 
 export type SeriesPoint = [string, number];
 
@@ -135,10 +111,10 @@ export type Metrics = {
   [key: string]: unknown;
 };
 
-export type BacktestRun = {
-  id: string;
-  strategy_id: string;
-  execution_id: string;
+export type BacktestRun = Omit<
+  Schemas["BacktestRunPublic"],
+  "metrics" | "trades" | "equity_series" | "benchmark_series" | "drawdown_series"
+> & {
   metrics: Metrics;
   equity_series: SeriesPoint[];
   benchmark_series: SeriesPoint[] | null;
@@ -146,11 +122,7 @@ export type BacktestRun = {
   trades: Trade[];
 };
 
-export type Bar = { timestamp: string; open: number; high: number; low: number; close: number; volume: number };
-
-export type Violation = { line: number; col: number; rule: string; message: string };
-
-export type RuleValidation = { ok: true; parsed: unknown; understood?: string };
+// -- the WebSocket of one execution (not an OpenAPI route) -----------------------------------------------
 
 export type ProgressEvent = {
   type: "event";

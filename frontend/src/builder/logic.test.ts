@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { schemaInfo, DEFAULT_NODE_TYPES } from "./schemaInfo";
 import { newNodeId } from "./BuilderPanel";
-import { cleanNodes } from "../strategies/StrategyPage";
+import { cleanNodes } from "../strategies/useStrategyDraft";
 import { paramProblems, DEFAULT_PARAMS } from "../run/ParamsPanel";
 import { violationDiagnostics } from "../code/CodePanel";
 

@@ -65,7 +65,7 @@ export default function CodePanel(props: { execution: Execution | null; onRunCod
   }, [execId, execution?.status]);
 
   const spec = execution?.agent_insights?.spec;
-  const specText = useMemo(() => (spec === undefined ? "" : JSON.stringify(spec, null, 2)), [spec]);
+  const specText = useMemo(() => (spec == null ? "" : JSON.stringify(spec, null, 2)), [spec]);
   const pyExt = useMemo(() => [python()], []);
   const editExt = useMemo(() => [python(), lintGutter()], []);
   const jsonExt = useMemo(() => [json()], []);

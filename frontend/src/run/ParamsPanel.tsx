@@ -2,21 +2,13 @@
 import { useId, useState, type KeyboardEvent } from "react";
 import { api } from "../api/endpoints";
 import type { ExecutionParams, Sizing, Timeframe } from "../api/types";
+import { EXECUTION_PARAM_DEFAULTS } from "../api/constants.gen";
 import { useAsync } from "../useAsync";
 
+/** The backend's own defaults (generated from its ExecutionParams model). */
 export const DEFAULT_PARAMS: ExecutionParams = {
-  symbols: ["SPX"],
-  timeframe: "1d",
-  start_date: "2010-01-01",
-  end_date: "2018-12-31",
-  initial_capital: 10000,
-  benchmark: null,
-  fees: 0.001,
-  slippage: 0.001,
-  position_sizing: "equal",
-  position_size: null,
-  exposure: 1,
-  risk_free_rate: 0,
+  ...EXECUTION_PARAM_DEFAULTS,
+  symbols: [...EXECUTION_PARAM_DEFAULTS.symbols],
 };
 
 /** Problems to fix before the run can start; empty when the parameters are usable. */
@@ -69,7 +61,7 @@ export function ParamsPanel(props: { params: ExecutionParams; onChange: (p: Exec
           {p.symbols.map((s) => (
             <span className="chip" key={s} data-testid={`symbol-chip-${s}`}>
               {s}
-              {info(s) && <span className="muted small"> {info(s)!.start.slice(0, 4)}–{info(s)!.end.slice(0, 4)}</span>}
+              {info(s) && <span className="muted small"> {info(s)!.start?.slice(0, 4)}–{info(s)!.end?.slice(0, 4)}</span>}
               <button type="button" className="icon" aria-label={`Remove ${s}`} onClick={() => set({ symbols: p.symbols.filter((x) => x !== s) })}>
                 ×
               </button>
@@ -88,7 +80,7 @@ export function ParamsPanel(props: { params: ExecutionParams; onChange: (p: Exec
           <datalist id={`${listId}-symbols`}>
             {known.map((s) => (
               <option key={`${s.symbol}-${s.interval}`} value={s.symbol}>
-                {s.provider} · {s.interval} · {s.start.slice(0, 10)} to {s.end.slice(0, 10)} · {s.bars} bars
+                {s.provider} · {s.interval} · {s.start?.slice(0, 10)} to {s.end?.slice(0, 10)} · {s.bars} bars
               </option>
             ))}
           </datalist>

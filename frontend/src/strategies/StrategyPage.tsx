@@ -1,20 +1,19 @@
 /**
- * One strategy: the builder, the run, the code, the results and the history, as tabs. It owns the
- * strategy being edited (name, nodes, saved-or-not), the parameters and the current execution.
+ * One strategy: the builder, the run, the code, the results and the history, as tabs. The strategy being
+ * edited lives in `useStrategyDraft`, the run on screen and the next run's parameters in `useExecution`;
+ * this component only lays them out and turns their failures into the page's error banner.
  */
 import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/endpoints";
 import { errorText } from "../api/client";
-import type { Execution, ExecutionParams, StrategyNode } from "../api/types";
 import { TERMINAL } from "../api/types";
 import { BuilderPanel } from "../builder/BuilderPanel";
 import { schemaInfo } from "../builder/schemaInfo";
-import { TEMPLATES } from "../builder/templates";
-import { navigate, type Route } from "../router";
-import { DEFAULT_PARAMS } from "../run/ParamsPanel";
 import { RunPanel } from "../run/RunPanel";
 import { HistoryPanel } from "../results/HistoryPanel";
 import { useAsync } from "../useAsync";
+import { useExecution } from "./useExecution";
+import { useStrategyDraft, type DraftRoute } from "./useStrategyDraft";
 
 const CodePanel = lazy(() => import("../code/CodePanel"));
 const ResultsPanel = lazy(() => import("../results/ResultsPanel"));
@@ -28,16 +27,6 @@ const TABS = [
 ] as const;
 type Tab = (typeof TABS)[number]["key"];
 
-/** What is sent to the server: blank rules dropped, empty structured lists left out. */
-export function cleanNodes(nodes: StrategyNode[]): StrategyNode[] {
-  return nodes.map((n) => {
-    const meta = { ...n.meta };
-    if (Array.isArray(meta.rules)) meta.rules = meta.rules.map((r) => r.trim()).filter(Boolean);
-    if (Array.isArray(meta.conditions) && meta.conditions.length === 0) delete meta.conditions;
-    return { ...n, meta };
-  });
-}
-
 function Loading({ what }: { what: string }) {
   return (
     <p className="muted" role="status">
@@ -46,119 +35,53 @@ function Loading({ what }: { what: string }) {
   );
 }
 
-export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | "strategy" }> }) {
+export function StrategyPage({ route }: { route: DraftRoute }) {
   const schema = useAsync(() => api.schema(), []);
   const info = useMemo(() => schemaInfo(schema.data), [schema.data]);
+  const draft = useStrategyDraft(route);
+  const run = useExecution(draft.strategyId);
+  const { execution } = run;
 
-  const [strategyId, setStrategyId] = useState<string | null>(null);
-  const [name, setName] = useState("");
-  const [nodes, setNodesState] = useState<StrategyNode[]>([]);
-  const [saved, setSaved] = useState<string>("");
   const [selectedId, setSelectedId] = useState<string | null>(null);
-  const [loadState, setLoadState] = useState<{ loading: boolean; error: string | null }>({ loading: false, error: null });
-  const [busy, setBusy] = useState<string | null>(null);
+  const [busy, setBusy] = useState<"save" | "duplicate" | "delete" | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>("build");
-  const [params, setParams] = useState<ExecutionParams>(DEFAULT_PARAMS);
-  const [execution, setExecution] = useState<Execution | null>(null);
 
-  const snapshot = JSON.stringify({ name, nodes: cleanNodes(nodes) });
-  const dirty = snapshot !== saved;
-
-  // Load when the route names another strategy than the one on screen (not after our own save).
-  const routeKey = route.page === "strategy" ? route.id : `new:${route.template}`;
+  // A newly loaded strategy opens on the route's tab (or Build), with nothing selected and no old error.
   useEffect(() => {
-    if (route.page === "strategy" && route.id === strategyId) return;
     setError(null);
-    setExecution(null);
     setSelectedId(null);
-    if (route.page === "new") {
-      const t = TEMPLATES.find((x) => x.key === route.template);
-      const n = t ? structuredClone(t.graph.nodes) : [];
-      setStrategyId(null);
-      setName(t ? t.name : "Untitled strategy");
-      setNodesState(n);
-      setSaved("");
-      setTab("build");
-      return;
-    }
-    let live = true;
-    setLoadState({ loading: true, error: null });
-    api.getStrategy(route.id).then(
-      (s) => {
-        if (!live) return;
-        setStrategyId(s.id);
-        setName(s.name);
-        setNodesState(s.schema.nodes ?? []);
-        setSaved(JSON.stringify({ name: s.name, nodes: cleanNodes(s.schema.nodes ?? []) }));
-        setLoadState({ loading: false, error: null });
-        setTab((route.tab as Tab) ?? "build");
-      },
-      (e: unknown) => live && setLoadState({ loading: false, error: errorText(e) }),
-    );
-    return () => {
-      live = false;
-    };
+    setTab((draft.loadedTab as Tab | null) ?? "build");
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [routeKey]);
+  }, [draft.generation]);
 
-  // The newest execution of a strategy is shown when the strategy opens.
-  useEffect(() => {
-    if (!strategyId || execution) return;
-    api.history(strategyId).then((list) => list[0] && setExecution((cur) => cur ?? list[0]), () => undefined);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [strategyId]);
-
-  const setNodes = useCallback((n: StrategyNode[]) => setNodesState(n), []);
-
-  const save = useCallback(async (): Promise<string | null> => {
-    setBusy("save");
+  const { dirty, strategyId } = draft;
+  const attempt = useCallback(async <T,>(what: typeof busy, fn: () => Promise<T>): Promise<T | null> => {
+    setBusy(what);
     setError(null);
     try {
-      const graph = { nodes: cleanNodes(nodes) };
-      const s = strategyId ? await api.updateStrategy(strategyId, name, graph) : await api.createStrategy(name, graph);
-      setSaved(JSON.stringify({ name: s.name, nodes: cleanNodes(s.schema.nodes ?? graph.nodes) }));
-      setNotice("Saved.");
-      setTimeout(() => setNotice(null), 2500);
-      if (!strategyId) {
-        setStrategyId(s.id);
-        navigate(`/s/${encodeURIComponent(s.id)}`);
-      }
-      return s.id;
+      return await fn();
     } catch (e) {
       setError(errorText(e));
       return null;
     } finally {
       setBusy(null);
     }
-  }, [nodes, name, strategyId]);
+  }, []);
 
-  async function duplicate() {
-    setBusy("duplicate");
-    setError(null);
-    try {
-      const s = await api.createStrategy(`${name} (copy)`, { nodes: cleanNodes(nodes) });
-      setStrategyId(null); // let the route change load the copy
-      navigate(`/s/${encodeURIComponent(s.id)}`);
-    } catch (e) {
-      setError(errorText(e));
-    } finally {
-      setBusy(null);
+  const save = useCallback(async (): Promise<string | null> => {
+    const id = await attempt("save", draft.save);
+    if (id) {
+      setNotice("Saved.");
+      setTimeout(() => setNotice(null), 2500);
     }
-  }
+    return id;
+  }, [attempt, draft.save]);
 
   async function remove() {
-    if (!strategyId) return navigate("/");
-    if (!window.confirm(`Delete strategy “${name}”?`)) return;
-    setBusy("delete");
-    try {
-      await api.deleteStrategy(strategyId);
-      navigate("/");
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(null);
-    }
+    if (strategyId && !window.confirm(`Delete strategy “${draft.name}”?`)) return;
+    await attempt("delete", draft.remove);
   }
 
   const execute = useCallback(
@@ -166,34 +89,26 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
       setError(null);
       const id = dirty || !strategyId ? await save() : strategyId;
       if (!id) return;
-      setBusy("execute");
       try {
-        const ex = await api.execute(id, params, code);
-        setExecution(ex);
+        await run.start(id, code);
         setTab("run");
       } catch (e) {
         setError(errorText(e));
-      } finally {
-        setBusy(null);
       }
     },
-    [dirty, strategyId, save, params],
+    [dirty, strategyId, save, run],
   );
 
-  const refreshExecution = useCallback(async (id: string) => {
-    try {
-      const ex = await api.execution(id);
-      setExecution((cur) => (cur && cur.id === id ? ex : cur));
-    } catch (e) {
-      setError(errorText(e));
-    }
-  }, []);
+  const refreshExecution = useCallback(
+    (id: string) => run.refresh(id).catch((e: unknown) => setError(errorText(e))),
+    [run],
+  );
 
-  if (loadState.loading) return <main className="page"><Loading what="strategy" /></main>;
-  if (loadState.error)
+  if (draft.loading) return <main className="page"><Loading what="strategy" /></main>;
+  if (draft.loadError)
     return (
       <main className="page">
-        <p className="error" role="alert">{loadState.error}</p>
+        <p className="error" role="alert">{draft.loadError}</p>
         <a href="#/">Back to strategies</a>
       </main>
     );
@@ -205,7 +120,7 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
         <a href="#/" className="back" aria-label="Back to strategies">←</a>
         <label className="name-field">
           <span className="sr-only">Strategy name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} data-testid="strategy-name" aria-label="Strategy name" />
+          <input value={draft.name} onChange={(e) => draft.setName(e.target.value)} data-testid="strategy-name" aria-label="Strategy name" />
         </label>
         <span className="muted small" data-testid="save-state">
           {dirty ? (strategyId ? "Unsaved changes" : "Not saved yet") : "Saved"}
@@ -214,7 +129,7 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
           <button type="button" className="primary" onClick={save} disabled={busy !== null || (!dirty && !!strategyId)} data-testid="save">
             {busy === "save" ? "Saving…" : "Save"}
           </button>
-          <button type="button" onClick={duplicate} disabled={busy !== null} data-testid="duplicate">
+          <button type="button" onClick={() => attempt("duplicate", draft.duplicate)} disabled={busy !== null} data-testid="duplicate">
             Duplicate
           </button>
           <button type="button" className="danger" onClick={remove} disabled={busy !== null} data-testid="delete-strategy">
@@ -252,8 +167,8 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
         {tab === "build" && (
           <BuilderPanel
-            nodes={nodes}
-            setNodes={setNodes}
+            nodes={draft.nodes}
+            setNodes={draft.setNodes}
             selectedId={selectedId}
             setSelectedId={setSelectedId}
             info={info}
@@ -262,25 +177,25 @@ export function StrategyPage({ route }: { route: Extract<Route, { page: "new" | 
         )}
         {tab === "run" && (
           <RunPanel
-            params={params}
-            setParams={setParams}
+            params={run.params}
+            setParams={run.setParams}
             execution={execution}
             onExecute={() => execute()}
-            executing={busy === "execute" || busy === "save"}
+            executing={run.starting || busy === "save"}
             onEnded={refreshExecution}
             goto={(t) => setTab(t as Tab)}
           />
         )}
         <Suspense fallback={<Loading what="panel" />}>
-          {tab === "code" && <CodePanel execution={execution} onRunCode={(code) => execute(code)} running={busy !== null} />}
-          {tab === "results" && <ResultsPanel execution={execution} params={params} />}
+          {tab === "code" && <CodePanel execution={execution} onRunCode={(code) => execute(code)} running={busy !== null || run.starting} />}
+          {tab === "results" && <ResultsPanel execution={execution} params={run.params} />}
         </Suspense>
         {tab === "history" && (
           <HistoryPanel
             strategyId={strategyId}
             currentId={execution?.id ?? null}
             onOpen={(ex, t) => {
-              setExecution(ex);
+              run.open(ex);
               setTab(t as Tab);
             }}
           />

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from app.api.deps import CurrentUser, MarketDataDep
-from app.models.market_data import SymbolInfo, UploadPublic
+from app.models.market_data import SymbolInfo, UploadPreview, UploadPublic
 from app.services.market_data import UploadTooLarge
 from app.services.market_data.resample import INTERVALS
 
@@ -73,15 +73,32 @@ async def upload(
     ],
 ) -> UploadPublic:
     """Keep a CSV or Parquet file of bars for this user only; the answer lists the repairs made."""
+    data = await _read_capped(file, md.max_upload_bytes)
+    row, notes = await md.upload(user.id, symbol, file.filename, data)
+    return UploadPublic.of(row, notes)
+
+
+async def _read_capped(file: UploadFile, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := await file.read(_CHUNK):
         size += len(chunk)
-        if size > md.max_upload_bytes:
-            raise UploadTooLarge(f"file larger than {md.max_upload_bytes:,} bytes", limit=md.max_upload_bytes)
+        if size > limit:
+            raise UploadTooLarge(f"file larger than {limit:,} bytes", limit=limit)
         chunks.append(chunk)
-    row, notes = await md.upload(user.id, symbol, file.filename, b"".join(chunks))
-    return UploadPublic.of(row, notes)
+    return b"".join(chunks)
+
+
+@router.post("/upload/preview", response_model=UploadPreview)
+async def upload_preview(
+    user: CurrentUser,
+    md: MarketDataDep,
+    symbol: Annotated[str, Form(max_length=40)],
+    file: Annotated[UploadFile, File(description="CSV or Parquet, as for POST /data/upload")],
+) -> UploadPreview:
+    """Reads and checks a file as `POST /data/upload` would, keeping nothing: the columns it found, the
+    first bars, and the repairs it would make."""
+    return await md.preview_upload(symbol, file.filename, await _read_capped(file, md.max_upload_bytes))
 
 
 @router.get("/uploads", response_model=list[UploadPublic])

@@ -1,12 +1,20 @@
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from app.api.deps import CurrentUser, EventBusDep, QueueDep, SessionDep
+from app.api.deps import CurrentUser, EventBusDep, MemoryDep, QueueDep, SessionDep, SettingsDep
 from app.models.backtest import BacktestRunPublic
-from app.models.execution import CodePublic, ExecuteRequest, ExecutionPublic, StrategyExecution
-from app.services import executions, result_views
+from app.models.execution import (
+    CodePublic,
+    ExecuteRequest,
+    ExecutionKind,
+    ExecutionPublic,
+    ExecutionStatus,
+    StrategyExecution,
+)
+from app.models.run_list import ReportLink, RunPage
+from app.services import executions, report_links, result_views, run_history
 
 router = APIRouter(prefix="/executions", tags=["executions"])
 
@@ -34,6 +42,26 @@ async def list_for_strategy(
     return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
 
 
+@router.get("", response_model=RunPage)
+async def list_runs(
+    user: CurrentUser,
+    session: SessionDep,
+    strategy_id: str | None = None,
+    status: Annotated[
+        list[ExecutionStatus] | None, Query(description="Repeat for several: ?status=completed&status=failed")
+    ] = None,
+    kind: ExecutionKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunPage:
+    """The user's runs across strategies, newest first, with the strategy's name, the symbols and dates,
+    an `edited_code` mark and the headline metrics of completed runs."""
+    query = run_history.RunQuery(
+        strategy_id=strategy_id, statuses=tuple(status or ()), kind=kind, limit=limit, offset=offset
+    )
+    return await run_history.list_runs(session, user, query)
+
+
 @router.get("/compare")
 async def compare(
     user: CurrentUser, session: SessionDep, ids: str = Query(description="Comma-separated execution ids")
@@ -49,9 +77,16 @@ async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> Exec
     return _public(await executions.get_owned(session, user, execution_id))
 
 
+@router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete(execution_id: str, user: CurrentUser, session: SessionDep, memory: MemoryDep) -> Response:
+    """Deletes a finished run with its events, results and memories (409 while it is still going)."""
+    await run_history.delete_run(session, user, execution_id, memory)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 @router.get("/{execution_id}/code", response_model=CodePublic)
 async def code(execution_id: str, user: CurrentUser, session: SessionDep) -> CodePublic:
-    return CodePublic(execution_id=execution_id, code=await executions.get_code(session, user, execution_id))
+    return await executions.get_code(session, user, execution_id)
 
 
 @router.get("/{execution_id}/results", response_model=BacktestRunPublic)
@@ -75,9 +110,20 @@ async def equity_csv(execution_id: str, user: CurrentUser, session: SessionDep) 
 @router.get("/{execution_id}/report", response_class=HTMLResponse)
 async def report(execution_id: str, user: CurrentUser, session: SessionDep) -> HTMLResponse:
     """A self-contained HTML report with interactive charts; opens offline."""
-    execution = await executions.get_owned(session, user, execution_id)
-    run = await executions.get_results(session, user, execution_id)
-    return HTMLResponse(await result_views.report_html(execution, run))
+    return HTMLResponse(await report_links.report_of(session, user, execution_id))
+
+
+@router.post("/{execution_id}/report-link", response_model=ReportLink)
+async def report_link(
+    execution_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep, request: Request
+) -> ReportLink:
+    """A signed URL of the run's report that opens without signing in, until `expires_at`."""
+    await executions.get_results(session, user, execution_id)  # only a completed run has a report
+    token, expires = report_links.sign_report_link(
+        execution_id, user.id, settings.resolved_secret_key(), minutes=settings.report_link_expire_minutes
+    )
+    path = f"/reports/{token}"
+    return ReportLink(path=path, url=str(request.base_url).rstrip("/") + path, expires_at=expires)
 
 
 @router.get("/{execution_id}/bundle")
@@ -85,7 +131,8 @@ async def bundle(execution_id: str, user: CurrentUser, session: SessionDep) -> d
     """What it takes to reproduce the run: hashes, data sources, library versions, code and params."""
     execution = await executions.get_owned(session, user, execution_id)
     run = await executions.get_results(session, user, execution_id)
-    return {**run.bundle, "execution_id": execution_id, "code": execution.generated_code}
+    code = execution.submitted_code if execution.submitted_code is not None else execution.generated_code
+    return {**run.bundle, "execution_id": execution_id, "code": code}
 
 
 @router.post("/{execution_id}/cancel", response_model=ExecutionPublic)

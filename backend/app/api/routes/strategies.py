@@ -3,10 +3,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentUser, SessionDep
+from app.api.deps import CurrentUser, GraphLimitsDep, SessionDep, SettingsDep
+from app.core.config import Settings
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.services import strategies
 from app.services.language import SavedIndicator, context_for, node_json_schema, read_rule
+from app.services.strategy_checks import stored_issues
 
 router = APIRouter(prefix="/strategies", tags=["strategies"])
 
@@ -41,9 +43,14 @@ class RuleCheckResult(BaseModel):
     )
 
 
-def _public(row: Strategy) -> StrategyPublic:
+def _public(row: Strategy, settings: Settings) -> StrategyPublic:
     return StrategyPublic(
-        id=row.id, name=row.name, graph=row.graph, created_at=row.created_at, updated_at=row.updated_at
+        id=row.id,
+        name=row.name,
+        graph=row.graph,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        issues=stored_issues(row.graph, llm_available=settings.llm_mode),
     )
 
 
@@ -72,25 +79,42 @@ async def validate_rule(body: RuleCheck, _user: CurrentUser) -> RuleCheckResult:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StrategyPublic)
-async def create(data: StrategyCreate, user: CurrentUser, session: SessionDep) -> StrategyPublic:
-    return _public(await strategies.create(session, user, data))
+async def create(
+    data: StrategyCreate,
+    user: CurrentUser,
+    session: SessionDep,
+    limits: GraphLimitsDep,
+    settings: SettingsDep,
+) -> StrategyPublic:
+    """Saves a strategy. A malformed or oversized graph or an impossible stop is refused (422 naming the
+    node); an unfinished draft is kept, its gaps listed in `issues`."""
+    return _public(await strategies.create(session, user, data, limits), settings)
 
 
 @router.get("", response_model=list[StrategyPublic])
-async def list_strategies(user: CurrentUser, session: SessionDep) -> list[StrategyPublic]:
-    return [_public(row) for row in await strategies.list_for(session, user)]
+async def list_strategies(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> list[StrategyPublic]:
+    return [_public(row, settings) for row in await strategies.list_for(session, user)]
 
 
 @router.get("/{strategy_id}", response_model=StrategyPublic)
-async def get(strategy_id: str, user: CurrentUser, session: SessionDep) -> StrategyPublic:
-    return _public(await strategies.get_owned(session, user, strategy_id))
+async def get(
+    strategy_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> StrategyPublic:
+    return _public(await strategies.get_owned(session, user, strategy_id), settings)
 
 
 @router.put("/{strategy_id}", response_model=StrategyPublic)
 async def update(
-    strategy_id: str, data: StrategyUpdate, user: CurrentUser, session: SessionDep
+    strategy_id: str,
+    data: StrategyUpdate,
+    user: CurrentUser,
+    session: SessionDep,
+    limits: GraphLimitsDep,
+    settings: SettingsDep,
 ) -> StrategyPublic:
-    return _public(await strategies.update(session, user, strategy_id, data))
+    return _public(await strategies.update(session, user, strategy_id, data, limits), settings)
 
 
 @router.delete("/{strategy_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -17,8 +17,13 @@ from app.services.language.builder import ExecutionParamsLike, build_spec
 from app.services.language.compiler import compile_spec
 from app.services.language.context import ReadContext
 from app.services.language.custom import SavedIndicator, context_for, parse_formula, validate_custom_indicator
-from app.services.language.errors import ImpossibleStrategy, InvalidStrategyGraph, RuleNotUnderstood
-from app.services.language.nodes import StrategyGraph, node_json_schema, parse_graph
+from app.services.language.errors import (
+    ImpossibleStrategy,
+    InvalidStrategyGraph,
+    RuleNotUnderstood,
+    StrategyTooLarge,
+)
+from app.services.language.nodes import GraphLimits, StrategyGraph, node_json_schema, parse_graph
 from app.services.language.reading import Reading, parse_rule, read_rule
 from app.services.language.spec import CustomIndicator, StrategySpec
 from app.services.language.warmup import warmup_scripts
@@ -26,6 +31,7 @@ from app.services.language.warmup import warmup_scripts
 __all__ = [
     "CustomIndicator",
     "ExecutionParamsLike",
+    "GraphLimits",
     "ImpossibleStrategy",
     "InvalidStrategyGraph",
     "ReadContext",
@@ -34,6 +40,7 @@ __all__ = [
     "SavedIndicator",
     "StrategyGraph",
     "StrategySpec",
+    "StrategyTooLarge",
     "build_spec",
     "compile_spec",
     "context_for",

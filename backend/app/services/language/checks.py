@@ -91,11 +91,11 @@ def always_true(cond: Condition) -> bool:
 
 def check_spec(spec: StrategySpec) -> None:
     """Refuse windows of 0 bars, inverted MACD windows, non-positive band widths, entries that never fire."""
-    for rule_set in [*spec.entries, *spec.exits]:
+    for rule_set in spec.rule_sets():
         for rule in rule_set.rules:
             for ind in _indicators(rule.condition):
                 check_indicator(ind, f"rule '{rule.text}'", rule_set.node_id)
-    for rule_set in spec.entries:
+    for rule_set in [*spec.entries, *spec.short_entries]:
         for rule in rule_set.rules:
             if never_true(rule.condition) and rule_set.combine == "all":
                 raise ImpossibleStrategy(

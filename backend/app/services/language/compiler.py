@@ -1,8 +1,10 @@
 """StrategySpec -> VectorBT source: deterministic, commented in the user's words, runnable alone.
 
-Layout (the contract in docs/internals.md): imports; a ``load_data`` stub (yfinance; the service
-replaces it); UPPERCASE constants; price frames; indicators; each rule with its text as a comment;
-``entries``/``exits``; ``portfolio = vbt.Portfolio.from_signals(...)``.
+Layout (the contract in docs/internals.md): a docstring stating how orders fill (`app.models.fills`);
+imports; a ``load_data`` stub (yfinance; the service replaces it); UPPERCASE constants; price frames with
+up to ``WARMUP_BARS`` bars of history before ``START`` (`history.py`); indicators; each rule with its text
+as a comment; ``entries``/``exits`` (and ``short_entries``/``short_exits``); ATR stop fractions; the
+backtest window from ``START``; ``portfolio = vbt.Portfolio.from_signals(...)`` (`compiler_portfolio.py`).
 
 Timing: every signal on bar t uses data up to t and trades at t's close; stops are checked from the
 next bar on against its open/high/low and fill at the stop price (or the open if it gapped through).
@@ -11,9 +13,21 @@ next bar on against its open/high/low and fill at the stop price (or the open if
 from __future__ import annotations
 
 import json
+import textwrap
 
+from app.models.fills import fill_conventions
+from app.services.language.compiler_engine import order_loop
 from app.services.language.compiler_indicators import indicator_section, source_var
 from app.services.language.compiler_patterns import pattern_lines
+from app.services.language.compiler_portfolio import (
+    atr_stop_lines,
+    needs_order_loop,
+    portfolio_call,
+    sizing_lines,
+    stop_constant_lines,
+    window_lines,
+)
+from app.services.language.history import history_bars, history_start
 from app.services.language.spec import (
     AllOf,
     AnyOf,
@@ -39,10 +53,10 @@ _FREQ = {"1d": "1D", "1h": "1h", "1wk": "7D", "1mo": "30D"}
 
 HEADER = '''"""StratCrew strategy, generated from a StrategySpec (edit the strategy, not this file).
 
-Signals on bar t use prices up to and including t and trade at t's close. Stops and take-profit are
-checked from the next bar on against its open/high/low and fill at the stop level (or at the open
-when the bar gaps through it), as vectorbt's from_signals does.
+{conventions}
 """
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -54,27 +68,50 @@ def load_data(symbol: str) -> pd.DataFrame:
     import yfinance as yf
 
     frame = yf.Ticker(symbol).history(
-        start=START, end=END, interval=INTERVAL, auto_adjust=True, raise_errors=True
+        start=DATA_START, end=END, interval=INTERVAL, auto_adjust=True, raise_errors=True
     )
     frame.index = frame.index.tz_convert("UTC")
     return frame[["Open", "High", "Low", "Close", "Volume"]]
 '''
 
 PRICES = """
-# Prices: one column per symbol, dates aligned (a symbol missing on a date has NaN there)
+# Prices: one column per symbol, dates aligned (a symbol missing on a date has NaN there). Up to
+# WARMUP_BARS bars before START are kept, where the data has them, so that the indicators already have
+# values on START's bar; the backtest itself (orders, equity, metrics) starts at START.
 frames = {symbol: load_data(symbol) for symbol in SYMBOLS}
-open_price = pd.DataFrame({symbol: frames[symbol]["Open"] for symbol in SYMBOLS}).loc[START:END]
-high = pd.DataFrame({symbol: frames[symbol]["High"] for symbol in SYMBOLS}).loc[START:END]
-low = pd.DataFrame({symbol: frames[symbol]["Low"] for symbol in SYMBOLS}).loc[START:END]
-close = pd.DataFrame({symbol: frames[symbol]["Close"] for symbol in SYMBOLS}).loc[START:END]
-volume = pd.DataFrame({symbol: frames[symbol]["Volume"] for symbol in SYMBOLS}).loc[START:END]
+open_price = pd.DataFrame({symbol: frames[symbol]["Open"] for symbol in SYMBOLS}).loc[:END]
+high = pd.DataFrame({symbol: frames[symbol]["High"] for symbol in SYMBOLS}).loc[:END]
+low = pd.DataFrame({symbol: frames[symbol]["Low"] for symbol in SYMBOLS}).loc[:END]
+close = pd.DataFrame({symbol: frames[symbol]["Close"] for symbol in SYMBOLS}).loc[:END]
+volume = pd.DataFrame({symbol: frames[symbol]["Volume"] for symbol in SYMBOLS}).loc[:END]
+first_bar = int(close.index.searchsorted(pd.Timestamp(START, tz="UTC")))
+history = slice(max(0, first_bar - WARMUP_BARS), None)
+open_price, high, low, close, volume = (f.iloc[history] for f in (open_price, high, low, close, volume))
 """
 
 
 def compile_spec(spec: StrategySpec) -> str:
     """The VectorBT script for ``spec``; the same spec always gives byte-identical text."""
-    parts = [HEADER, _constants(spec), PRICES, _indicators(spec), _signals(spec), _portfolio(spec)]
+    parts = [
+        _header(spec),
+        _constants(spec),
+        PRICES,
+        _indicators(spec),
+        _signals(spec),
+        atr_stop_lines(spec),
+        window_lines(spec),
+        order_loop(spec) if needs_order_loop(spec) else portfolio_call(spec),
+    ]
     return "\n".join(part.rstrip("\n") + "\n" for part in parts if part)
+
+
+def _header(spec: StrategySpec) -> str:
+    lines = ["How orders fill (see the constants and the from_signals call below):"]
+    for convention in fill_conventions(spec):
+        lines += textwrap.wrap(
+            f"{convention.title}: {convention.text}", width=108, initial_indent="- ", subsequent_indent="  "
+        )
+    return HEADER.replace("{conventions}", "\n".join(lines))
 
 
 def _lit(value: object) -> str:
@@ -85,64 +122,27 @@ def _lit(value: object) -> str:
 
 
 def _constants(spec: StrategySpec) -> str:
-    n = len(spec.symbols)
     lines = [
         "",
         "# Backtest settings",
         f"SYMBOLS = {_lit(spec.symbols)}",
         f"START = {_lit(spec.start_date.isoformat())}",
         f"END = {_lit(spec.end_date.isoformat())}  # inclusive",
+        f"WARMUP_BARS = {history_bars(spec)}  # bars before START the indicators are computed on",
+        f"DATA_START = {_lit(history_start(spec).isoformat())}  # early enough to hold WARMUP_BARS bars",
         f"INTERVAL = {_lit(spec.timeframe)}",
         f"FREQ = {_lit(_FREQ[spec.timeframe])}",
         f"INIT_CASH = {float(spec.initial_capital)!r}",
         f"FEES = {float(spec.fees)!r}  # fraction of each trade's value",
-        f"SLIPPAGE = {float(spec.slippage)!r}  # fraction of the price, against us (not on stop fills)",
+        f"SLIPPAGE = {float(spec.slippage)!r}  # fraction of the price, against us",
         f"EXPOSURE = {float(spec.exposure)!r}  # share of the cash an entry may use",
     ]
-    sizing = spec.sizing
-    if sizing.method == "equal" and n == 1:
-        lines += [
-            "# Sizing: all available cash x EXPOSURE per entry",
-            "SIZE = EXPOSURE",
-            'SIZE_TYPE = "percent"',
-        ]
-    elif sizing.method == "equal":
-        lines += [
-            "# Sizing, several symbols, shared cash: each entry buys a fixed, equal slice of the starting",
-            "# capital (INIT_CASH x EXPOSURE / number of symbols). Profits are not re-invested and open",
-            "# positions are never rebalanced; an entry is trimmed to the cash left if a slice is short.",
-            "SIZE = INIT_CASH * EXPOSURE / len(SYMBOLS)",
-            'SIZE_TYPE = "value"',
-        ]
-    elif sizing.method == "fixed_fraction":
-        lines += [
-            "# Sizing: a fixed fraction of the available cash x EXPOSURE per entry",
-            f"SIZE = {float(sizing.value or 0)!r} * EXPOSURE",
-            'SIZE_TYPE = "percent"',
-        ]
-    else:
-        lines += [
-            "# Sizing: a fixed cash amount per entry",
-            f"SIZE = {float(sizing.value or 0)!r}",
-            'SIZE_TYPE = "value"',
-        ]
-    lines += [
-        _stop_line(
-            "SL_STOP", spec.stop_loss if spec.trailing_stop is None else spec.trailing_stop, "stop-loss"
-        ),
-        f"SL_TRAIL = {spec.trailing_stop is not None}  # True: the stop trails the highest price since entry",
-        _stop_line("TP_STOP", spec.take_profit, "take-profit"),
-    ]
+    lines += sizing_lines(spec)
+    lines += stop_constant_lines(spec)
     for stated in spec.stated_exits:
         lines.append(f"# Node {stated.node_id!r}, rule: {_comment_text(stated.text)}")
         lines.append(f"#   understood as: {_comment_text(stated.understood)}")
     return "\n".join(lines)
-
-
-def _stop_line(name: str, value: float | None, what: str) -> str:
-    if value is None:
-        return f"{name} = np.nan  # no {what}"
-    return f"{name} = {value!r}  # {what}: {value * 100:g}% from the entry price"
 
 
 def _indicators(spec: StrategySpec) -> str:
@@ -169,14 +169,27 @@ def _walk(cond: Condition) -> list[Condition]:
 
 def _signals(spec: StrategySpec) -> str:
     lines = ["", "# Signals"]
-    lines += _rule_sets(spec.entries, "entries", "entry")
-    if spec.exits:
-        lines += _rule_sets(spec.exits, "exits", "exit")
-    else:
-        lines += [
-            "# No exit rules: positions close on the stop-loss / take-profit / trailing stop, or stay open",
-            "exits = pd.DataFrame(False, index=close.index, columns=close.columns)",
-        ]
+    sides = (
+        (spec.entries, "entries", "entry", "# No long entry rules: this strategy only goes short"),
+        (
+            spec.exits,
+            "exits",
+            "exit",
+            "# No long exit rules: long positions close on a stop/target, or stay open",
+        ),
+        (spec.short_entries, "short_entries", "short_entry", ""),
+        (
+            spec.short_exits,
+            "short_exits",
+            "short_exit",
+            "# No short exit rules: shorts close on a stop/target",
+        ),
+    )
+    for rule_sets, target, prefix, missing in sides:
+        if rule_sets:
+            lines += _rule_sets(rule_sets, target, prefix)
+        elif target in ("entries", "exits") or spec.has_short:
+            lines += [missing, f"{target} = pd.DataFrame(False, index=close.index, columns=close.columns)"]
     return "\n".join(lines)
 
 
@@ -298,27 +311,3 @@ def render_condition(cond: Condition, top: bool = False) -> str:
         text = joiner.join(render_condition(item) for item in cond.items)
         assert isinstance(cond, AllOf | AnyOf)
     return text if top else f"({text})"
-
-
-def _portfolio(spec: StrategySpec) -> str:
-    grouping = "    group_by=True,\n    cash_sharing=True,\n" if len(spec.symbols) > 1 else ""
-    return f"""
-# Backtest: long only; an entry and an exit on the same bar cancel out (vectorbt's default)
-portfolio = vbt.Portfolio.from_signals(
-    close,
-    entries,
-    exits,
-    open=open_price,
-    high=high,
-    low=low,
-    sl_stop=SL_STOP,
-    sl_trail=SL_TRAIL,
-    tp_stop=TP_STOP,
-    size=SIZE,
-    size_type=SIZE_TYPE,
-    fees=FEES,
-    slippage=SLIPPAGE,
-    init_cash=INIT_CASH,
-    freq=FREQ,
-{grouping})
-"""

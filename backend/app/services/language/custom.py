@@ -46,6 +46,7 @@ class SavedIndicator:
 
     name: str
     formula: str
+    node_id: str = ""  # the node it comes from, when it is drawn in a strategy (named in errors)
 
 
 def check_name(name: str, node_id: str = "") -> str:
@@ -169,7 +170,7 @@ def _ordered(parsed: dict[str, CustomIndicator]) -> list[CustomIndicator]:
 def context_for(timeframe: str = "1d", library: Sequence[SavedIndicator] = ()) -> ReadContext:
     """The reading context of a rule checked on its own: the bar interval and the custom indicators it
     may name (checked first, so a bad one is refused rather than silently unknown)."""
-    customs = resolve([(item.name, item.formula, "") for item in library], timeframe)
+    customs = resolve([(item.name, item.formula, item.node_id) for item in library], timeframe)
     return ReadContext(timeframe=timeframe, custom_names=frozenset(c.name for c in customs))
 
 

@@ -28,6 +28,17 @@ class InvalidStrategyGraph(DomainError):
         super().__init__(f"{where}{what}{reason}", node_id=node_id, field=field, reason=reason)
 
 
+class StrategyTooLarge(DomainError):
+    """A graph over a configured size limit (`MAX_STRATEGY_NODES`, `MAX_RULES_PER_NODE`)."""
+
+    status_code = 422
+
+    def __init__(self, reason: str, *, limit: str, value: int, maximum: int, node_id: str = "") -> None:
+        super().__init__(
+            f"{_where(node_id)}{reason}", node_id=node_id, limit=limit, value=value, maximum=maximum
+        )
+
+
 class RuleNotUnderstood(DomainError):
     """A plain-language rule the grammar cannot read.
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.services.language.indicators import Indicator, PriceField
+from app.services.language.indicators import Indicator, PriceField, _num
 
 
 class _Frozen(BaseModel):
@@ -182,9 +182,32 @@ class Sizing(_Frozen):
     value: float | None = None
 
 
+class AtrDistance(_Frozen):
+    """A price distance of ``multiple`` x the Wilder ATR(``period``) at the entry bar.
+
+    The ATR of the entry bar uses that bar's high, low and close, all known at its close, when the entry
+    fills; the stop is first checked on the next bar, so no later price shapes it (no look-ahead).
+    """
+
+    multiple: float = Field(gt=0)
+    period: int = Field(default=14, ge=1)
+
+    def indicator(self) -> Indicator:
+        return Indicator(kind="atr", period=self.period)
+
+    def label(self) -> str:
+        return f"{_num(self.multiple)} x ATR({self.period})"
+
+
 class StrategySpec(_Frozen):
-    """The whole strategy. Stops and targets are fractions (0.05 is 5 %); fees and slippage are
-    fractions of the traded value."""
+    """The whole strategy. Stops and targets are fractions (0.05 is 5 %) or ATR distances (the ``*_atr``
+    fields; at most one of the two per stop); fees and slippage are fractions of the traded value.
+
+    ``entries``/``exits`` are the long side, ``short_entries``/``short_exits`` the short side; the stops
+    apply to both sides, mirrored for shorts. Fills: ``stop_slippage`` applies ``slippage`` to stop and
+    take-profit fills too; ``reenter_on_exit_bar`` takes an entry signal on the bar where a stop filled
+    (see `app.models.fills` for the exact conventions).
+    """
 
     symbols: list[str] = Field(min_length=1)
     timeframe: Literal["1d", "1h", "1wk", "1mo"] = "1d"
@@ -197,21 +220,57 @@ class StrategySpec(_Frozen):
     exposure: float = Field(default=1.0, gt=0, le=1)
     risk_free_rate: float = 0.0
     sizing: Sizing = Sizing()
-    entries: list[RuleSet] = Field(min_length=1)
+    entries: list[RuleSet] = []
     exits: list[RuleSet] = []
+    short_entries: list[RuleSet] = []
+    short_exits: list[RuleSet] = []
     stop_loss: float | None = None
     take_profit: float | None = None
     trailing_stop: float | None = None
+    stop_loss_atr: AtrDistance | None = None
+    take_profit_atr: AtrDistance | None = None
+    trailing_stop_atr: AtrDistance | None = None
+    stop_slippage: bool = False
+    reenter_on_exit_bar: bool = False
     exit_after_bars: int | None = Field(default=None, ge=1)
     custom_indicators: list[CustomIndicator] = []
     stated_exits: list[StatedExit] = []  # rules read as a stop, a take-profit or a time limit, not signals
 
+    @model_validator(mode="after")
+    def _one_distance_each(self) -> StrategySpec:
+        if not (self.entries or self.short_entries):
+            raise ValueError("a strategy needs long or short entry rules")
+        for pct, atr in (
+            (self.stop_loss, self.stop_loss_atr),
+            (self.take_profit, self.take_profit_atr),
+            (self.trailing_stop, self.trailing_stop_atr),
+        ):
+            if pct is not None and atr is not None:
+                raise ValueError("a stop is in percent or in ATR multiples, not both")
+        return self
+
+    def rule_sets(self) -> list[RuleSet]:
+        """Every entry and exit node of both sides, in a stable order."""
+        return [*self.entries, *self.exits, *self.short_entries, *self.short_exits]
+
     def rule_conditions(self) -> list[Condition]:
-        return [rule.condition for rule_set in [*self.entries, *self.exits] for rule in rule_set.rules]
+        return [rule.condition for rule_set in self.rule_sets() for rule in rule_set.rules]
+
+    @property
+    def has_short(self) -> bool:
+        return bool(self.short_entries)
+
+    @property
+    def has_long(self) -> bool:
+        return bool(self.entries)
+
+    def atr_distances(self) -> list[AtrDistance]:
+        found = (self.stop_loss_atr, self.take_profit_atr, self.trailing_stop_atr)
+        return [d for d in found if d is not None]
 
     def indicators(self) -> list[Indicator]:
-        """Every indicator the rules and custom indicators use (and the indicators those are taken of),
-        once each, inputs before the indicators computed from them, otherwise by family and parameters."""
+        """Every indicator the rules, the custom indicators and the ATR stops use (and the indicators those
+        are taken of), once each: inputs before what is computed from them, then by family and parameters."""
         found: dict[str, Indicator] = {}
         exprs = [e for cond in self.rule_conditions() for e in condition_exprs(cond)]
         exprs += [custom.expr for custom in self.custom_indicators]
@@ -219,17 +278,21 @@ class StrategySpec(_Frozen):
             for ind in _expr_indicators(expr):
                 for inner in _with_inputs(ind):
                     found.setdefault(inner.var_name(), inner)
+        for distance in self.atr_distances():
+            found.setdefault(distance.indicator().var_name(), distance.indicator())
         return sorted(found.values(), key=lambda i: (_depth(i), i.family, i.params(), i.source, i.kind))
 
     def indicator_labels(self) -> list[str]:
         return [ind.label() for ind in self.indicators()]
 
     def longest_window(self) -> int:
-        """Bars of history the slowest indicator (or price lag) needs before its first value."""
+        """Bars of history the slowest indicator (or price lag, or ATR stop) needs before its first value."""
         customs = {c.name: c.expr for c in self.custom_indicators}
         longest = 1
         for cond in self.rule_conditions():
             longest = max(longest, _condition_window(cond, customs))
+        for distance in self.atr_distances():
+            longest = max(longest, distance.indicator().warmup())
         return longest
 
 

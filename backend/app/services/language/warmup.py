@@ -2,7 +2,8 @@
 
 Numba compiles one kernel per argument-type signature. The sandbox's zygote runs these scripts once, on
 synthetic bars for the symbols `WARM_A` and `WARM_B`, so every signature the compiler can emit (one symbol or
-several with shared cash; fixed, trailing or no stops; exit rules or none) is compiled before the first run.
+several with shared cash; fixed, trailing or no stops; exit rules or none; long and short with stops in ATR
+multiples) is compiled before the first run.
 """
 
 from __future__ import annotations
@@ -57,6 +58,24 @@ _GRAPHS: list[tuple[list[dict[str, Any]], ExecutionParams]] = [
             _node("sl", "stop_loss", stop_pct=3.0),
         ],
         _WarmParams(symbols=["WARM_A", "WARM_B"], position_sizing="fixed_amount", position_size=1000.0),
+    ),
+    (  # long and short, stops in ATR multiples: the call with both signal pairs and stop frames
+        [
+            _node("e", "entry_condition", rules=["close crosses above the 20-day SMA"]),
+            _node("s", "short_entry_condition", rules=["close crosses below the 20-day SMA"]),
+            _node("sl", "stop_loss", stop_atr=2.0),
+            _node("tp", "take_profit", target_pct=8.0),
+        ],
+        _WarmParams(stop_slippage=True),
+    ),
+    (
+        [
+            _node("e", "entry_condition", rules=["RSI(14) below 30"]),
+            _node("x", "exit_condition", rules=["RSI(14) above 50"]),
+            _node("s", "short_entry_condition", rules=["RSI(14) above 70"]),
+            _node("ts", "trailing_stop", trail_atr=3.0),
+        ],
+        _WarmParams(symbols=["WARM_A", "WARM_B"]),
     ),
 ]
 

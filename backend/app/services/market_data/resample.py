@@ -36,6 +36,19 @@ SPACING = {
     "1wk": timedelta(weeks=1),
     "1mo": timedelta(days=30),
 }
+
+
+def reachable_intervals(native: str) -> list[str]:
+    """The intervals bars of ``native`` spacing can be served at: itself and every coarser one
+    (daily bars give 1d, 1wk and 1mo; they cannot give 1h).
+
+    >>> reachable_intervals("1d")
+    ['1d', '1wk', '1mo']
+    """
+    rank = _RANK.get(native)
+    return [] if rank is None else [name for name in INTERVALS if _RANK[name] >= rank]
+
+
 _AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
 
 

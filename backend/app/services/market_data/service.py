@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import InvalidInput
-from app.models.market_data import MarketDataUpload, SymbolInfo
+from app.models.market_data import MarketDataUpload, SymbolInfo, UploadPreview
 from app.services.market_data.cache import CacheStats, SegmentCache
 from app.services.market_data.errors import DataUnavailable, NotEnoughBars, UnknownSymbol, UnsupportedInterval
 from app.services.market_data.frames import slice_dates, store_by_hash
@@ -37,9 +37,28 @@ from app.services.market_data.providers import (
     normalise_symbol,
     yahoo_symbol,
 )
-from app.services.market_data.resample import aggregate, can_make, check_interval, resample
+from app.services.market_data.resample import (
+    aggregate,
+    can_make,
+    check_interval,
+    reachable_intervals,
+    resample,
+)
 from app.services.market_data.uploads import parse_upload, safe_filename
 from app.services.market_data.validation import validate
+
+PREVIEW_ROWS = 10
+
+
+@dataclass
+class _PreparedUpload:
+    symbol: str
+    filename: str
+    frame: pd.DataFrame
+    interval: str
+    notes: list[str]
+    columns: dict[str, str]
+    source_columns: list[str]
 
 
 @dataclass(frozen=True)
@@ -213,6 +232,8 @@ class MarketData:
                     bars=sum(s.rows for s in segs),
                 )
             )
+        for info in infos:
+            info.timeframes = reachable_intervals(info.interval)
         return infos
 
     @staticmethod
@@ -231,6 +252,13 @@ class MarketData:
         self, user_id: str, symbol: str, filename: str | None, data: bytes
     ) -> tuple[MarketDataUpload, list[str]]:
         """Parse, validate and keep a user's file; returns the stored row and the notes on repairs made."""
+        ready = await self._prepare_upload(symbol, filename, data)
+        row = await self.uploads.save(
+            user_id, ready.symbol, ready.filename, ready.frame, ready.interval, len(data)
+        )
+        return row, ready.notes
+
+    async def _prepare_upload(self, symbol: str, filename: str | None, data: bytes) -> _PreparedUpload:
         sym = normalise_symbol(symbol)
         name = safe_filename(filename)
         parsed = await asyncio.to_thread(
@@ -243,8 +271,25 @@ class MarketData:
             frame = await asyncio.to_thread(aggregate, frame, "1h")
             interval = "1h"
             notes.append("bars finer than an hour were aggregated to 1h")
-        row = await self.uploads.save(user_id, sym, name, frame, interval, len(data))
-        return row, notes
+        return _PreparedUpload(sym, name, frame, interval, notes, parsed.columns, parsed.source_columns)
+
+    async def preview_upload(self, symbol: str, filename: str | None, data: bytes) -> UploadPreview:
+        """What `upload` would keep, without keeping it: the same parsing, checks and repairs."""
+        ready = await self._prepare_upload(symbol, filename, data)
+        head = ready.frame.iloc[:PREVIEW_ROWS].reset_index()
+        head["timestamp"] = head["timestamp"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return UploadPreview(
+            symbol=ready.symbol,
+            filename=ready.filename,
+            source_columns=ready.source_columns,
+            columns=ready.columns,
+            interval=ready.interval,
+            rows=len(ready.frame),
+            first_bar=ready.frame.index[0].to_pydatetime(),
+            last_bar=ready.frame.index[-1].to_pydatetime(),
+            head=head.to_dict(orient="records"),
+            notes=ready.notes,
+        )
 
     async def list_uploads(self, user_id: str) -> list[MarketDataUpload]:
         return await self.uploads.list(user_id)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,8 @@ class ParsedUpload:
     frame: pd.DataFrame  # canonical shape; not yet validated
     interval: str | None  # the bars' spacing; None when finer than an hour
     notes: list[str]
+    columns: dict[str, str] = field(default_factory=dict)  # canonical name -> the file's column
+    source_columns: list[str] = field(default_factory=list)  # every column of the file, in order
 
 
 def _key(name: str) -> str:
@@ -177,7 +179,9 @@ def _to_frame(raw: pd.DataFrame, offset: int) -> ParsedUpload:
     frame = pd.DataFrame(data, index=index)
     interval = classify_spacing(frame.index.sort_values().unique())
     frame = canonical(normalise_index(frame, interval or "1h"))
-    return ParsedUpload(frame=frame, interval=interval, notes=notes)
+    return ParsedUpload(
+        frame=frame, interval=interval, notes=notes, columns=picked, source_columns=list(raw.columns)
+    )
 
 
 def parse_csv(data: bytes, *, max_rows: int) -> ParsedUpload:

@@ -52,13 +52,6 @@ def iso(ts: pd.Timestamp) -> str:
     return ts.isoformat()
 
 
-def finite_or_none(value: Any) -> float | None:
-    if value is None:
-        return None
-    f = float(value)
-    return f if math.isfinite(f) else None
-
-
 @dataclass(frozen=True)
 class Trade:
     symbol: str
@@ -95,6 +88,7 @@ class Stops:
     stop_loss_pct: float | None = None
     take_profit_pct: float | None = None
     trailing_pct: float | None = None
+    exit_after_bars: int | None = None  # the time limit, in bars after the entry bar
 
 
 def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
@@ -116,24 +110,26 @@ def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
 
 def trade_records(trades: Sequence[Any]) -> list[Trade]:
     out: list[Trade] = []
-    for t in trades:
+    for number, t in enumerate(trades, start=1):
         exit_time = read(t, "exit_time")
         exit_price = read(t, "exit_price")
-        out.append(
-            Trade(
-                symbol=str(read(t, "symbol", "")),
-                entry_time=to_utc(read(t, "entry_time")),
-                exit_time=to_utc(exit_time) if exit_time is not None else None,
-                entry_price=float(read(t, "entry_price")),
-                exit_price=float(exit_price) if exit_price is not None else None,
-                size=float(read(t, "size", 0.0)),
-                pnl=float(read(t, "pnl", 0.0)),
-                return_pct=float(read(t, "return_pct", 0.0)),
-                fees=float(read(t, "fees", 0.0) or 0.0),
-                status=str(read(t, "status", "closed")).lower(),
-                direction=str(read(t, "direction", "long")).lower(),
-            )
+        trade = Trade(
+            symbol=str(read(t, "symbol", "")),
+            entry_time=to_utc(read(t, "entry_time")),
+            exit_time=to_utc(exit_time) if exit_time is not None else None,
+            entry_price=float(read(t, "entry_price")),
+            exit_price=float(exit_price) if exit_price is not None else None,
+            size=float(read(t, "size", 0.0)),
+            pnl=float(read(t, "pnl", 0.0)),
+            return_pct=float(read(t, "return_pct", 0.0)),
+            fees=float(read(t, "fees", 0.0) or 0.0),
+            status=str(read(t, "status", "closed")).lower(),
+            direction=str(read(t, "direction", "long")).lower(),
         )
+        numbers = (trade.entry_price, trade.size, trade.pnl, trade.return_pct, trade.fees, trade.exit_price)
+        if not all(x is None or math.isfinite(x) for x in numbers):
+            raise InvalidBacktestOutput(f"trade {number} ({trade.symbol}) has a NaN or infinite number")
+        out.append(trade)
     return sorted(out, key=lambda tr: (tr.entry_time, tr.symbol))
 
 
@@ -156,4 +152,7 @@ def stop_settings(stops: Any) -> Stops:
         value = read(stops, name)
         return float(value) if value is not None and float(value) > 0 else None
 
-    return Stops(pct("stop_loss_pct"), pct("take_profit_pct"), pct("trailing_pct"))
+    bars = read(stops, "exit_after_bars")
+    return Stops(
+        pct("stop_loss_pct"), pct("take_profit_pct"), pct("trailing_pct"), int(bars) if bars else None
+    )

@@ -13,8 +13,9 @@ replaying vectorbt's stop rules (``Portfolio.from_signals`` defaults: ``stop_ent
   ``peak x (1 - trail%)`` where ``peak`` is the highest of the reference and the highs *before* the exit
   bar; take profit is ``reference x (1 + tp%)``, filled at the level or at a gap-up open;
 * a recorded exit price equal to the fill price (or to it less slippage, for ``stop_exit_price="stopmarket"``)
-  names the rule; anything else is the strategy's exit ``signal``; a position still open at the last bar is
-  ``end_of_data`` (marked to the last close).
+  names the rule; otherwise a trade closed at the close of its ``exit_after_bars``-th bar after the entry bar
+  ended on the strategy's time limit (``time``); anything else is the strategy's exit ``signal``; a position
+  still open at the last bar is ``end_of_data`` (marked to the last close).
 
 Worked example: entry bar close 101.20, stop loss 5 %: level = 101.20 x 0.95 = 96.14. On the exit bar the
 low reached 95.80 and the open was 99.00, so the order filled at 96.14:
@@ -25,14 +26,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from app.models.backtest import ExitReason
 from app.services.results._inputs import Stops, Trade
-
-ExitReason = Literal["signal", "stop_loss", "take_profit", "trailing_stop", "end_of_data"]
 
 _REL_TOL = 1e-6
 
@@ -100,6 +99,10 @@ def explain_exit(trade: Trade, bars: pd.DataFrame | None, stops: Stops, slippage
         )
         if found:
             return found
+    held = _bars_held(bars, trade)
+    if stops.exit_after_bars is not None and held == stops.exit_after_bars:
+        rule = f"held {held} bars, the time limit; closed at the close, filled at {exit_price:.2f}"
+        return ExitExplanation("time", rule)
     if exit_bar is not None:
         rule = f"exit rule true at close {exit_bar.close:.2f}; filled at {exit_price:.2f}"
         return ExitExplanation("signal", rule)
@@ -164,6 +167,15 @@ def _bar_at(bars: pd.DataFrame | None, ts: pd.Timestamp) -> _Bar | None:
     low = col("low") if math.isfinite(col("low")) else min(open_, close)
     high = col("high") if math.isfinite(col("high")) else max(open_, close)
     return _Bar(open=open_, high=high, low=low, close=close)
+
+
+def _bars_held(bars: pd.DataFrame | None, trade: Trade) -> int | None:
+    """Bars from the entry bar to the exit bar (1: the next bar), counting the symbol's bars with a close."""
+    if bars is None or trade.exit_time is None:
+        return None
+    closes = bars["close"] if "close" in bars.columns else bars.iloc[:, 0]
+    window = closes.loc[(bars.index > trade.entry_time) & (bars.index <= trade.exit_time)]
+    return int(window.notna().sum())
 
 
 def _peak_high(bars: pd.DataFrame | None, trade: Trade) -> float:

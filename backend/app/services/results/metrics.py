@@ -64,15 +64,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.models.backtest import BacktestMetrics
 from app.services.results._inputs import Trade, iso
 
-METRIC_KEYS: tuple[str, ...] = (
-    "total_return", "cagr", "volatility", "sharpe_ratio", "sortino_ratio", "calmar_ratio",
-    "max_drawdown", "max_drawdown_start", "max_drawdown_trough", "max_drawdown_recovery",
-    "longest_drawdown_days", "win_rate", "trades", "profit_factor", "expectancy", "avg_win", "avg_loss",
-    "best_trade", "worst_trade", "avg_holding_days", "exposure", "benchmark_return", "vs_benchmark",
-    "alpha", "beta", "correlation", "information_ratio", "final_equity", "start", "end", "bars",
-)  # fmt: skip
+# The keys and their types are declared once, on the API's model; `warnings` is added by `build_results`.
+METRIC_KEYS: tuple[str, ...] = tuple(key for key in BacktestMetrics.model_fields if key != "warnings")
 
 _DECIMALS = 6  # enough for any display; keeps the JSON short
 

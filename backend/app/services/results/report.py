@@ -18,6 +18,13 @@ from plotly.offline import get_plotlyjs
 
 from app.services.results.build import BacktestResults
 from app.services.results.compare import METRIC_INFO
+from app.services.results.report_sections import (
+    ReportContext,
+    conventions_html,
+    params_html,
+    strategy_html,
+    trades_html,
+)
 
 _REASON_COLOURS = {
     "signal": "#1f77b4",
@@ -38,8 +45,14 @@ def coerce_results(results: Any) -> BacktestResults:
     return BacktestResults.model_validate(results, from_attributes=True)
 
 
-def render_report(name: str, results: Any, bars_by_symbol: Mapping[str, pd.DataFrame] | None = None) -> str:
-    """The full HTML document as text (about 5 MB, most of it the inlined plotly.js)."""
+def render_report(
+    name: str,
+    results: Any,
+    bars_by_symbol: Mapping[str, pd.DataFrame] | None = None,
+    context: ReportContext | None = None,
+) -> str:
+    """The full HTML document as text (about 5 MB, most of it the inlined plotly.js). With a ``context``,
+    it also says what ran: the rules as understood, the parameters, the fill conventions and every trade."""
     res = coerce_results(results)
     equity = _frame(res.full_series.get("equity") or res.equity_series)
     bench = _frame(res.full_series.get("benchmark") or res.benchmark_series)
@@ -68,17 +81,31 @@ table.metrics td {{ padding: 0.2rem 0.8rem; border-bottom: 1px solid #eee; }}
 table.metrics td.v {{ text-align: right; font-variant-numeric: tabular-nums; }}
 .warnings li {{ color: #8a4b00; margin-bottom: 0.3rem; }}
 .grid {{ display: grid; grid-template-columns: repeat(3, auto); gap: 0 2rem; }}
+table.list {{ border-collapse: collapse; font-size: 0.85rem; width: 100%; }}
+table.list th, table.list td {{ padding: 0.2rem 0.5rem; border-bottom: 1px solid #eee; text-align: left; }}
+table.list td.v {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.note {{ color: #8a4b00; }}
 </style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
 <h1>{title}</h1>
+{_written_sections(context)}
 {_warnings_html(res.metrics.get("warnings") or [])}
 {_metrics_html(res.metrics)}
 {charts}
+{trades_html(res.trades) if context is not None else ""}
 </body>
 </html>
 """
+
+
+def _written_sections(context: ReportContext | None) -> str:
+    if context is None:
+        return ""
+    return "\n".join(
+        (strategy_html(context), params_html(context.params), conventions_html(context.conventions))
+    )
 
 
 def _frame(points: Sequence[Sequence[Any]]) -> pd.Series:

@@ -14,8 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path, PurePosixPath
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox.errors import SandboxUnavailable
-from app.services.sandbox.settings import SandboxSettings
 
 HARNESS_PATH = Path(__file__).with_name("harness")
 SANDBOX_HARNESS = "/sandbox/harness"
@@ -135,14 +135,13 @@ def python_executable(settings: SandboxSettings) -> str:
     raise SandboxUnavailable(f"no Python interpreter under {prefix}/bin")
 
 
-def probe(settings: SandboxSettings, numba_cache: Path) -> str | None:
-    """None when the full isolation works here; otherwise the reason it does not."""
+def probe(settings: SandboxSettings, numba_cache: Path, uid: int) -> str | None:
+    """None when the full isolation works here (switching to `uid` inside); else the reason it does not."""
     bwrap = resolve_bwrap(settings)
     if bwrap is None:
         return f"bubblewrap ({settings.bwrap_path!r}) is not installed"
     if os.geteuid() != 0:
         return "per-slot uids need the service to start bubblewrap as root"
-    uid = settings.uid_base
     check = (
         f"import os;os.setgroups([]);os.setresgid({uid},{uid},{uid});os.setresuid({uid},{uid},{uid});"
         "import socket;s=socket.socket();"

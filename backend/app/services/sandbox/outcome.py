@@ -16,6 +16,7 @@ import signal
 
 from pydantic import ValidationError
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox.errors import (
     CodeRaised,
     InvalidSandboxResult,
@@ -24,7 +25,6 @@ from app.services.sandbox.errors import (
     SandboxUnavailable,
 )
 from app.services.sandbox.result import ChildError, ChildReport, SandboxResult
-from app.services.sandbox.settings import SandboxSettings
 from app.services.sandbox.slot import RunOutcome
 
 _ERRNO_LIMITS = {errno.EFBIG: "file_size", errno.ENOSPC: "tmp_space", errno.EMFILE: "open_files"}

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox import bwrap
 from app.services.sandbox.bars import BarsCache
 from app.services.sandbox.errors import (
@@ -29,8 +30,8 @@ from app.services.sandbox.errors import (
 from app.services.sandbox.outcome import interpret
 from app.services.sandbox.policy import validate_code
 from app.services.sandbox.result import SandboxResult
-from app.services.sandbox.settings import SandboxSettings
 from app.services.sandbox.slot import Slot
+from app.services.sandbox.uids import UidClaim, claim_uids
 
 log = logging.getLogger(__name__)
 MAX_WARMUP_FAILURES = 3
@@ -58,6 +59,12 @@ class SandboxPool:
         self._closed = False
         self._numba_cache = self.settings.numba_cache_dir.resolve()
         self._bars = BarsCache(self.settings.data_cache_mb * 1024 * 1024)
+        self._uids: UidClaim | None = None
+
+    @property
+    def slot_uids(self) -> list[int]:
+        """The uids this pool's slots run as (claimed host-wide at start; see `sandbox/uids.py`)."""
+        return list(self._uids.uids) if self._uids is not None else []
 
     @property
     def slots(self) -> list[Slot]:
@@ -66,9 +73,14 @@ class SandboxPool:
     async def start(self) -> None:
         """Probe the isolation and start warming the zygotes; does not wait for them."""
         self._numba_cache.mkdir(parents=True, exist_ok=True, mode=0o755)
-        problem = await asyncio.to_thread(bwrap.probe, self.settings, self._numba_cache)
+        if os.geteuid() == 0:  # slots switch to their own uids only when started as root
+            self._uids = claim_uids(self.settings)
+            log.info("sandbox slots run as uids %s (instance %d)", self._uids.uids, self._uids.instance)
+        uid = self._uids.uids[0] if self._uids is not None else os.geteuid()
+        problem = await asyncio.to_thread(bwrap.probe, self.settings, self._numba_cache, uid)
         if problem is not None:
             if not self.settings.allow_unsandboxed:
+                self._release_uids()
                 raise SandboxUnavailable(f"{problem}; refusing to run untrusted code without isolation")
             log.error(
                 "SANDBOX ISOLATION DISABLED (%s): allow_unsandboxed=True runs strategy code as a plain "
@@ -90,6 +102,7 @@ class SandboxPool:
             slot = Slot(
                 index,
                 self.settings,
+                uid=self._uids.uids[index] if self._uids is not None else os.geteuid(),
                 sandboxed=self.sandboxed,
                 numba_cache=self._numba_cache,
                 warmup_scripts=self.warmup_scripts,
@@ -223,6 +236,12 @@ class SandboxPool:
             task.cancel()
         await asyncio.gather(*(slot.close() for slot in self._slots), return_exceptions=True)
         self._slots.clear()
+        self._release_uids()
+
+    def _release_uids(self) -> None:
+        if self._uids is not None:
+            self._uids.release()
+            self._uids = None
 
     @property
     def status(self) -> str:

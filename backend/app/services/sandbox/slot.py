@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox import bwrap
 from app.services.sandbox.bars import sealed_memfd
 from app.services.sandbox.errors import SandboxUnavailable
 from app.services.sandbox.pipes import PipeReader
-from app.services.sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class Slot:
         index: int,
         settings: SandboxSettings,
         *,
+        uid: int,
         sandboxed: bool,
         numba_cache: Path,
         warmup_scripts: Sequence[str] = (),
@@ -56,7 +57,7 @@ class Slot:
         self.settings = settings
         self.sandboxed = sandboxed
         self.numba_cache = numba_cache
-        self.uid = settings.uid_base + index
+        self.uid = uid
         self.runs = 0
         self.versions: dict[str, str] = {}
         self.ready = asyncio.Event()

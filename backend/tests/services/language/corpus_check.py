@@ -10,6 +10,7 @@ previous close (the index's opens almost never do), and must equal the reference
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,9 +64,11 @@ def synthetic_like(frame: pd.DataFrame, seed: int = 14) -> pd.DataFrame:
 
 def signal_section(code: str) -> str:
     """The generated script up to its signals (the portfolio is not what the corpus checks)."""
-    head, sep, _ = code.partition("\n# Backtest:")
-    assert sep and "entries = " in head, "the generated script's layout changed"
-    return head
+    found = re.search(r"\n# Backtest[:,]", code)
+    assert found is not None and "entries = " in code[: found.start()], (
+        "the generated script's layout changed"
+    )
+    return code[: found.start()]
 
 
 def _graph(side: str, text: str) -> dict[str, Any]:

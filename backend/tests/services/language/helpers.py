@@ -10,6 +10,19 @@ from typing import Any
 
 import pandas as pd
 
+# The example graph of the original design document, verbatim.
+ORIGINAL: dict[str, Any] = {
+    "nodes": [
+        {
+            "id": "entry",
+            "type": "entry_condition",
+            "meta": {"rules": ["Enter on a 5% price drop from the 20-day moving average"]},
+        },
+        {"id": "tp", "type": "take_profit", "meta": {"target_pct": 7.0}},
+        {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5.0}},
+    ]
+}
+
 
 @dataclass
 class Params:
@@ -27,6 +40,8 @@ class Params:
     position_size: float | None = None
     exposure: float = 1.0
     risk_free_rate: float = 0.0
+    stop_slippage: bool = False
+    reenter_on_exit_bar: bool = False
 
 
 def load_sp500() -> pd.DataFrame:

@@ -17,7 +17,6 @@ from tests.plugins.sandbox_pool import sandbox_test_settings, start_pool_or_skip
 # Set before any pool starts: the sandbox must not see it.
 FAKE_SECRET = "stratcrew-fake-secret-6f1d2c"
 os.environ["STRATCREW_FAKE_SECRET"] = FAKE_SECRET
-RAW_UID_BASE = 62000
 
 
 def sp500_frame() -> pd.DataFrame:
@@ -48,7 +47,6 @@ async def raw_pool() -> AsyncIterator[SandboxPool]:
     """A pool with the AST policy switched off: the OS layer alone must contain hostile code."""
     settings = sandbox_test_settings(
         enforce_policy=False,
-        uid_base=RAW_UID_BASE,
         wall_timeout_s=10.0,
         cpu_limit_s=8,
         memory_limit_mb=3072,

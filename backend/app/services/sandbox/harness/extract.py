@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from .timestamps import iso_times
@@ -50,9 +51,9 @@ def extract(namespace: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
             }
         )
     signals = {}
-    for name in ("entries", "exits"):
-        try:
-            signals[name] = int(np.asarray(namespace.get(name, False), dtype=bool).sum())
-        except (TypeError, ValueError):
-            signals[name] = 0
+    for name in ("entries", "exits"):  # long and short signals together (`short_entries`, `short_exits`)
+        signals[name] = 0
+        for variable in (name, f"short_{name}"):
+            with contextlib.suppress(TypeError, ValueError):
+                signals[name] += int(np.asarray(namespace.get(variable, False), dtype=bool).sum())
     return {"equity": equity, "trades": trades, "signals": signals}
