@@ -1619,7 +1619,7 @@ export interface components {
              * Exit Reason
              * @enum {string}
              */
-            exit_reason: "signal" | "stop_loss" | "take_profit" | "trailing_stop" | "end_of_data";
+            exit_reason: "signal" | "stop_loss" | "take_profit" | "trailing_stop" | "time" | "end_of_data";
             /**
              * Exit Rule
              * @description How the exit was filled, in words.
