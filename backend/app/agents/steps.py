@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.agents import crew as crew_mod
 from app.agents.tools import format_violations, search_strategy_memory, store_strategy_memory
-from app.agents.tools import policy_violations as validate_code
 from app.agents.translation import Key, apply_translations, with_placeholders
 from app.core.errors import DomainError
+from app.models.status import Milestone
 from app.services.results.wording import headline
+from app.services.sandbox import validate_code
 
 if TYPE_CHECKING:
     from app.agents.flow import RunState
@@ -185,24 +185,34 @@ async def _repair(s: RunState, problem: str) -> bool:
 
 
 async def execute(s: RunState) -> None:
+    from app.services.language.history import history_start, warmup_notes
     from app.services.results import build_results
     from app.services.sandbox.errors import CodeRaised
 
     job, params = s.job, s.job.params
     bench_symbol = params.benchmark_symbol
+    # Bars before start_date feed the indicators' warm-up (the generated code keeps WARMUP_BARS of them).
+    first_day = history_start(s.spec) if s.spec is not None else params.start_date
     bars: dict[str, Any] = {}
     for symbol in dict.fromkeys([*params.symbols, bench_symbol]):
         s.check_cancel()
         bars[symbol] = b = await s.market_data.load(
-            symbol, params.timeframe, params.start_date, params.end_date, job.user_id
+            symbol, params.timeframe, first_day, params.end_date, job.user_id
         )
         s.data_sources[symbol] = {"source": b.source, "content_hash": b.content_hash}
-        await s.log(f"Executor: {symbol}: {len(b.frame)} bars from {b.source}")
+        in_window = _bars_in_window(b.frame, params.start_date, symbol)
+        before = len(b.frame) - in_window
+        warm = f" (+{before} before {params.start_date} for the indicators' warm-up)" if before else ""
+        await s.log(f"Executor: {symbol}: {in_window} bars from {b.source}{warm}")
         for note in b.notes:
             await s.log(f"Executor: {symbol}: {note}")
+    notes: list[str] = []
     if s.spec is not None:
         for symbol in params.symbols:
-            _check_enough_bars(s.market_data, bars[symbol], s.spec.longest_window(), symbol)
+            bars[symbol].check_enough(s.spec.longest_window())
+        notes = warmup_notes(s.spec, {sym: bars[sym].frame["close"] for sym in params.symbols})
+        for note in notes:
+            await s.log(f"Executor: {note}")
     data_files = {sym: bars[sym].parquet_path for sym in params.symbols}
     while True:
         s.check_cancel()
@@ -220,7 +230,7 @@ async def execute(s: RunState) -> None:
     await s.log(
         f"Executor: backtest ran in {result.duration_s:.2f} s "
         f"({result.signals.entries} entries, {result.signals.exits} exits)",
-        0.85,
+        Milestone.backtest_ran,
     )
     s.insights["library_versions"] = dict(result.library_versions)
     # pandas work of ~50-250 ms: off the event loop, which also serves requests and other runs
@@ -228,29 +238,32 @@ async def execute(s: RunState) -> None:
         build_results,
         equity=result.equity,
         trades=result.trades,
-        benchmark_close=bars[bench_symbol].frame["close"],
+        benchmark_close=bars[bench_symbol].frame["close"],  # aligned to the equity: from start_date
         params=params,
-        stops=stops_of(s.spec),
+        stops=s.spec.stops() if s.spec is not None else None,
         signals=result.signals,
         bars_by_symbol={sym: bars[sym].frame for sym in params.symbols},
+        notes=notes,
     )
-    metrics = {k: s.results.metrics.get(k) for k in KEY_METRICS}
-    await s.log(f"Executor: {headline(metrics)}", 0.9)
+    all_metrics = s.results.metrics.model_dump()
+    metrics = {k: all_metrics.get(k) for k in KEY_METRICS}
+    await s.log(f"Executor: {headline(metrics)}", Milestone.results_ready)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:
         await _summarize(s, metrics)
 
 
-def _check_enough_bars(market_data: Any, bars: Any, window: int, symbol: str) -> None:
-    check = getattr(market_data, "check_enough_bars", None)
-    if check is not None:
-        check(bars, window)
-        return
-    from app.services.market_data.errors import NotEnoughBars
+def _bars_in_window(frame: Any, start: Any, symbol: str) -> int:
+    """Bars on or after ``start`` (the rest only warm the indicators up); none is an error, not a run."""
+    import pandas as pd
 
-    if len(bars.frame) <= window:
-        raise NotEnoughBars(window, len(bars.frame), symbol=symbol)
+    from app.services.market_data.errors import DataUnavailable
+
+    count = int((frame.index >= pd.Timestamp(start, tz="UTC")).sum())
+    if count == 0:
+        raise DataUnavailable("market data", f"no bars on or after {start}", symbol=symbol)
+    return count
 
 
 async def _remember(s: RunState, metrics: dict[str, Any]) -> None:
@@ -274,7 +287,7 @@ async def _summarize(s: RunState, metrics: dict[str, Any]) -> None:
     assert s.agents is not None
     facts = {
         "metrics": metrics,
-        "warnings": s.results.metrics.get("warnings"),
+        "warnings": s.results.metrics.warnings,
         "symbols": s.job.params.symbols,
         "benchmark": s.job.params.benchmark_symbol,
     }
@@ -319,31 +332,6 @@ def pattern_text(job: Any, spec: Any) -> str:
     return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class Stops:
-    """The spec's exits by price, in percent (5.0 is 5 %), as `build_results` reads them."""
-
-    stop_loss_pct: float | None = None
-    take_profit_pct: float | None = None
-    trailing_pct: float | None = None
-    exit_after_bars: int | None = None  # the time limit, in bars (exit reason "time")
-
-
-def stops_of(spec: Any) -> Stops:
-    if spec is None:
-        return Stops()
-
-    def pct(value: float | None) -> float | None:
-        return None if value is None else round(value * 100, 10)
-
-    return Stops(
-        pct(spec.stop_loss),
-        pct(spec.take_profit),
-        pct(spec.trailing_stop),
-        getattr(spec, "exit_after_bars", None),
-    )
-
-
 def _rule_count(spec: Any) -> int:
     return sum(len(rs.rules) for rs in [*spec.entries, *spec.exits])
 
@@ -352,4 +340,4 @@ def _lines(code: str) -> int:
     return code.count("\n") + 1
 
 
-__all__ = ["analyze", "execute", "generate", "pattern_text", "stops_of"]
+__all__ = ["analyze", "execute", "generate", "pattern_text"]

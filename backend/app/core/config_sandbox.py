@@ -31,9 +31,14 @@ class SandboxSettings(BaseModel):
     wall_timeout_s: float = Field(30.0, gt=0)
     cpu_limit_s: int = Field(30, ge=1)
     memory_limit_mb: int = Field(
-        4096, ge=256, description="address space (RLIMIT_AS) of a run; the warm zygote alone maps ~2 GB"
+        2048, ge=256, description="memory of a run, all its processes together (a memory cgroup per run)"
     )
-    max_processes: int = Field(64, ge=4, description="RLIMIT_NPROC for the slot uid (threads count)")
+    address_space_limit_mb: int = Field(
+        4096, ge=256, description="RLIMIT_AS of each process of a run; the warm zygote alone maps ~2 GB"
+    )
+    max_processes: int = Field(
+        64, ge=4, description="processes and threads of a run (a pids cgroup per run, and RLIMIT_NPROC)"
+    )
     max_file_size_mb: int = Field(16, ge=1)
     max_open_files: int = Field(256, ge=32)
     tmpfs_size_mb: int = Field(64, ge=4)
@@ -57,5 +62,9 @@ class SandboxSettings(BaseModel):
     python_prefix: Path = Field(default_factory=lambda: Path(sys.base_prefix))
     site_packages: list[Path] = Field(default_factory=_default_site_packages)
     numba_cache_dir: Path = Path(".cache/numba")
+    seccomp: bool = Field(True, description="the syscall filter (sandbox/seccomp.py); off only to debug")
+    cgroup: Literal["auto", "v1", "v2", "off"] = Field(
+        "auto", description="per-run memory and pids caps: the cgroup version to use; auto picks at start"
+    )
     allow_unsandboxed: bool = False
     enforce_policy: bool = True

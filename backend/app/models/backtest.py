@@ -54,6 +54,12 @@ class BacktestMetrics(Published):
     longest_drawdown_days: float
     win_rate: float | None = PField(description=PERCENT)
     trades: int
+    long_trades: int | None = PField(
+        default=None, description="Long round trips (null: a run stored earlier)."
+    )
+    short_trades: int | None = PField(
+        default=None, description="Short round trips (null: a run stored earlier)."
+    )
     profit_factor: float | None
     expectancy: float | None = PField(description="Mean PnL per trade, in the account currency.")
     avg_win: float | None = PField(description=PERCENT)

@@ -80,6 +80,7 @@ def _changed(name: str, info: FieldInfo, tmp_path: Path) -> str:
         "SECRET_KEY": "a-real-secret-for-this-test-only",
         "ANTHROPIC_API_KEY": "sk-ant-test",
         "SANDBOX_INSTANCE": "5",
+        "SANDBOX_CGROUP": "off",
         "SANDBOX_SITE_PACKAGES": f'["{tmp_path}"]',
     }
     if name in special:

@@ -687,6 +687,11 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Strategy Name
+             * @description The strategy's name when it ran.
+             */
+            strategy_name: string | null;
+            /**
              * Summary
              * @description The executor agent's explanation (LLM mode).
              */
@@ -778,6 +783,11 @@ export interface components {
             final_equity: number;
             /** Information Ratio */
             information_ratio: number | null;
+            /**
+             * Long Trades
+             * @description Long round trips (null: a run stored earlier).
+             */
+            long_trades: number | null;
             /** Longest Drawdown Days */
             longest_drawdown_days: number;
             /**
@@ -801,6 +811,11 @@ export interface components {
             profit_factor: number | null;
             /** Sharpe Ratio */
             sharpe_ratio: number | null;
+            /**
+             * Short Trades
+             * @description Short round trips (null: a run stored earlier).
+             */
+            short_trades: number | null;
             /** Sortino Ratio */
             sortino_ratio: number | null;
             /**
@@ -1140,7 +1155,10 @@ export interface components {
             created_at: string;
             /** Error Message */
             error_message: string | null;
-            /** Execution Logs */
+            /**
+             * Execution Logs
+             * @description The messages of the execution's events, in order.
+             */
             execution_logs: string[];
             /**
              * Generated Code

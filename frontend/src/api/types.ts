@@ -32,6 +32,8 @@ export const TERMINAL: readonly ExecutionStatus[] = FINAL_STATUSES;
 export type NodeType =
   | "entry_condition"
   | "exit_condition"
+  | "short_entry_condition"
+  | "short_exit_condition"
   | "take_profit"
   | "stop_loss"
   | "trailing_stop"
@@ -47,6 +49,10 @@ export type NodeMeta = {
   target_pct?: number;
   stop_pct?: number;
   trail_pct?: number;
+  target_atr?: number; // a distance in ATR multiples instead of percent (with atr_period, default 14)
+  stop_atr?: number;
+  trail_atr?: number;
+  atr_period?: number;
   method?: "equal" | "fixed_fraction" | "fixed_amount";
   value?: number;
   [key: string]: unknown;

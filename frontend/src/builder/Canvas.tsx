@@ -43,11 +43,11 @@ const nodeTypes = { strategy: StrategyNodeView };
 const FIT = { maxZoom: 1.1, padding: 0.2 };
 
 function impliedEdges(nodes: StrategyNode[]): Edge[] {
-  const entries = nodes.filter((n) => n.type === "entry_condition");
+  const entries = nodes.filter((n) => n.type.endsWith("entry_condition")); // long and short entries
   const edges: Edge[] = [];
   for (const e of entries) {
     for (const n of nodes) {
-      if (n.type === "entry_condition") continue;
+      if (n.type.endsWith("entry_condition")) continue;
       const [source, target] = n.type === "position_sizing" ? [n.id, e.id] : [e.id, n.id];
       edges.push({ id: `${source}->${target}`, source, target, selectable: false, focusable: false, animated: n.type !== "position_sizing" });
     }

@@ -32,7 +32,7 @@ export function NodeInspector(props: {
   const { node, info, onChange, onDelete } = props;
   const meta = node.meta;
   const set = (patch: Partial<NodeMeta>) => onChange({ ...meta, ...patch });
-  const isCondition = node.type === "entry_condition" || node.type === "exit_condition";
+  const isCondition = node.type.endsWith("_condition"); // long and short entries and exits
   const rules = meta.rules ?? [];
 
   return (
@@ -63,7 +63,7 @@ export function NodeInspector(props: {
             <label className="inline">
               Combine
               <select
-                value={meta.combine ?? (node.type === "exit_condition" ? "any" : "all")}
+                value={meta.combine ?? (node.type.endsWith("exit_condition") ? "any" : "all")}
                 onChange={(e) => set({ combine: e.target.value as "all" | "any" })}
                 data-testid="combine"
               >
@@ -81,14 +81,22 @@ export function NodeInspector(props: {
           />
         </>
       )}
-      {node.type === "take_profit" && (
+      {node.type === "take_profit" && meta.target_atr === undefined && (
         <PctField label="Target" value={meta.target_pct} onChange={(v) => set({ target_pct: v })} testId="target-pct" />
       )}
-      {node.type === "stop_loss" && (
+      {node.type === "stop_loss" && meta.stop_atr === undefined && (
         <PctField label="Stop" value={meta.stop_pct} onChange={(v) => set({ stop_pct: v })} testId="stop-pct" />
       )}
-      {node.type === "trailing_stop" && (
+      {node.type === "trailing_stop" && meta.trail_atr === undefined && (
         <PctField label="Trail" value={meta.trail_pct} onChange={(v) => set({ trail_pct: v })} testId="trail-pct" />
+      )}
+      {(["target_atr", "stop_atr", "trail_atr"] as const).map((key) =>
+        meta[key] === undefined ? null : (
+          <label key={key}>
+            Distance in ATR({meta.atr_period ?? 14}) multiples
+            <input type="number" min={0} step="any" value={meta[key] ?? ""} onChange={(e) => set({ [key]: Number(e.target.value) })} />
+          </label>
+        ),
       )}
       {node.type === "position_sizing" && (
         <>
@@ -115,7 +123,9 @@ export function nodeSummary(node: StrategyNode): string {
   const m = node.meta;
   switch (node.type) {
     case "entry_condition":
-    case "exit_condition": {
+    case "exit_condition":
+    case "short_entry_condition":
+    case "short_exit_condition": {
       const rules = (m.rules ?? []).filter((r) => r.trim());
       const n = (m.conditions ?? []).length;
       const parts = [...rules];
@@ -123,11 +133,11 @@ export function nodeSummary(node: StrategyNode): string {
       return parts.length ? parts.join(m.combine === "any" ? " OR " : " AND ") : "No rule yet";
     }
     case "take_profit":
-      return `+${m.target_pct ?? "?"}%`;
+      return m.target_atr !== undefined ? `+${m.target_atr} ATR` : `+${m.target_pct ?? "?"}%`;
     case "stop_loss":
-      return `−${m.stop_pct ?? "?"}%`;
+      return m.stop_atr !== undefined ? `−${m.stop_atr} ATR` : `−${m.stop_pct ?? "?"}%`;
     case "trailing_stop":
-      return `trail ${m.trail_pct ?? "?"}%`;
+      return m.trail_atr !== undefined ? `trail ${m.trail_atr} ATR` : `trail ${m.trail_pct ?? "?"}%`;
     case "position_sizing":
       return `${m.method ?? "equal"}${m.value !== undefined ? ` ${m.value}` : ""}`;
     default:

@@ -92,3 +92,16 @@ describe("describeParsed", () => {
     expect(describeParsed({ type: "volume_spike" })).toBe("volume spike");
   });
 });
+
+describe("short nodes and ATR distances", () => {
+  it("edits short entries and exits as condition nodes and summarises ATR stops", async () => {
+    const { nodeSummary } = await import("./NodeInspector");
+    const { defaultMeta, nodeLabel } = await import("./schemaInfo");
+    expect(defaultMeta("short_entry_condition")).toEqual({ rules: [""], combine: "all" });
+    expect(nodeLabel("short_exit_condition")).toBe("Short exit");
+    const short = { id: "s", type: "short_entry_condition", meta: { rules: ["RSI(14) above 70"] } };
+    expect(nodeSummary(short)).toBe("RSI(14) above 70");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 3 } })).toBe("−3 ATR");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_pct: 5 } })).toBe("−5%");
+  });
+});

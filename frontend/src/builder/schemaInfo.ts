@@ -9,6 +9,8 @@ import type { NodeType } from "../api/types";
 export const NODE_LABELS: Record<string, string> = {
   entry_condition: "Entry condition",
   exit_condition: "Exit condition",
+  short_entry_condition: "Short entry",
+  short_exit_condition: "Short exit",
   take_profit: "Take profit",
   stop_loss: "Stop loss",
   trailing_stop: "Trailing stop",
@@ -101,8 +103,10 @@ export function nodeLabel(type: string): string {
 export function defaultMeta(type: string): Record<string, unknown> {
   switch (type) {
     case "entry_condition":
+    case "short_entry_condition":
       return { rules: [""], combine: "all" };
     case "exit_condition":
+    case "short_exit_condition":
       return { rules: [""], combine: "any" };
     case "take_profit":
       return { target_pct: 10 };

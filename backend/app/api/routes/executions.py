@@ -11,16 +11,11 @@ from app.models.execution import (
     ExecutionKind,
     ExecutionPublic,
     ExecutionStatus,
-    StrategyExecution,
 )
 from app.models.run_list import ReportLink, RunPage
 from app.services import executions, report_links, result_views, run_history
 
 router = APIRouter(prefix="/executions", tags=["executions"])
-
-
-def _public(row: StrategyExecution) -> ExecutionPublic:
-    return ExecutionPublic.model_validate(row, from_attributes=True)
 
 
 @router.post(
@@ -32,14 +27,14 @@ async def execute(
     """Creates a `queued` execution (committed first), then enqueues it for the agents."""
     execution = await executions.create(session, user, strategy_id, request)
     await queue.enqueue(execution.id)
-    return _public(execution)
+    return await executions.view(session, execution)
 
 
 @router.get("/strategies/{strategy_id}/executions", response_model=list[ExecutionPublic])
 async def list_for_strategy(
     strategy_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ExecutionPublic]:
-    return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
+    return await executions.views(session, await executions.list_for_strategy(session, user, strategy_id))
 
 
 @router.get("", response_model=RunPage)
@@ -74,7 +69,7 @@ async def compare(
 
 @router.get("/{execution_id}", response_model=ExecutionPublic)
 async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> ExecutionPublic:
-    return _public(await executions.get_owned(session, user, execution_id))
+    return await executions.view(session, await executions.get_owned(session, user, execution_id))
 
 
 @router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -143,7 +138,7 @@ async def cancel(
     execution = await executions.request_cancel(session, user, execution_id)
     if not await bus.request_cancel(execution_id) and execution.status == "queued":
         await queue.expedite(execution_id)
-    return _public(execution)
+    return await executions.view(session, execution)
 
 
 def _csv(text: str, filename: str) -> PlainTextResponse:

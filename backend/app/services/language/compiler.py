@@ -146,11 +146,12 @@ def _constants(spec: StrategySpec) -> str:
 
 
 def _indicators(spec: StrategySpec) -> str:
-    lines = indicator_section(spec) + pattern_lines(_patterns(spec))
+    lines = indicator_section(spec) + pattern_lines(patterns_of(spec))
     return "\n".join(lines)
 
 
-def _patterns(spec: StrategySpec) -> list[PatternName]:
+def patterns_of(spec: StrategySpec) -> list[PatternName]:
+    """The candle patterns the rules use, once each, in order of use."""
     found: dict[PatternName, None] = {}
     for cond in spec.rule_conditions():
         for item in _walk(cond):

@@ -18,17 +18,24 @@ from app.services.language.spec import CustomIndicator, StrategySpec, expr_custo
 _BLOCK_FAMILIES = frozenset(["macd", "bb", "stoch", "kc", "dmi"])
 _SHARED = ("previous_close =", "true_range =")
 
-__all__ = ["indicator_section", "source_var"]
+__all__ = ["indicator_lines", "indicator_section", "source_var"]
 
 
 def indicator_section(spec: StrategySpec) -> list[str]:
     """The indicator and custom-indicator lines of ``spec``'s script (empty when it has none)."""
-    from app.services.language.compiler import render_expr as render
-
     items: list[Indicator | CustomIndicator] = [*spec.indicators(), *spec.custom_indicators]
     if not items:
         return []
-    lines = ["", "# Indicators (formulas: docs/language.md; warm-up bars are NaN, which never signals)"]
+    header = "# Indicators (formulas: docs/language.md; warm-up bars are NaN, which never signals)"
+    return ["", header, *indicator_lines(items)]
+
+
+def indicator_lines(items: list[Indicator | CustomIndicator]) -> list[str]:
+    """The lines computing ``items`` in dependency order, each family once per parameter set, each block
+    under a comment with its formula (also used by the sweep script, so both compute alike)."""
+    from app.services.language.compiler import render_expr as render
+
+    lines: list[str] = []
     done: set[tuple[object, ...]] = set()
     emitted: set[str] = set()
     for item in _dependency_order(items):

@@ -13,7 +13,7 @@ are then exactly those of a run over all the data.
 
 >>> from app.services.language.indicators import Indicator
 >>> settle_bars(Indicator(kind="sma", period=200)), settle_bars(Indicator(kind="ema", period=20))
-(0, 66)
+(0, 70)
 """
 
 from __future__ import annotations

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.services.language.context import ReadContext
 from app.services.language.cursor import Cursor
 from app.services.language.describe import describe_condition
 from app.services.language.errors import RuleNotUnderstood
 from app.services.language.lexer import Token, tokenize
+from app.services.language.parameters import PATTERN, position_in_original, substitute, understood_with
 from app.services.language.parser import RuleParser
 from app.services.language.parser_events import PriceExit
 from app.services.language.spec import Condition
@@ -41,8 +42,35 @@ class Reading:
 
 
 def read_rule(text: str, node_id: str = "", context: ReadContext | None = None) -> Reading:
-    """Read one rule (see module doc); raise `RuleNotUnderstood` when it cannot be read faithfully."""
-    return _read(text, node_id, context or ReadContext(), quiet=False)
+    """Read one rule (see module doc); raise `RuleNotUnderstood` when it cannot be read faithfully.
+
+    Named parameters (``SMA({fast=10})``, see `parameters.py`) read as their defaults; the reading lists
+    them, and an error's position points into the text as written."""
+    ctx = context or ReadContext()
+    if "{" not in text:
+        return _read(text, node_id, ctx, quiet=False)
+    plain = substitute(text)
+    if "{" in plain:
+        raise RuleNotUnderstood(
+            node_id=node_id, rule=text, position=_stray_brace(text), suggestion=None,
+            expected=["a parameter written {name=default}, e.g. {fast=10}"],
+        )  # fmt: skip
+    try:
+        reading = _read(plain, node_id, ctx, quiet=False)
+    except RuleNotUnderstood as exc:
+        fields = exc.fields
+        raise RuleNotUnderstood(
+            node_id=node_id, rule=text, position=position_in_original(text, int(fields.get("position") or 0)),
+            expected=list(fields.get("expected") or []), suggestion=fields.get("suggestion"),
+            reason=fields.get("reason"), unknown=fields.get("unknown"),
+        ) from None  # fmt: skip
+    return replace(reading, text=text, understood=understood_with(reading.understood, text))
+
+
+def _stray_brace(text: str) -> int:
+    """Position of the first ``{`` that does not start a well-formed ``{name=default}``."""
+    covered = {i for m in PATTERN.finditer(text) for i in range(m.start(), m.end())}
+    return next(i for i, c in enumerate(text) if c == "{" and i not in covered)
 
 
 def read_rule_quietly(text: str, context: ReadContext) -> Reading:

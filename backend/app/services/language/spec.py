@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.models.stops import Distance, Stops
 from app.services.language.indicators import Indicator, PriceField, _num
 
 
@@ -268,6 +269,23 @@ class StrategySpec(_Frozen):
         found = (self.stop_loss_atr, self.take_profit_atr, self.trailing_stop_atr)
         return [d for d in found if d is not None]
 
+    def stops(self) -> Stops:
+        """The exits by price, for the results to explain each trade's exit."""
+
+        def distance(fraction: float | None, atr: AtrDistance | None) -> Distance | None:
+            if fraction is not None and fraction > 0:
+                return Distance(fraction=fraction)
+            if atr is not None:
+                return Distance(atr_multiple=atr.multiple, atr_period=atr.period)
+            return None
+
+        return Stops(
+            distance(self.stop_loss, self.stop_loss_atr),
+            distance(self.take_profit, self.take_profit_atr),
+            distance(self.trailing_stop, self.trailing_stop_atr),
+            self.exit_after_bars,
+        )
+
     def indicators(self) -> list[Indicator]:
         """Every indicator the rules, the custom indicators and the ATR stops use (and the indicators those
         are taken of), once each: inputs before what is computed from them, then by family and parameters."""
@@ -276,7 +294,7 @@ class StrategySpec(_Frozen):
         exprs += [custom.expr for custom in self.custom_indicators]
         for expr in exprs:
             for ind in _expr_indicators(expr):
-                for inner in _with_inputs(ind):
+                for inner in with_inputs(ind):
                     found.setdefault(inner.var_name(), inner)
         for distance in self.atr_distances():
             found.setdefault(distance.indicator().var_name(), distance.indicator())
@@ -296,9 +314,9 @@ class StrategySpec(_Frozen):
         return longest
 
 
-def _with_inputs(ind: Indicator) -> list[Indicator]:
+def with_inputs(ind: Indicator) -> list[Indicator]:
     inner = ind.of if isinstance(ind.of, Indicator) else None
-    return [*(_with_inputs(inner) if inner is not None else []), ind]
+    return [*(with_inputs(inner) if inner is not None else []), ind]
 
 
 def _depth(ind: Indicator) -> int:

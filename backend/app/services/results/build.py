@@ -2,54 +2,65 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from app.models.backtest import BacktestMetrics, SeriesPoint, TradeRow
+from app.models.params import ExecutionParams
+from app.models.stops import Stops
 from app.services.results import _inputs as inp
-from app.services.results.exit_reasons import explain_exit
+from app.services.results.atr import wilder_atr
+from app.services.results.exit_reasons import AtrAt, ExitExplanation, explain_exit
 from app.services.results.gates import sanity_warnings
 from app.services.results.metrics import compute_metrics, drawdown_fraction, periods_per_year
 from app.services.results.series import align_benchmark, downsample, pairs
 from app.services.sandbox.harness.timestamps import iso_times
+from app.services.sandbox.result import SignalCounts, TradeRecord
+
+SeriesName = Literal["equity", "benchmark", "drawdown"]
 
 
 class BacktestResults(BaseModel):
     """What the API returns (series downsampled to at most 5,000 points) plus ``full_series`` for the CSVs."""
 
-    metrics: dict[str, Any]
-    equity_series: list[list[Any]]
-    benchmark_series: list[list[Any]]
-    drawdown_series: list[list[Any]]
-    trades: list[dict[str, Any]]
-    full_series: dict[str, list[list[Any]]] = Field(default_factory=dict)
+    metrics: BacktestMetrics
+    equity_series: list[SeriesPoint]
+    benchmark_series: list[SeriesPoint]
+    drawdown_series: list[SeriesPoint]
+    trades: list[TradeRow]
+    full_series: dict[SeriesName, list[SeriesPoint]] = Field(default_factory=dict)
 
 
 def build_results(
-    equity: Sequence[Sequence[Any]],
-    trades: Sequence[Any],
+    equity: Sequence[tuple[str, float]],
+    trades: Sequence[TradeRecord],
     benchmark_close: pd.Series | None,
-    params: Any,
-    stops: Any = None,
-    signals: Any = None,
+    params: ExecutionParams,
+    stops: Stops | None = None,
+    signals: SignalCounts | None = None,
     bars_by_symbol: Mapping[str, pd.DataFrame] | None = None,
+    notes: Sequence[str] = (),
 ) -> BacktestResults:
     """Metrics, warnings, series and annotated trades for one run.
 
-    ``equity``: ``[(iso, value), ...]`` per bar; ``trades``: records or dicts with the TradeRecord fields;
-    ``benchmark_close``: benchmark closes (any calendar, aligned here) or None; ``params``: anything with
-    ``initial_capital, risk_free_rate, timeframe, slippage`` (ExecutionParams); ``stops``: anything with
-    ``stop_loss_pct, take_profit_pct, trailing_pct`` (percent units) or None; ``signals``:
-    ``{"entries": int, "exits": int}`` or None; ``bars_by_symbol``: lowercase OHLC frames per symbol.
-    Raises `InvalidBacktestOutput` when there is no equity curve.
+    ``equity``: ``[(iso, value), ...]`` per bar (the sandbox's); ``trades``: the sandbox's records;
+    ``benchmark_close``: benchmark closes (any calendar, aligned here) or None; ``stops``: the strategy's
+    exits by price, or None; ``signals``: entry and exit signal counts, or None; ``bars_by_symbol``:
+    lowercase OHLC frames per symbol, which may hold bars before the equity's first one (the indicators'
+    warm-up: they give an ATR stop its value at an early entry); ``notes``: sentences added to the warnings
+    (the warm-up's shortfall). Raises `InvalidBacktestOutput` when there is no equity curve.
     """
     run = inp.run_params(params)
     curve = inp.equity_series(equity)
     records = inp.trade_records(trades)
-    stop_rules = inp.stop_settings(stops)
-    bars = {sym: _utc_frame(frame) for sym, frame in (bars_by_symbol or {}).items() if frame is not None}
+    stop_rules = stops or Stops()
+    history = {sym: _utc_frame(frame) for sym, frame in (bars_by_symbol or {}).items() if frame is not None}
+    first, last = curve.index[0], curve.index[-1]
+    bars = {sym: frame.loc[(frame.index >= first) & (frame.index <= last)] for sym, frame in history.items()}
 
     periods = periods_per_year(curve.index, run.timeframe)
     bench = align_benchmark(benchmark_close, curve.index, run.initial_capital)
@@ -69,8 +80,9 @@ def build_results(
             f"The benchmark's data starts on {bench.index[0].date().isoformat()}, after the strategy's first "
             f"bar ({curve.index[0].date().isoformat()}); benchmark figures cover the shorter window."
         )
-    metrics = dict(computed.values)
-    metrics["warnings"] = warnings + computed.notes
+    metrics = BacktestMetrics.model_validate(
+        {**computed.values, "warnings": [*notes, *warnings, *computed.notes]}
+    )
 
     labels = iso_times(curve.index)
     full_equity = pairs(curve, labels)
@@ -81,28 +93,51 @@ def build_results(
         equity_series=downsample(full_equity),
         benchmark_series=downsample(full_bench),
         drawdown_series=downsample(full_drawdown),
-        trades=[_trade_row(t, bars.get(t.symbol), stop_rules, run.slippage) for t in records],
+        trades=_trade_rows(records, history, stop_rules, run.slippage),
         full_series={"equity": full_equity, "benchmark": full_bench, "drawdown": full_drawdown},
     )
 
 
-def _trade_row(t: inp.Trade, bars: pd.DataFrame | None, stops: inp.Stops, slippage: float) -> dict[str, Any]:
-    why = explain_exit(t, bars, stops, slippage)
-    return {
-        "symbol": t.symbol,
-        "direction": t.direction,
-        "status": t.status,
-        "entry_time": inp.iso(t.entry_time),
-        "entry_price": t.entry_price,
-        "exit_time": inp.iso(t.exit_time) if t.exit_time is not None else None,
-        "exit_price": t.exit_price,
-        "size": t.size,
-        "pnl": t.pnl,
-        "return_pct": t.return_pct,
-        "fees": t.fees,
-        "exit_reason": why.reason,
-        "exit_rule": why.rule,
-    }
+def _trade_rows(
+    records: list[inp.Trade], bars: Mapping[str, pd.DataFrame], stops: Stops, slippage: float
+) -> list[TradeRow]:
+    atr = {
+        sym: {n: wilder_atr(frame, n) for n in stops.atr_periods()} for sym, frame in bars.items()
+    }  # fmt: skip
+    starts = {(t.symbol, t.entry_time, t.direction) for t in records}
+
+    def atr_at(symbol: str) -> AtrAt:
+        def at(period: int, ts: pd.Timestamp) -> float:
+            series = atr.get(symbol, {}).get(period)
+            return float(series.get(ts, math.nan)) if series is not None else math.nan
+
+        return at
+
+    rows = []
+    for t in records:
+        other = "long" if t.direction == "short" else "short"
+        reversed_by_entry = t.exit_time is not None and (t.symbol, t.exit_time, other) in starts
+        why = explain_exit(t, bars.get(t.symbol), stops, slippage, atr_at(t.symbol), reversed_by_entry)
+        rows.append(_trade_row(t, why))
+    return rows
+
+
+def _trade_row(t: inp.Trade, why: ExitExplanation) -> TradeRow:
+    return TradeRow(
+        symbol=t.symbol,
+        direction=t.direction,
+        status=t.status,
+        entry_time=inp.iso(t.entry_time),
+        entry_price=t.entry_price,
+        exit_time=inp.iso(t.exit_time) if t.exit_time is not None else None,
+        exit_price=t.exit_price,
+        size=t.size,
+        pnl=t.pnl,
+        return_pct=t.return_pct,
+        fees=t.fees,
+        exit_reason=why.reason,
+        exit_rule=why.rule,
+    )
 
 
 def _utc_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,8 @@ METRIC_INFO: dict[str, tuple[str, Better]] = {
     "longest_drawdown_days": ("Longest drawdown (days)", "lower"),
     "win_rate": ("Win rate (%)", "higher"),
     "trades": ("Trades", None),
+    "long_trades": ("Long trades", None),
+    "short_trades": ("Short trades", None),
     "profit_factor": ("Profit factor", "higher"),
     "expectancy": ("Expectancy per trade", "higher"),
     "avg_win": ("Average win (%)", "higher"),

@@ -33,7 +33,9 @@ Formulas
 * ``calmar_ratio = cagr / |max_drawdown|``.
 * Trades: every trade counts; a trade still open at the last bar is closed there at the last close for
   these statistics (its ``exit_reason`` is ``end_of_data``), so the trade PnLs add up to the total profit.
-  ``trades`` = count; ``win_rate`` = share with ``pnl > 0`` x 100; ``profit_factor`` = gross profit /
+  ``trades`` = count (``long_trades`` + ``short_trades``); a short's PnL is ``size x (entry - exit)``
+  less fees and its return is that PnL over ``size x entry price``, so the statistics below mix both sides
+  on the same footing; ``win_rate`` = share with ``pnl > 0`` x 100; ``profit_factor`` = gross profit /
   |gross loss|; ``expectancy`` = mean PnL per trade in currency; ``avg_win`` / ``avg_loss`` = mean
   ``return_pct`` of winners / losers; ``best_trade`` / ``worst_trade`` = max / min ``return_pct``;
   ``avg_holding_days`` = mean calendar days from entry to exit (to the last bar for open trades).
@@ -224,6 +226,8 @@ def _drawdowns(v: dict[str, Any], equity: pd.Series, capital: float, out: Metric
 
 def _trade_stats(v: dict[str, Any], trades: Sequence[Trade], index: pd.DatetimeIndex, out: MetricSet) -> None:
     v["trades"] = len(trades)
+    v["long_trades"] = sum(t.direction != "short" for t in trades)
+    v["short_trades"] = len(trades) - v["long_trades"]
     keys = ("win_rate", "profit_factor", "expectancy", "avg_win", "avg_loss", "best_trade", "worst_trade")
     if not trades:
         v.update(dict.fromkeys(keys))

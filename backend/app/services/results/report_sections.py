@@ -5,7 +5,7 @@ under, and the trade list. Read from what the run stored (the spec, the params, 
 ...     {"text": "close below SMA(20) x 0.95", "understood": "close < SMA(20) * 0.95"}]}],
 ...     "stop_loss": 0.05, "fees": 0.001, "slippage": 0.001}, {"symbols": ["SPX"]}, edited_code=False)
 >>> ctx.rules[0].understood, ctx.exits
-('close < SMA(20) * 0.95', ['Stop loss 5% below the entry bar close'])
+('close < SMA(20) * 0.95', ['Stop loss 5% from the entry bar close (below a long, above a short)'])
 """
 
 from __future__ import annotations
@@ -15,12 +15,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.models.fills import FillParams
+from app.models.fills import fill_conventions as shared_fill_conventions
+
 MAX_TRADE_ROWS = 2_000  # a report stays a readable document; the CSV export has every trade
 
 _EXITS = (
-    ("stop_loss", "Stop loss {:g}% below the entry bar close"),
-    ("trailing_stop", "Trailing stop {:g}% below the highest price since entry"),
-    ("take_profit", "Take profit {:g}% above the entry bar close"),
+    ("stop_loss", "Stop loss {} from the entry bar close (below a long, above a short)"),
+    (
+        "trailing_stop",
+        "Trailing stop {} from the best price since entry (the high of a long, the low of a short)",
+    ),
+    ("take_profit", "Take profit {} from the entry bar close (above a long, below a short)"),
 )
 _RULE_SETS = {
     "entries": "Entry",
@@ -41,6 +47,8 @@ _PARAM_LABELS = {
     "position_size": "Position size",
     "exposure": "Largest exposure (fraction)",
     "risk_free_rate": "Risk-free rate (annual)",
+    "stop_slippage": "Slippage on stop fills",
+    "reenter_on_exit_bar": "Entry on a stop's bar",
 }
 
 
@@ -75,7 +83,7 @@ def report_context(
             section = f"{kind} (node {rule_set.get('node_id')}, {how})"
             for rule in rule_set.get("rules", []):
                 rules.append(RuleLine(section, str(rule.get("text", "")), str(rule.get("understood", ""))))
-    exits = [text.format(spec[key] * 100) for key, text in _EXITS if isinstance(spec.get(key), int | float)]
+    exits = [text.format(distance) for key, text in _EXITS if (distance := _distance(spec, key))]
     return ReportContext(
         strategy_name=strategy_name,
         rules=rules,
@@ -86,26 +94,37 @@ def report_context(
     )
 
 
+def _distance(spec: Mapping[str, Any], key: str) -> str:
+    """'5%' or '3 x ATR(14) of the entry bar' (an ATR distance is ``{key}_atr``); '' when unset."""
+    value, atr = spec.get(key), spec.get(f"{key}_atr")
+    if isinstance(value, int | float):
+        return f"{round(value * 100, 10):g}%"
+    if isinstance(atr, Mapping) and isinstance(atr.get("multiple"), int | float):
+        return f"{atr['multiple']:g} x ATR({atr.get('period', 14)}) of the entry bar"
+    return ""
+
+
 def fill_conventions(spec: Mapping[str, Any], params: Mapping[str, Any]) -> list[str]:
-    fees = spec.get("fees", params.get("fees"))
-    slippage = spec.get("slippage", params.get("slippage"))
+    """The run's fill rules in the words of `app.models.fills` (the generated code's header says the same),
+    then how to read sizing and percentages."""
+
+    def setting(name: str, default: Any) -> Any:
+        return spec.get(name, params.get(name, default))
+
+    settings = FillParams(
+        fees=float(setting("fees", 0.0) or 0.0),
+        slippage=float(setting("slippage", 0.0) or 0.0),
+        stop_slippage=bool(setting("stop_slippage", False)),
+        reenter_on_exit_bar=bool(setting("reenter_on_exit_bar", False)),
+    )
     sizing = (spec.get("sizing") or {}).get("method") or params.get("position_sizing") or "equal"
-    out = [
-        "A signal on bar t uses prices up to and including t and trades at t's close.",
-        f"Each fill pays fees of {_pct(fees)} of the traded value and slippage of {_pct(slippage)} of the "
-        "price, against the trade (stop fills at their level are not slipped).",
-        "Stops and take-profit are measured from the entry bar's close and checked from the next bar on "
-        "against its open, high and low; they fill at their level, or at the open when the bar gaps "
-        "through it. On a bar that touches both, the stop loss wins.",
-        f"Sizing: {sizing.replace('_', ' ')}; positions are long only unless the strategy has short nodes.",
+    sides = "long and short" if spec.get("short_entries") else "long only"
+    return [
+        *(f"{c.title}: {c.text}" for c in shared_fill_conventions(settings)),
+        f"Sizing: {sizing.replace('_', ' ')}; positions: {sides}.",
         "Percent figures read as percent (25.5 means 25.5 %); 'vs benchmark' is the difference of the total "
         "returns in percentage points (pp).",
     ]
-    return out
-
-
-def _pct(fraction: Any) -> str:
-    return f"{float(fraction) * 100:g}%" if isinstance(fraction, int | float) else "n/a"
 
 
 def strategy_html(ctx: ReportContext) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from app.core.config_sandbox import SandboxSettings
@@ -59,16 +60,28 @@ def _ro_bind_with_parents(args: list[str], created: set[str], src: Path, dest: s
 
 
 def build_command(
-    settings: SandboxSettings, bwrap: str, python_args: list[str], *, numba_cache: Path
+    settings: SandboxSettings,
+    bwrap: str,
+    python_args: list[str],
+    *,
+    numba_cache: Path,
+    seccomp_fd: int | None = None,
+    cgroup_binds: Sequence[str] = (),
+    unshare_cgroup: bool = True,
 ) -> list[str]:
-    """The full argv: `bwrap <isolation flags> -- <python> <python_args>`."""
+    """The full argv: `bwrap <isolation flags> -- <python> <python_args>`.
+
+    `seccomp_fd`: an fd (passed to bwrap) holding the syscall filter (`seccomp.build_filter`);
+    `cgroup_binds`: the slot's cgroup directories (`cgroups.RunLimits.bind_args`); `unshare_cgroup` False
+    for cgroup v2, where a run's cgroup must stay inside the namespace of whoever moves the run into it.
+    """
     args = [
         bwrap,
         "--unshare-net",
         "--unshare-pid",
         "--unshare-ipc",
         "--unshare-uts",
-        "--unshare-cgroup-try",
+        *(["--unshare-cgroup-try"] if unshare_cgroup else []),
         "--hostname",
         "sandbox",
         "--die-with-parent",
@@ -76,12 +89,17 @@ def build_command(
         "--clearenv",
         "--cap-drop",
         "ALL",
-        # The zygote keeps only what it needs to switch a child to the slot uid; children lose these too.
+        # The zygote keeps only what it needs to switch a child to the slot uid and to hand it its run
+        # directory; a child loses these too when it drops to that uid.
         "--cap-add",
         "CAP_SETUID",
         "--cap-add",
         "CAP_SETGID",
+        "--cap-add",
+        "CAP_CHOWN",
     ]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     for key, value in SANDBOX_ENV.items():
         args += ["--setenv", key, value]
     # The tmpfs goes first: binds made later under /tmp (a checkout or venv living there) land inside it
@@ -106,6 +124,7 @@ def build_command(
     _ro_bind_with_parents(args, created, HARNESS_PATH, SANDBOX_HARNESS)
     args += ["--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/var/cache"]
     args += ["--bind", str(numba_cache), SANDBOX_NUMBA_CACHE]
+    args += list(cgroup_binds)
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--chdir", "/tmp", "--", python_executable(settings), "-I", "-S", *python_args]
     return args
@@ -135,8 +154,11 @@ def python_executable(settings: SandboxSettings) -> str:
     raise SandboxUnavailable(f"no Python interpreter under {prefix}/bin")
 
 
-def probe(settings: SandboxSettings, numba_cache: Path, uid: int) -> str | None:
-    """None when the full isolation works here (switching to `uid` inside); else the reason it does not."""
+def probe(
+    settings: SandboxSettings, numba_cache: Path, uid: int, seccomp_program: bytes | None
+) -> str | None:
+    """None when the full isolation works here (switching to `uid` inside, under the syscall filter if one
+    is given); else the reason it does not."""
     bwrap = resolve_bwrap(settings)
     if bwrap is None:
         return f"bubblewrap ({settings.bwrap_path!r}) is not installed"
@@ -145,13 +167,37 @@ def probe(settings: SandboxSettings, numba_cache: Path, uid: int) -> str | None:
     check = (
         f"import os;os.setgroups([]);os.setresgid({uid},{uid},{uid});os.setresuid({uid},{uid},{uid});"
         "import socket;s=socket.socket();"
-        "print(os.getuid(), os.path.exists('/etc/passwd'))"
+        "seccomp=[l.split()[1] for l in open('/proc/self/status') if l.startswith('Seccomp:')][0];"
+        "print(os.getuid(), os.path.exists('/etc/passwd'), seccomp)"
     )
-    command = build_command(settings, bwrap, ["-c", check], numba_cache=numba_cache)
+    filter_fd = program_fd(seccomp_program) if seccomp_program is not None else None
+    command = build_command(settings, bwrap, ["-c", check], numba_cache=numba_cache, seccomp_fd=filter_fd)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            pass_fds=[filter_fd] if filter_fd is not None else [],
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bubblewrap failed to start: {exc}"
-    if done.returncode != 0 or done.stdout.split() != [str(uid), "False"]:
-        return f"bubblewrap probe failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"
+    finally:
+        if filter_fd is not None:
+            os.close(filter_fd)
+    expected = [str(uid), "False", "2" if seccomp_program is not None else "0"]
+    if done.returncode != 0 or done.stdout.split() != expected:
+        return (
+            f"bubblewrap probe failed (exit {done.returncode}, printed {done.stdout.split()}, expected "
+            f"{expected}): {done.stderr.strip()[-500:]}"
+        )
     return None
+
+
+def program_fd(program: bytes) -> int:
+    """A memfd holding the syscall filter for `bwrap --seccomp FD` (read from its start to its end)."""
+    fd = os.memfd_create("seccomp", os.MFD_CLOEXEC)  # pass_fds hands it to bwrap
+    os.write(fd, program)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd

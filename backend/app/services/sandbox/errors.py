@@ -2,7 +2,7 @@
 
 >>> err = SandboxLimitExceeded("wall_time", "30 s", "", doing="running")
 >>> err.message
-'Backtest exceeded the 30 s wall-clock limit while running (no output).'
+'Backtest stopped: wall-clock limit 30 s exceeded while running (no output).'
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from app.core.errors import DomainError
 LIMIT_WORDS = {
     "wall_time": "wall-clock",
     "cpu_time": "CPU-time",
-    "memory": "memory (address space)",
-    "processes": "process/thread",
+    "memory": "memory",
+    "processes": "process",
     "output": "output",
     "file_size": "file-size",
     "open_files": "open-files",
@@ -42,12 +42,16 @@ class CodePolicyViolation(DomainError):
 class SandboxLimitExceeded(DomainError):
     status_code = 422
 
-    def __init__(self, limit: str, value: str, stderr_tail: str, *, doing: str = "running") -> None:
+    def __init__(
+        self, limit: str, value: str, stderr_tail: str, *, doing: str = "running", scope: str = ""
+    ) -> None:
+        """`scope` says what the limit counts, e.g. "all of the run's processes together"."""
         words = LIMIT_WORDS.get(limit, limit)
         tail = stderr_tail.strip()
         last = f"last output: {tail[-300:]}" if tail else "no output"
+        scope = f", {scope}" if scope else ""
         super().__init__(
-            f"Backtest exceeded the {value} {words} limit while {doing} ({last}).",
+            f"Backtest stopped: {words} limit {value} exceeded while {doing}{scope} ({last}).",
             limit=limit,
             value=value,
             stderr_tail=stderr_tail,

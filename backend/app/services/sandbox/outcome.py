@@ -6,7 +6,7 @@
 ...     interpret(outcome, SandboxSettings(), timeout_s=30, versions={})
 ... except SandboxLimitExceeded as err:
 ...     print(err.message)
-Backtest exceeded the 30 s wall-clock limit while running (last output: step 3).
+Backtest stopped: wall-clock limit 30 s exceeded while running (last output: step 3).
 """
 
 from __future__ import annotations
@@ -42,25 +42,38 @@ def _limit_value(limit: str, settings: SandboxSettings, timeout_s: float) -> str
         "wall_time": f"{timeout_s:g} s",
         "cpu_time": f"{settings.cpu_limit_s} s",
         "memory": f"{settings.memory_limit_mb} MB",
-        "processes": f"{settings.max_processes}-process",
-        "output": f"{settings.output_limit_bytes:,}-byte",
+        "address_space": f"{settings.address_space_limit_mb} MB",
+        "processes": f"{settings.max_processes}",
+        "output": f"{settings.output_limit_bytes:,} bytes",
         "file_size": f"{settings.max_file_size_mb} MB",
         "open_files": f"{settings.max_open_files}",
         "tmp_space": f"{settings.tmpfs_size_mb} MB",
-        "result_size": f"{settings.result_limit_bytes:,}-byte",
+        "result_size": f"{settings.result_limit_bytes:,} bytes",
     }[limit]
+
+
+# What each limit counts, when the number alone would not say it.
+_SCOPES = {
+    "memory": "all of the run's processes together",
+    "address_space": "address space of one process",
+    "processes": "processes and threads of the run",
+}
 
 
 def _exceeded(
     limit: str, outcome: RunOutcome, settings: SandboxSettings, timeout_s: float
 ) -> SandboxLimitExceeded:
     last = outcome.stderr.strip() or outcome.stdout.strip()
-    return SandboxLimitExceeded(limit, _limit_value(limit, settings, timeout_s), last)
+    value = _limit_value(limit, settings, timeout_s)
+    # A process over RLIMIT_AS and a run over its memory cgroup are both the memory limit to the author.
+    return SandboxLimitExceeded(
+        "memory" if limit == "address_space" else limit, value, last, scope=_SCOPES.get(limit, "")
+    )
 
 
 def _error_limit(error: ChildError) -> str | None:
     if error.type == "MemoryError":
-        return "memory"
+        return "address_space"
     if error.errno in _ERRNO_LIMITS:
         return _ERRNO_LIMITS[error.errno]
     if error.errno == errno.EAGAIN and ("fork" in error.traceback_tail or "spawn" in error.traceback_tail):
@@ -83,6 +96,8 @@ def interpret(
         raise SandboxUnavailable(f"the sandbox process died during the run ({outcome.stderr.strip()[-300:]})")
     status = int(outcome.done.get("status") or 0)
     cpu_s = float(outcome.done.get("cpu_s") or 0.0)
+    if int(outcome.done.get("oom_kills") or 0) > 0:  # whatever the run reported after that, it failed
+        raise _exceeded("memory", outcome, settings, timeout_s)
     if status == -signal.SIGXCPU or (status == -signal.SIGKILL and cpu_s >= settings.cpu_limit_s - 0.5):
         raise _exceeded("cpu_time", outcome, settings, timeout_s)
     if not outcome.result:

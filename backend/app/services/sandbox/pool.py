@@ -14,13 +14,15 @@ import contextlib
 import itertools
 import logging
 import os
+import platform
 import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 from app.core.config_sandbox import SandboxSettings
-from app.services.sandbox import bwrap
+from app.services.sandbox import bwrap, cgroups, seccomp
 from app.services.sandbox.bars import BarsCache
+from app.services.sandbox.cgroups import RunLimits
 from app.services.sandbox.errors import (
     CodePolicyViolation,
     InvalidSandboxResult,
@@ -60,6 +62,8 @@ class SandboxPool:
         self._numba_cache = self.settings.numba_cache_dir.resolve()
         self._bars = BarsCache(self.settings.data_cache_mb * 1024 * 1024)
         self._uids: UidClaim | None = None
+        self._seccomp: bytes | None = None
+        self.run_limits = RunLimits(None, "the pool was not started")
 
     @property
     def slot_uids(self) -> list[int]:
@@ -77,7 +81,8 @@ class SandboxPool:
             self._uids = claim_uids(self.settings)
             log.info("sandbox slots run as uids %s (instance %d)", self._uids.uids, self._uids.instance)
         uid = self._uids.uids[0] if self._uids is not None else os.geteuid()
-        problem = await asyncio.to_thread(bwrap.probe, self.settings, self._numba_cache, uid)
+        self._seccomp = self._syscall_filter()
+        problem = await asyncio.to_thread(bwrap.probe, self.settings, self._numba_cache, uid, self._seccomp)
         if problem is not None:
             if not self.settings.allow_unsandboxed:
                 self._release_uids()
@@ -88,7 +93,46 @@ class SandboxPool:
                 problem,
             )
             self.sandboxed = False
+        self.run_limits = await asyncio.to_thread(self._choose_run_limits)
         self._warm_task = asyncio.create_task(self._warm_all())
+
+    def _syscall_filter(self) -> bytes | None:
+        if not self.settings.seccomp:
+            log.error(
+                "SANDBOX SYSCALL FILTER DISABLED (SANDBOX_SECCOMP=false): runs may use keyrings, SysV "
+                "IPC, namespaces, ptrace, bpf... Never use this with code you do not trust."
+            )
+            return None
+        arch = platform.machine()
+        try:
+            return seccomp.build_filter(arch)
+        except ValueError as exc:
+            self._release_uids()
+            raise SandboxUnavailable(
+                f"no syscall filter for this machine ({exc}); SANDBOX_SECCOMP=false runs without one"
+            ) from None
+
+    def _choose_run_limits(self) -> RunLimits:
+        limits = cgroups.detect(self.settings, self._uids.instance if self._uids is not None else 0)
+        s = self.settings
+        if limits.version is not None:
+            log.warning(
+                "sandbox runs capped by %s: %d MB of memory and %d processes per run, all its processes "
+                "together",
+                limits.describe(),
+                s.memory_limit_mb,
+                s.max_processes,
+            )
+        else:
+            log.error(
+                "NO PER-RUN MEMORY CAP: %s. Each run process keeps RLIMIT_AS %d MB and the slot uid "
+                "RLIMIT_NPROC %d, but a run's forks together may use more memory than %d MB.",
+                limits.reason,
+                s.address_space_limit_mb,
+                s.max_processes,
+                s.memory_limit_mb,
+            )
+        return limits
 
     async def _warm_all(self) -> None:
         # Slot 0 first: with an empty numba cache it pays the compile once, the others then load the cache.
@@ -106,6 +150,8 @@ class SandboxPool:
                 sandboxed=self.sandboxed,
                 numba_cache=self._numba_cache,
                 warmup_scripts=self.warmup_scripts,
+                seccomp_program=self._seccomp,
+                run_limits=self.run_limits,
             )
             self._slots.append(slot)
             try:
@@ -176,6 +222,25 @@ class SandboxPool:
         else:
             self._idle.put_nowait(slot)
 
+    async def wait_settled(self) -> None:
+        """Until every finished run's clean-up is confirmed (its reaper, running as the slot uid, is gone)."""
+        while pending := [task for task in self._background if task.get_name().startswith("settle")]:
+            await asyncio.wait(pending)
+
+    def _release_when_clean(self, slot: Slot) -> None:
+        """The caller has its result now; the slot takes its next run once the zygote has confirmed that
+        nothing of this one is left (or, if it cannot, once it has been killed and is replaced)."""
+
+        async def settle_then_release() -> None:
+            try:
+                await slot.settle()
+            finally:
+                self._release(slot)
+
+        task = asyncio.create_task(settle_then_release(), name=f"settle-slot{slot.index}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _recycle(self, slot: Slot) -> None:
         with contextlib.suppress(ValueError):
             self._slots.remove(slot)
@@ -219,7 +284,7 @@ class SandboxPool:
         finally:
             if forward is not None:
                 forward.cancel()
-            self._release(slot)
+            self._release_when_clean(slot)
         log.debug(
             "sandbox run %s on slot %d: %s in %.3f s", run_id, slot.index, outcome.reason, outcome.duration_s
         )
@@ -236,6 +301,7 @@ class SandboxPool:
             task.cancel()
         await asyncio.gather(*(slot.close() for slot in self._slots), return_exceptions=True)
         self._slots.clear()
+        await asyncio.to_thread(self.run_limits.close)
         self._release_uids()
 
     def _release_uids(self) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox import bwrap
 from app.services.sandbox.bars import sealed_memfd
+from app.services.sandbox.cgroups import RunLimits
 from app.services.sandbox.errors import SandboxUnavailable
 from app.services.sandbox.pipes import PipeReader
 
@@ -51,8 +52,12 @@ class Slot:
         sandboxed: bool,
         numba_cache: Path,
         warmup_scripts: Sequence[str] = (),
+        seccomp_program: bytes | None = None,
+        run_limits: RunLimits | None = None,
     ) -> None:
         self.index = index
+        self.seccomp_program = seccomp_program
+        self.run_limits = run_limits or RunLimits(None, "not configured")
         self.warmup_scripts = list(warmup_scripts)
         self.settings = settings
         self.sandboxed = sandboxed
@@ -66,6 +71,7 @@ class Slot:
         self._proc: asyncio.subprocess.Process | None = None
         self._sock: socket.socket | None = None
         self._done: asyncio.Future[dict[str, Any]] | None = None
+        self._clean: asyncio.Future[bool] | None = None
         self._log_tail: deque[str] = deque(maxlen=40)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -82,28 +88,43 @@ class Slot:
             "site_packages": [str(p.resolve()) for p in s.site_packages],
             "uid": self.uid,
             "drop_uid": os.geteuid() == 0,
+            "sandboxed": self.sandboxed,
             "runs_dir": "/tmp/runs"
             if self.sandboxed
             else f"/tmp/stratcrew-sandbox-{os.getpid()}-{self.index}",
             "cpu_s": s.cpu_limit_s,
-            "as_bytes": s.memory_limit_mb * 1024 * 1024,
+            "as_bytes": s.address_space_limit_mb * 1024 * 1024,
             "nproc": s.max_processes,
             "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
             "nofile": s.max_open_files,
             "warmup_scripts": self.warmup_scripts,
             "prefork": s.prefork,
             "pretouch": s.pretouch,
+            "cgroup": self.run_limits.harness_config(self.index, s, sandboxed=self.sandboxed),
         }
 
     async def start(self) -> None:
         """Spawn the zygote; `ready` is set once it has warmed up (or `dead` with `failure`)."""
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         parent.setblocking(False)
+        passed = [child.fileno()]
+        if self.run_limits.version is not None:
+            await asyncio.to_thread(self.run_limits.prepare_slot, self.index)
         config = json.dumps(self._config(child.fileno()))
         if self.sandboxed:
             tool = bwrap.resolve_bwrap(self.settings) or self.settings.bwrap_path
+            filter_fd = None
+            if self.seccomp_program is not None:
+                filter_fd = bwrap.program_fd(self.seccomp_program)
+                passed.append(filter_fd)
             argv = bwrap.build_command(
-                self.settings, tool, [*bwrap.zygote_args(), config], numba_cache=self.numba_cache
+                self.settings,
+                tool,
+                [*bwrap.zygote_args(), config],
+                numba_cache=self.numba_cache,
+                seccomp_fd=filter_fd,
+                cgroup_binds=self.run_limits.bind_args(self.index) if self.run_limits.version else (),
+                unshare_cgroup=self.run_limits.version != 2,
             )
             env: dict[str, str] | None = None
         else:
@@ -121,11 +142,13 @@ class Slot:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                pass_fds=[child.fileno()],
+                pass_fds=passed,
                 env=env,
                 start_new_session=True,
             )
         finally:
+            for fd in passed[1:]:
+                os.close(fd)
             child.close()
         self._sock = parent
         self._tasks = [asyncio.create_task(self._read_events()), asyncio.create_task(self._read_log())]
@@ -149,6 +172,16 @@ class Slot:
                     self.ready.set()
                 elif event["ev"] == "done" and self._done is not None and not self._done.done():
                     self._done.set_result(event)
+                elif event["ev"] in ("clean", "unclean") and self._clean is not None:
+                    if event["ev"] == "unclean":
+                        log.error(
+                            "sandbox slot %d could not remove all state of run %s (%s); replacing the slot",
+                            self.index,
+                            event.get("id"),
+                            "; ".join(map(str, event.get("problems", []))),
+                        )
+                    if not self._clean.done():
+                        self._clean.set_result(event["ev"] == "clean")
                 elif event["ev"] == "error":
                     self.failure = str(event["message"])
         except (OSError, ValueError) as exc:
@@ -164,6 +197,8 @@ class Slot:
         self.dead.set()
         if self._done is not None and not self._done.done():
             self._done.set_exception(SandboxUnavailable(self.failure))
+        if self._clean is not None and not self._clean.done():
+            self._clean.set_result(False)
 
     async def wait_ready(self, timeout_s: float) -> None:
         ready = asyncio.create_task(self.ready.wait())
@@ -195,6 +230,23 @@ class Slot:
                 await asyncio.wait_for(task, 1)
         if self._sock is not None:
             self._sock.close()
+        if self.run_limits.version is not None:
+            await asyncio.to_thread(self.run_limits.remove_slot, self.index)
+
+    async def settle(self, timeout_s: float = 10.0) -> None:
+        """Wait until the zygote confirms that nothing of the last run is left; if it cannot (or does not
+        answer), kill the slot's sandbox so the pool replaces it."""
+        if self._clean is None:
+            return
+        try:
+            clean = await asyncio.wait_for(asyncio.shield(self._clean), timeout_s)
+        except TimeoutError:
+            log.error("sandbox slot %d did not confirm its clean-up; replacing the slot", self.index)
+            clean = False
+        if not clean:
+            self.kill()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.dead.wait(), 5)
 
     # ------------------------------------------------------------------------------------------------ runs
 
@@ -211,6 +263,7 @@ class Slot:
         assert self._sock is not None
         self.runs += 1
         self._done = loop.create_future()
+        self._clean = loop.create_future()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         res_r, res_w = os.pipe()

@@ -70,11 +70,11 @@ async def test_the_report_says_what_ran(client: httpx.AsyncClient, run: dict[str
         for rule in rule_set["rules"]:
             assert rule["text"] in html
             assert rule["understood"].replace(">", "&gt;").replace("<", "&lt;") in html
-    assert "Stop loss 8% below the entry bar close" in html
+    assert "Stop loss 8% from the entry bar close (below a long, above a short)" in html
     # the parameters and the fill conventions
     assert re.search(r"Initial capital</td><td class=\"v\">25,000", html)
     assert "2012-01-01" in html and "2016-12-31" in html
-    assert "Fill conventions" in html and "fees of 0.1% of the traded value" in html
+    assert "Fill conventions" in html and "fees (0.1%) are charged on the traded value" in html
     assert "percentage points" in html
     # every trade
     results = (await client.get(f"/executions/{execution['id']}/results", headers=headers)).json()

@@ -107,31 +107,36 @@ def test_a_time_limit_is_an_exit_of_its_own_and_belongs_in_an_exit_node() -> Non
 
 
 def test_trades_closed_by_the_time_limit_have_exit_reason_time(warm_vbt: None, sp500: pd.DataFrame) -> None:
-    from app.agents.steps import stops_of
+    from app.models.params import ExecutionParams
+    from app.services.sandbox.result import TradeRecord
 
     case = CASES[1]
     spec = build_spec(parse_graph({"nodes": case.nodes}), Params())
+    assert spec.stops().exit_after_bars == 10
     portfolio = run_code(compile_spec(spec), {"SPX": sp500})["portfolio"]
     index = sp500.index
     trades = [
-        {
-            "symbol": "SPX", "entry_time": index[int(r["entry_idx"])].isoformat(),
-            "exit_time": index[int(r["exit_idx"])].isoformat(), "entry_price": float(r["entry_price"]),
-            "exit_price": float(r["exit_price"]), "size": float(r["size"]), "pnl": float(r["pnl"]),
-            "return_pct": float(r["return"]) * 100, "fees": 0.0, "status": "closed", "direction": "long",
-        }
+        TradeRecord(
+            symbol="SPX", entry_time=index[int(r["entry_idx"])].isoformat(),
+            exit_time=index[int(r["exit_idx"])].isoformat(), entry_price=float(r["entry_price"]),
+            exit_price=float(r["exit_price"]), size=float(r["size"]), pnl=float(r["pnl"]),
+            return_pct=float(r["return"]) * 100, fees=0.0, status="closed", direction="long",
+        )
         for r in portfolio.trades.values
         if int(r["status"]) == 1
     ]  # fmt: skip
     value = portfolio.value()
     value = value["SPX"] if isinstance(value, pd.DataFrame) else value
     equity = [(ts.isoformat(), float(v)) for ts, v in value.items()]
-    bars = sp500.rename(columns=str.lower)
-    results = build_results(
-        equity, trades, None, Params(), stops=stops_of(spec), bars_by_symbol={"SPX": bars}
-    )
-    reasons = {row["exit_reason"] for row in results.trades}
-    timed = [row for row in results.trades if row["exit_reason"] == "time"]
+    params = ExecutionParams(symbols=["SPX"], start_date=index[0].date(), end_date=index[-1].date())
+    bars = {"SPX": sp500.rename(columns=str.lower)}
+    results = build_results(equity, trades, None, params, stops=spec.stops(), bars_by_symbol=bars)
+    reasons = {row.exit_reason for row in results.trades}
+    timed = [row for row in results.trades if row.exit_reason == "time"]
     assert {"time", "signal", "stop_loss"} <= reasons
-    lengths = {int(r["exit_idx"] - r["entry_idx"]) for r in portfolio.trades.values if int(r["status"]) == 1}
-    assert 10 in lengths and all("held 10 bars, the time limit" in row["exit_rule"] for row in timed)
+    lengths = [int(r["exit_idx"] - r["entry_idx"]) for r in portfolio.trades.values if int(r["status"]) == 1]
+    by_length = list(zip(results.trades, lengths, strict=True))
+    assert all(n == 10 for row, n in by_length if row.exit_reason == "time") and len(timed) > 3
+    # A trade that lasted 10 bars ended on the time limit, unless its stop filled first on that bar.
+    assert {row.exit_reason for row, n in by_length if n == 10} <= {"time", "stop_loss"}
+    assert all("held 10 bars, the time limit" in row.exit_rule for row in timed)

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from app.models.params import ExecutionParams
+from app.models.stops import Distance, Stops
+from app.services.sandbox.result import SignalCounts, TradeRecord
 
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
 
@@ -24,10 +29,20 @@ class Run:
     pf: Any  # vbt.Portfolio
     bars: pd.DataFrame
     equity: list[tuple[str, float]]
-    trades: list[dict[str, Any]]
-    signals: dict[str, int]
-    params: dict[str, Any]
-    stops: dict[str, float | None]
+    trades: list[TradeRecord]
+    signals: SignalCounts
+    params: ExecutionParams
+    stops: Stops
+
+
+def params(**values: Any) -> ExecutionParams:
+    """Execution parameters with no costs unless given (the results read capital, rate, timeframe)."""
+    return ExecutionParams.model_validate({"fees": 0.0, "slippage": 0.0, **values})
+
+
+def trade(**values: Any) -> TradeRecord:
+    """A closed long trade with no fees unless told otherwise."""
+    return TradeRecord.model_validate({"fees": 0.0, "status": "closed", "direction": "long", **values})
 
 
 def load_sp500() -> pd.DataFrame:
@@ -39,25 +54,27 @@ def load_sp500() -> pd.DataFrame:
     return frame
 
 
-def trades_from_vbt(pf: Any, symbol: str) -> list[dict[str, Any]]:
-    """`portfolio.trades.records_readable` -> TradeRecord-shaped dicts (open trades: no exit)."""
+def trades_from_vbt(pf: Any, symbol: str) -> list[TradeRecord]:
+    """`portfolio.trades.records_readable` -> the sandbox's TradeRecords (open trades: no exit)."""
     out = []
     for _, row in pf.trades.records_readable.iterrows():
         closed = row["Status"] == "Closed"
         out.append(
-            {
-                "symbol": symbol,
-                "entry_time": row["Entry Timestamp"].isoformat(),
-                "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
-                "entry_price": float(row["Avg Entry Price"]),
-                "exit_price": float(row["Avg Exit Price"]) if closed else None,
-                "size": float(row["Size"]),
-                "pnl": float(row["PnL"]),
-                "return_pct": float(row["Return"]) * 100.0,
-                "fees": float(row["Entry Fees"] + row["Exit Fees"]),
-                "status": "closed" if closed else "open",
-                "direction": "long",
-            }
+            trade(
+                **{
+                    "symbol": symbol,
+                    "entry_time": row["Entry Timestamp"].isoformat(),
+                    "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
+                    "entry_price": float(row["Avg Entry Price"]),
+                    "exit_price": float(row["Avg Exit Price"]) if closed else None,
+                    "size": float(row["Size"]),
+                    "pnl": float(row["PnL"]),
+                    "return_pct": float(row["Return"]) * 100.0,
+                    "fees": float(row["Entry Fees"] + row["Exit Fees"]),
+                    "status": "closed" if closed else "open",
+                    "direction": str(row["Direction"]).lower(),
+                }
+            )
         )
     return out
 
@@ -75,8 +92,14 @@ def run_vbt(
     fees: float = FEES,
     slippage: float = SLIPPAGE,
     risk_free_rate: float = 0.0,
+    short: bool = False,
+    stop_slippage: bool = False,
+    short_entries: pd.Series | None = None,
+    sl_atr: tuple[float, pd.Series] | None = None,
 ) -> Run:
-    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %)."""
+    """Run `Portfolio.from_signals` the way the generated code does; stops in percent (5.0 = 5 %).
+    ``short``: the signals open and close shorts; ``short_entries``: shorts next to the long ``entries``
+    (an opposite entry reverses); ``sl_atr``: ``(k, atr)``, a stop-loss ``k x atr / close`` per bar."""
     import vectorbt as vbt
 
     stop_pct = trail if trail is not None else sl
@@ -84,12 +107,20 @@ def run_vbt(
     if stop_pct is not None:
         kwargs["sl_stop"] = stop_pct / 100
         kwargs["sl_trail"] = trail is not None
+    if sl_atr is not None:
+        kwargs["sl_stop"] = sl_atr[0] * sl_atr[1] / bars["close"]
     if tp is not None:
         kwargs["tp_stop"] = tp / 100
+    if short_entries is not None:
+        kwargs.update(short_entries=short_entries, short_exits=False, upon_opposite_entry="reverse")
+        kwargs.update(size=np.inf, size_type="value")
+    elif short:
+        kwargs["direction"] = "shortonly"
     pf = vbt.Portfolio.from_signals(
         bars["close"],
         entries,
         exits,
+        stop_exit_price="stopmarket" if stop_slippage else "stoplimit",
         open=bars["open"],
         high=bars["high"],
         low=bars["low"],
@@ -105,20 +136,26 @@ def run_vbt(
         bars=bars,
         equity=[(ts.isoformat(), float(v)) for ts, v in value.items()],
         trades=trades_from_vbt(pf, symbol),
-        signals={"entries": int(entries.sum()), "exits": int(exits.sum())},
-        params={
-            "initial_capital": capital,
-            "risk_free_rate": risk_free_rate,
-            "timeframe": "1d",
-            "fees": fees,
-            "slippage": slippage,
-            "symbols": [symbol],
-        },
-        stops={
-            "stop_loss_pct": sl if trail is None else None,
-            "take_profit_pct": tp,
-            "trailing_pct": trail,
-        },
+        signals=SignalCounts(entries=int(entries.sum()), exits=int(exits.sum())),
+        params=params(
+            initial_capital=capital,
+            risk_free_rate=risk_free_rate,
+            timeframe="1d",
+            fees=fees,
+            slippage=slippage,
+            symbols=[symbol],
+        ),
+        stops=Stops(
+            stop_loss=(
+                Distance(fraction=sl / 100)
+                if sl is not None and trail is None
+                else Distance(atr_multiple=sl_atr[0], atr_period=14)
+                if sl_atr is not None
+                else None
+            ),
+            take_profit=Distance(fraction=tp / 100) if tp is not None else None,
+            trailing=Distance(fraction=trail / 100) if trail is not None else None,
+        ),
     )
 
 

@@ -40,7 +40,7 @@ async def test_the_explicit_fallback_is_logged_and_keeps_the_limits(
     market_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = sandbox_test_settings(
-        pool_size=1, bwrap_path=MISSING_BWRAP, allow_unsandboxed=True, memory_limit_mb=2048
+        pool_size=1, bwrap_path=MISSING_BWRAP, allow_unsandboxed=True, address_space_limit_mb=2048
     )
     caplog.set_level(logging.ERROR, logger="app.services.sandbox.pool")
     pool = await start_pool_or_skip(settings)

@@ -155,7 +155,7 @@ async def test_wall_timeout_message_names_limit_and_last_output(sandbox_pool: Sa
         await sandbox_pool.run(code, {}, timeout_s=1.5)
     assert time.monotonic() - started < 5
     assert info.value.fields["limit"] == "wall_time"
-    assert info.value.message.startswith("Backtest exceeded the 1.5 s wall-clock limit while running")
+    assert info.value.message.startswith("Backtest stopped: wall-clock limit 1.5 s exceeded while running")
     assert "computing signals" in info.value.message
 
 

@@ -7,7 +7,9 @@ loaded by its location) and on the host in tests and benches.
 
 from .block import run_block
 from .cache import ensure_fresh
+from .calendar import periods_per_year
 from .engine import MINIMIZED, OBJECTIVES
+from .frames import block_size, by_value, per_column, pick, rows, widen
 from .grid import Constraint, Grid
 from .metrics import METRIC_NAMES
 from .plan import Market, SweepPlan, WalkForward
@@ -25,5 +27,12 @@ __all__ = [
     "SweepOutcome",
     "SweepPlan",
     "WalkForward",
+    "block_size",
+    "by_value",
+    "per_column",
+    "periods_per_year",
+    "pick",
+    "rows",
     "run_sweep",
+    "widen",
 ]

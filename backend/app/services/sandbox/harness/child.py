@@ -33,10 +33,11 @@ def run_child(message: dict[str, Any], fds: list[int], config: dict[str, Any], s
     result_out = os.fdopen(3, "wb")
     _limit(config)
     uid = int(config["uid"])
-    if config.get("drop_uid", True):
-        drop_to(uid)
     run_dir = os.path.join(config["runs_dir"], message["id"])
-    os.mkdir(run_dir, 0o700)
+    os.mkdir(run_dir, 0o700)  # fresh; the runs directory itself is not writable by the run
+    if config.get("drop_uid", True):
+        os.chown(run_dir, uid, uid)
+        drop_to(uid)
     os.chdir(run_dir)
     os.environ.update(HOME=run_dir, TMPDIR=run_dir)
     _disable_numba_cache_io()

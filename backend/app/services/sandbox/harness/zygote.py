@@ -13,8 +13,9 @@ import sys
 import time
 from typing import Any
 
+from .cgroup import RunCgroup
 from .child import run_child
-from .reaper import reap, uid_processes
+from .reaper import Janitor, clean_up, kill_all, uid_processes
 from .warmup import pretouch, warm_scripts, warm_stack
 from .wire import MAX_FDS_PER_MESSAGE, send
 
@@ -29,10 +30,13 @@ class _Spare:
 
     def __init__(self, config: dict[str, Any], sock: socket.socket) -> None:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.cgroup = _run_cgroup(config)
         self.pid = os.fork()
         if self.pid == 0:
             try:
                 mine.close()
+                if self.cgroup is not None:  # before anything of the run exists, and off its critical path
+                    self.cgroup.join()
                 pretouch(config)
                 raw, fds, _flags, _addr = socket.recv_fds(theirs, 1 << 16, MAX_FDS_PER_MESSAGE)
                 theirs.close()
@@ -58,6 +62,12 @@ class _Spare:
         self.sock.close()
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+
+
+def _run_cgroup(config: dict[str, Any]) -> RunCgroup | None:
+    return RunCgroup(config["cgroup"]) if config.get("cgroup") else None
 
 
 def _start_run(
@@ -67,22 +77,27 @@ def _start_run(
     config: dict[str, Any],
     spare: _Spare | None,
     sock: socket.socket,
-) -> tuple[int, bool]:
-    """The run's process: the spare if there is one, else a fresh fork. Returns (pid, preforked)."""
+) -> tuple[int, bool, RunCgroup | None]:
+    """The run's process: the spare if there is one, else a fresh fork. Returns (pid, preforked, cgroup)."""
     if spare is not None:
         pid = spare.hand_over(raw, fds)
         if pid is not None:
-            return pid, True
+            return pid, True, spare.cgroup
+        if spare.cgroup is not None:
+            spare.cgroup.remove()
+    cgroup = _run_cgroup(config)
     pid = os.fork()
     if pid == 0:
         try:
+            if cgroup is not None:
+                cgroup.join()
             run_child(message, fds, config, sock)
         finally:
             os._exit(70)
-    return pid, False
+    return pid, False, cgroup
 
 
-def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
+def _serve(sock: socket.socket, config: dict[str, Any], janitor: Janitor) -> None:
     spare = _Spare(config, sock) if config.get("prefork", True) else None
     while True:
         message_bytes, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, MAX_FDS_PER_MESSAGE)
@@ -96,19 +111,19 @@ def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
                 os.close(fd)
             continue
         started = time.monotonic()
-        pid, preforked = _start_run(message, message_bytes, fds, config, spare, sock)
+        pid, preforked, cgroup = _start_run(message, message_bytes, fds, config, spare, sock)
         spare = None
         for fd in fds:
             os.close(fd)
         killed = _supervise(sock, message["id"], pid)
         if killed:
-            reap(config, pid)
+            kill_all(config, pid, janitor)
         _, status, rusage = os.wait4(pid, 0)
         # Processes that outlived the run are killed before "done" is sent. When there are none (the usual
-        # case), "done" goes first and the run's files are removed right after: this loop reads the next
-        # run only once that removal is finished, so no run ever sees another's files.
+        # case), "done" goes first and the rest of the clean-up right after; the host gives this slot its
+        # next run only once "clean" arrives, so no run ever sees another's state.
         stray = not config.get("drop_uid", True) or bool(uid_processes(int(config["uid"])))
-        leftovers = reap(config, pid) if stray else False
+        leftovers = kill_all(config, pid, janitor) if stray else False
         send(
             sock,
             {
@@ -119,12 +134,17 @@ def _serve(sock: socket.socket, config: dict[str, Any]) -> None:
                 "maxrss_kb": rusage.ru_maxrss,
                 "killed": killed,
                 "leftovers": leftovers,
+                "oom_kills": cgroup.oom_kills() if cgroup is not None else 0,
                 "wall_s": time.monotonic() - started,
                 "preforked": preforked,
             },
         )
-        if not stray:
-            reap(config, pid)
+        cleaning = time.monotonic()
+        problems = clean_up(config, pid, cgroup, janitor)
+        if problems:  # the host replaces this slot; nothing of this run may reach another
+            send(sock, {"ev": "unclean", "id": message["id"], "problems": problems})
+            return
+        send(sock, {"ev": "clean", "id": message["id"], "clean_s": time.monotonic() - cleaning})
         if config.get("prefork", True):
             spare = _Spare(config, sock)
 
@@ -153,13 +173,20 @@ def _supervise(sock: socket.socket, run_id: str, pid: int) -> bool:
 
 def main(config: dict[str, Any]) -> None:
     sock = socket.socket(fileno=int(config["control_fd"]))
+    janitor = Janitor()  # first, while this process is small
     for path in config["site_packages"]:
         sys.path.append(path)
     os.umask(0o022)
     os.makedirs(config["runs_dir"], exist_ok=True)
-    os.chmod(config["runs_dir"], 0o1777)
+    # Root's, and closed to others: each run's own directory is made (and given to the slot uid) by the
+    # run's process before it drops to that uid, so a run cannot write anything beside its own directory.
+    os.chmod(config["runs_dir"], 0o711)
     started = time.monotonic()
     try:
+        if config.get("cgroup"):  # fail the warm-up, loudly, if runs could not be capped as configured
+            probe = RunCgroup(config["cgroup"])
+            if not probe.remove():
+                raise OSError("cannot remove a run cgroup")
         versions = warm_stack()
         warm_scripts(list(config.get("warmup_scripts", [])))
     except BaseException as exc:
@@ -173,4 +200,4 @@ def main(config: dict[str, Any]) -> None:
     send(
         sock, {"ev": "ready", "versions": versions, "warm_s": time.monotonic() - started, "pid": os.getpid()}
     )
-    _serve(sock, config)
+    _serve(sock, config, janitor)
