@@ -8,6 +8,7 @@ indicator, comes after it) and writes each block under a comment giving its form
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 
 from app.services.language import catalog
 from app.services.language.catalog_families import source_var
@@ -60,11 +61,15 @@ def indicator_lines(items: list[Indicator | CustomIndicator]) -> list[str]:
 def comment_lines(ind: Indicator) -> list[str]:
     """'# RSI(14): RSI(n) = 100 - 100 / (1 + avg gain / avg loss); ...' wrapped at 110 columns."""
     family = catalog.family_of(ind.kind)
-    label = family.title if family.key in _BLOCK_FAMILIES else ind.label()
+    label = ind.label()
     if family.key in _BLOCK_FAMILIES:
         label = f"{family.title} ({', '.join(_num(v) for v in ind.params())})"
-    text = f"{label}: {family.formula}"
-    return ["# " + line for line in textwrap.wrap(text, 106, subsequent_indent="  ")]
+    return list(_wrapped(f"{label}: {family.formula}"))
+
+
+@lru_cache(maxsize=1024)
+def _wrapped(text: str) -> tuple[str, ...]:
+    return tuple("# " + line for line in textwrap.wrap(text, 106, subsequent_indent="  "))
 
 
 def _dependency_order(items: list[Indicator | CustomIndicator]) -> list[Indicator | CustomIndicator]:

@@ -7,8 +7,9 @@ like "RSI is bananas" fails at "bananas" with "expected a number or 'above'/'bel
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from app.services.language.context import UNITS, ReadContext
 from app.services.language.lexer import Token
@@ -21,6 +22,43 @@ def _split(option: str) -> tuple[str, ...]:
     from app.services.language.lexer import tokenize
 
     return tuple(t.text for t in tokenize(option))
+
+
+NUM = "#num"  # the start key of a number (signed or not)
+R = TypeVar("R")
+
+
+def starts(*firsts: str | Iterable[str]) -> Callable[[R], R]:
+    """Mark a reader with the tokens it can start with (phrases in plain words, or `NUM`): the dispatch
+    loops skip a reader that cannot start here, instead of letting it try and back off."""
+    keys: set[str] = set()
+    for item in firsts:
+        for phrase in [item] if isinstance(item, str) else item:
+            parts = _split(phrase) if phrase != NUM else (NUM,)
+            if parts:
+                keys.add(parts[0])
+
+    def mark(reader: R) -> R:
+        reader.starts = frozenset(keys)  # type: ignore[attr-defined]
+        return reader
+
+    return mark
+
+
+def may_start(reader: object, key: str | None) -> bool:
+    allowed: frozenset[str] | None = getattr(reader, "starts", None)
+    return allowed is None or (key is not None and key in allowed)
+
+
+@lru_cache(maxsize=4096)
+def _by_first(options: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """The options by their first token, in their order: a phrase table is scanned once per position."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for option in options:
+        parts = _split(option)
+        if parts:
+            index.setdefault(parts[0], []).append((parts, option))
+    return index
 
 
 class Cursor:
@@ -51,6 +89,18 @@ class Cursor:
     def peek(self, ahead: int = 0) -> Token | None:
         j = self.i + ahead
         return self.tokens[j] if j < len(self.tokens) else None
+
+    def start_key(self) -> str | None:
+        """What the next token is, for `starts`: its text, or `NUM` for a number (with its sign)."""
+        tok = self.peek()
+        if tok is None:
+            return None
+        if tok.kind == "num":
+            return NUM
+        nxt = self.peek(1)
+        if tok.kind == "sym" and tok.text in ("-", "+") and nxt is not None and nxt.kind == "num":
+            return NUM
+        return tok.text
 
     def char_pos(self, index: int) -> int:
         return self.tokens[index].pos if index < len(self.tokens) else len(self.text.rstrip())
@@ -84,14 +134,13 @@ class Cursor:
         """
         tok = self.peek()
         if tok is not None and tok.kind in ("word", "sym"):
-            for option in options:
-                parts = _split(option)
-                if (
-                    parts
-                    and parts[0] == tok.text
-                    and all(self.at_word(part, ahead=k) for k, part in enumerate(parts[1:], start=1))
+            for parts, option in _by_first(options).get(tok.text, ()):
+                end = self.i + len(parts)
+                if end <= len(self.tokens) and all(
+                    t.kind in ("word", "sym") and t.text == part
+                    for t, part in zip(self.tokens[self.i + 1 : end], parts[1:], strict=True)
                 ):
-                    self.i += len(parts)
+                    self.i = end
                     return option
         if not quiet:
             self.note(*(f"'{option}'" for option in options))

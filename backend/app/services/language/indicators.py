@@ -6,6 +6,7 @@ What each kind means (names, parameters, formula, code) is in the catalog (`cata
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -63,17 +64,16 @@ class Indicator(BaseModel):
         return catalog.family_of(self.kind).key
 
     def params(self) -> tuple[float, ...]:
-        values: list[float] = []
-        for param in catalog.family_of(self.kind).params:
-            value = getattr(self, param.field)
-            values.append(value if value is not None else param.default)
-        return tuple(values)
+        return _params(self)
 
     def _param_text(self, sep: str) -> str:
         return sep.join(_num(v) for v in self.params())
 
     def label(self) -> str:
         """Human label, e.g. ``SMA(20)``, ``MACD(12,26,9)``, ``Highest close(10)``, ``SMA(9) of RSI(14)``."""
+        return _label(self)
+
+    def _label(self) -> str:
         name = catalog.output(self.kind).label
         args = f"({self._param_text(',')})" if self.params() else ""
         if self.kind in ("highest", "lowest"):
@@ -85,6 +85,9 @@ class Indicator(BaseModel):
 
     def var_name(self) -> str:
         """Python variable name in the generated code, e.g. ``sma_20``, ``sma_9_of_rsi_14``."""
+        return _var_name(self)
+
+    def _var_name(self) -> str:
         source = f"_{self.source}" if self._shows_source() else ""
         params = self._param_text("_").replace(".", "p").replace("-", "m")
         base = f"{self.kind}{source}_{params}" if params else self.kind
@@ -108,6 +111,26 @@ class Indicator(BaseModel):
         if self.of is not None or self.kind not in _SOURCED:
             return False
         return self.source != _NATURAL_SOURCE.get(self.kind, "close")
+
+
+# Labels and names are asked for many times per script; an indicator is frozen, so each is computed once.
+@lru_cache(maxsize=4096)
+def _params(ind: Indicator) -> tuple[float, ...]:
+    values: list[float] = []
+    for param in catalog.family_of(ind.kind).params:
+        value = getattr(ind, param.field)
+        values.append(value if value is not None else param.default)
+    return tuple(values)
+
+
+@lru_cache(maxsize=4096)
+def _label(ind: Indicator) -> str:
+    return ind._label()
+
+
+@lru_cache(maxsize=4096)
+def _var_name(ind: Indicator) -> str:
+    return ind._var_name()
 
 
 _SOURCED = frozenset(["sma", "ema", "wma", "tema", "roc", "sum", "highest", "lowest"])

@@ -26,7 +26,7 @@ phrasings are tested in `tests/services/language/test_parser*.py`.
 
 from __future__ import annotations
 
-from app.services.language.cursor import Cursor
+from app.services.language.cursor import Cursor, may_start, starts
 from app.services.language.indicators import Indicator
 from app.services.language.parser_events import EventReader, PriceExit
 from app.services.language.series import Subject, parse_series
@@ -199,7 +199,10 @@ class RuleParser(EventReader):
         return cond if bars == 1 else Persist(item=cond, bars=bars)
 
     def special(self) -> Condition | None:
+        key = self.c.start_key()
         for reader in (self._golden_cross, self._macd_crossover, *self.event_readers()):
+            if not may_start(reader, key):
+                continue
             mark = self.c.mark()
             found = reader()
             if found is not None:
@@ -207,6 +210,7 @@ class RuleParser(EventReader):
             self.c.reset(mark)
         return None
 
+    @starts("golden cross", "death cross")
     def _golden_cross(self) -> Condition | None:
         """'golden cross' = SMA(50) crosses above SMA(200); 'death cross' the reverse.
 
@@ -238,6 +242,8 @@ class RuleParser(EventReader):
     def _macd_crossover(self) -> Condition | None:
         """'bullish MACD crossover' = MACD crosses above its signal; 'bearish' = crosses below."""
         c = self.c
+        if not c.at_word("bullish", "bearish", "macd"):
+            return None
         mood = c.opt("bullish", "bearish")
         macd = parse_series(c)
         if macd is None or macd.domain != "macd":

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from app.services.language.cursor import NUM, starts
 from app.services.language.parser_tail import TailReader
 from app.services.language.series import PRICE_WORDS, Subject, make, parse_series, period_args
 from app.services.language.spec import (
@@ -32,6 +33,7 @@ PATTERNS: tuple[tuple[str, PatternName], ...] = (
     ("outside day", "outside_bar"), ("outside reversal", "outside_bar"), ("hammer", "hammer"),
     ("shooting star", "shooting_star"), ("doji", "doji"),
 )  # fmt: skip
+_PATTERN_WORDS = tuple(words for words, _ in PATTERNS)
 PATTERN_TAIL = ("candlestick", "candle", "pattern", "formation", "bar", "day", "forms", "appears")
 STOP_WORDS = (
     "trailing stop loss", "trailing stop - loss", "trailing stop", "trail stop", "stop loss", "stop - loss",
@@ -83,6 +85,7 @@ class EventReader(TailReader):
         ]  # fmt: skip
 
     # -- conditions -----------------------------------------------------------------------------
+    @starts(NUM)
     def _percent_first(self) -> Condition | None:
         """'a 5% price drop from the 20-day moving average' = close <= SMA(20) * (1 - 0.05);
         'a 5% drop in 3 days' = ROC(3) <= -5; 'a 5% drop' alone means in one bar."""
@@ -97,28 +100,28 @@ class EventReader(TailReader):
         c.opt("price", "in price")
         return self.percent_move(self._close(), tok.value, direction, strict=False)
 
+    @starts("up", "down", "rise", "drop")
     def _subjectless_move(self) -> Condition | None:
         """'up 5% over 10 days', 'down more than 10% in 5 days' (the close is meant)."""
         if not self.c.at_word("up", "down", "rise", "drop"):
             return None
         return self.move(self._close())
 
+    @starts("within")
     def _subjectless_within(self) -> Condition | None:
         """'within 2% of the 50-day SMA' (the close is meant)."""
         if not self.c.at_word("within"):
             return None
         return self._within(self._close())
 
+    @starts(PRICE_WORDS, "makes", "forms", "shows", "prints", _PATTERN_WORDS, "nr", "narrow range")
     def _pattern(self) -> Condition | None:
         """Candle patterns by name ('bullish engulfing candle', 'inside day', 'NR7', 'hammer')."""
         c = self.c
         c.opt(*PRICE_WORDS)
         c.opt("makes", "forms", "shows", "prints")
-        name: PatternName | None = None
-        for words, pattern in PATTERNS:
-            if c.opt(words):
-                name = pattern
-                break
+        word = c.opt(*_PATTERN_WORDS)
+        name: PatternName | None = dict(PATTERNS).get(word or "")
         if name is None and c.opt("nr", "narrow range"):
             n = c.whole_number("4 or 7 (NR4, NR7)")
             if n not in (4, 7):
@@ -130,6 +133,7 @@ class EventReader(TailReader):
         c.opt(*PATTERN_TAIL)
         return Pattern(name=name)
 
+    @starts(PRICE_WORDS, "gap", "gaps", "gapped")
     def _gap(self) -> Condition | None:
         """'gaps up at least 1%' = open >= previous close * 1.01; 'gap down of more than 2%' = open <
         previous close * 0.98; 'gaps up' without a size = open > previous high (a full gap)."""
@@ -151,6 +155,7 @@ class EventReader(TailReader):
         op = (">" if strict else ">=") if up else ("<" if strict else "<=")
         return Compare(left=open_, op=op, right=level_expr)
 
+    @starts(NUM, "consecutive", "straight", "successive", "down", "up", "lower", "higher")
     def _run_of_bars(self) -> Condition | None:
         """'3 down days in a row' = close < previous close on each of the last 3 bars; 'lower lows 3
         days in a row', 'higher highs', '3 consecutive higher closes' likewise on that field."""
@@ -177,6 +182,7 @@ class EventReader(TailReader):
         bars = c.span(n, "bar", num_mark)
         return None if bars is None else held(cond, bars)
 
+    @starts(NUM)
     def _count_closes(self) -> Condition | None:
         """'two closes in a row below the lower Bollinger band': the close below it on each of 2 bars."""
         c = self.c
@@ -188,6 +194,7 @@ class EventReader(TailReader):
         cond = self.tail(subject)
         return None if cond is None else held(cond, n)
 
+    @starts("highest", "lowest")
     def _series_extreme(self) -> Condition | None:
         """'highest volume in 50 days', 'lowest close in 10 days' = the current value is the extreme of
         the last N bars, this one included."""
@@ -209,6 +216,7 @@ class EventReader(TailReader):
             return Compare(left=expr, op=">" if word == "highest" else "<", right=level.expr)
         return Extreme(expr=expr, which="high" if word == "highest" else "low", bars=n)
 
+    @starts("ttm", "bollinger", "squeeze")
     def _squeeze(self) -> Condition | None:
         """'Bollinger squeeze' = Bollinger bandwidth(20,2) at its lowest of 6 months (John Bollinger's
         definition); 'TTM squeeze' = Bollinger bands (20, 2) inside the Keltner channel (20, 1.5)."""

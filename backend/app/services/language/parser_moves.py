@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from app.services.language.cursor import NUM, starts
 from app.services.language.indicators import Indicator
 from app.services.language.series import Subject, ind_subject, parse_series
 from app.services.language.spec import (
@@ -35,6 +36,10 @@ ZONES: dict[str, tuple[float, float]] = {
     "mfi": (20.0, 80.0),
 }
 _PRICE_LIKE = ("price", "close")
+SLOPE_WORDS = (
+    "rise", "drop", "sloping up", "slopes up", "slope up", "sloping down", "slopes down", "slope down",
+    "trending up", "trending down", "pointing up", "pointing down", "turning up", "turning down",
+)  # fmt: skip
 
 
 class MoveReader:
@@ -44,6 +49,7 @@ class MoveReader:
     def close_ref(lag: int = 0) -> PriceRef:
         return PriceRef(field="close", lag=lag)
 
+    @starts("closes", "lower", "higher", "down", "up")
     def closes_direction(self, subject: Subject) -> Condition | None:
         """'closes lower' / 'closes higher' / 'is down' (without a size) = the close against the previous
         close ('the market closes lower three days in a row')."""
@@ -63,6 +69,7 @@ class MoveReader:
         up = word in ("higher", "up")
         return Compare(left=PriceRef(field=field), op=">" if up else "<", right=PriceRef(field=field, lag=1))
 
+    @starts("closes", "drop", "rise", "move", "down", "up")
     def move(self, subject: Subject) -> Condition | None:
         """'price drops 5% in 3 days' = ROC(3) <= -5 (percent change of the close over 3 bars);
         'is up 5% over 10 days' = ROC(10) >= 5; 'is down 3% from yesterday' = ROC(1) <= -3;
@@ -133,6 +140,7 @@ class MoveReader:
         c.reset(mark)
         return None
 
+    @starts("makes", "touch", "at", "closes", "new")
     def new_extreme(self, subject: Subject) -> Condition | None:
         """'makes a new 52-week high' = close > the highest close of the previous 252 bars (the price's
         own extreme: a new closing high); 'high makes a new 20-day high' uses highs; an indicator its own
@@ -154,6 +162,21 @@ class MoveReader:
             return None
         return Compare(left=subject.expr, op=">" if which == "high" else "<", right=level)
 
+    @starts(
+        "closes",
+        "makes",
+        "touch",
+        "sets",
+        "at",
+        "on",
+        "its",
+        "their",
+        "highest",
+        "lowest",
+        "high",
+        "low",
+        NUM,
+    )
     def at_extreme(self, subject: Subject) -> Condition | None:
         """'closes at a 7-day low', 'is a 20-day high', 'is at its lowest level in 6 months', 'is the
         lowest close in 10 days' = the value is the extreme of the last N bars, this one included."""
@@ -180,6 +203,19 @@ class MoveReader:
         expr: Expr = self.close_ref() if closes and subject.domain in _PRICE_LIKE else subject.expr
         return Extreme(expr=expr, which=which, bars=n)
 
+    @starts(
+        "turns",
+        "enters",
+        "move",
+        "drop",
+        "rise",
+        "in",
+        "into",
+        "positive",
+        "negative",
+        "oversold",
+        "overbought",
+    )
     def state(self, subject: Subject) -> Condition | None:
         """'is positive' (> 0), 'turns negative' (crosses below 0), 'is oversold' (RSI < 30, stochastic
         < 20, CCI < -100, Williams %R < -80, MFI < 20), 'enters overbought' (crosses above 70 / 80...)."""
@@ -203,14 +239,11 @@ class MoveReader:
             return Cross(left=subject.expr, direction="above" if up else "below", right=Const(value=level))
         return Compare(left=subject.expr, op=">" if up else "<", right=Const(value=level))
 
+    @starts(SLOPE_WORDS)
     def slope(self, subject: Subject) -> Condition | None:
         """'SMA(50) is rising' = SMA(50) > SMA(50) one bar ago; 'falling', 'declining' the reverse."""
         c = self.c
-        word = c.opt(
-            "rise", "drop", "sloping up", "slopes up", "slope up", "sloping down", "slopes down",
-            "slope down",
-            "trending up", "trending down", "pointing up", "pointing down", "turning up", "turning down",
-        )  # fmt: skip
+        word = c.opt(*SLOPE_WORDS)
         if word is None or subject.domain == "const":
             return None
         up = word == "rise" or word.endswith("up")

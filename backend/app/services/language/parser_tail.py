@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from app.services.language.cursor import Cursor
+from app.services.language.cursor import NUM, Cursor, may_start, starts
 from app.services.language.formula import PERCENT, read_expression
 from app.services.language.parser_moves import MoveReader, Op
 from app.services.language.series import Subject, lagged, parse_series
@@ -47,6 +47,7 @@ class TailReader(MoveReader):
     def tail(self, subject: Subject) -> Condition | None:
         c = self.c
         negate = c.opt("does not", "doesnt", "isnt", "not", "never") is not None
+        key = c.start_key()
         for reader in (
             self.closes_direction,
             self._band,
@@ -63,6 +64,8 @@ class TailReader(MoveReader):
             self.state,
             self.slope,
         ):
+            if not may_start(reader, key):
+                continue
             mark = c.mark()
             cond = reader(subject)
             if cond is not None:
@@ -128,6 +131,7 @@ class TailReader(MoveReader):
         return None
 
     # -- tails ----------------------------------------------------------------------------------
+    @starts("closes", "stays", "more", "at least", "by", NUM)
     def _band(self, subject: Subject) -> Condition | None:
         """'close is (at least | more than) 5% below the 20-day SMA': the band's side sets the direction."""
         c = self.c
@@ -140,6 +144,7 @@ class TailReader(MoveReader):
         op: Op = (">" if strict else ">=") if side == "above" else ("<" if strict else "<=")
         return Compare(left=subject.expr, op=op, right=level)
 
+    @starts(CROSS_ABOVE, CROSS_BELOW)
     def _cross(self, subject: Subject) -> Condition | None:
         """'crosses above X'; against an N-day high or low (a level of the PREVIOUS bars) it is a
         comparison: each close above the 20-day high is a new break of it."""
@@ -158,6 +163,7 @@ class TailReader(MoveReader):
             return Compare(left=subject.expr, op=">" if direction == "above" else "<", right=right)
         return Cross(left=subject.expr, direction=direction, right=right)
 
+    @starts("closes", "stays", NUM, (p for p, _ in COMPARE))
     def _compare(self, subject: Subject) -> Condition | None:
         c = self.c
         c.opt("closes", "stays")
@@ -171,6 +177,7 @@ class TailReader(MoveReader):
         right = self.level(subject, "above" if op in (">", ">=") else "below")
         return None if right is None else Compare(left=subject.expr, op=op, right=right)
 
+    @starts("between")
     def _between(self, subject: Subject) -> Condition | None:
         c = self.c
         if not c.opt("between"):
@@ -188,6 +195,7 @@ class TailReader(MoveReader):
             ]
         )
 
+    @starts("within")
     def _within(self, subject: Subject) -> Condition | None:
         """'within 2% of the 200-day SMA' = SMA(200) * 0.98 <= close <= SMA(200) * 1.02;
         'within 1 ATR of the 20-day EMA' = EMA(20) - ATR(14) <= close <= EMA(20) + ATR(14)."""
@@ -218,6 +226,7 @@ class TailReader(MoveReader):
             ]
         )
 
+    @starts("inside", "within", "outside")
     def _inside(self, subject: Subject) -> Condition | None:
         """'Bollinger bands (20, 2) inside the Keltner channel (20, 1.5)': upper below upper, lower above
         lower (the squeeze); 'outside' the reverse on both sides."""
@@ -238,6 +247,7 @@ class TailReader(MoveReader):
             ]
         )
 
+    @starts("closes", "in", "within", "at", "bottom", "lower", "top", "upper")
     def _range_position(self, subject: Subject) -> Condition | None:
         """'close in the bottom 20% of the day's range' = (close - low) / (high - low) < 0.2; 'top 25%'
         = > 0.75; 'upper half' = > 0.5 (a bar without range never qualifies)."""
@@ -269,6 +279,7 @@ class TailReader(MoveReader):
             return Compare(left=position, op="<", right=Const(value=round(share / 100, 12)))
         return Compare(left=position, op=">", right=Const(value=round(1 - share / 100, 12)))
 
+    @starts("touch")
     def _touch(self, subject: Subject) -> Condition | None:
         """'price touches the lower Bollinger band' = the bar's low reaches it (low <= band); upper
         band/highs use the bar's high; 'close touches ...' uses the close; 'low touches the 20 EMA' (any

@@ -34,6 +34,8 @@ MA_PHRASES: list[tuple[str, IndicatorKind]] = [
     ("ma", "sma"),
     ("average", "sma"),
 ]
+_MA_WORDS = tuple(phrase for phrase, _ in MA_PHRASES)
+_MA_KINDS: dict[str, IndicatorKind] = dict(MA_PHRASES)
 POSITIONS = {
     "upper": "upper", "top": "upper", "high": "upper", "middle": "middle", "mid": "middle",
     "midline": "middle", "centre": "middle", "center": "middle", "basis": "middle", "lower": "lower",
@@ -47,9 +49,10 @@ PRICE_LEVELS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _generic_names() -> list[tuple[str, Family]]:
+def _generic_names() -> dict[str, Family]:
+    """Names of the catalog's generically read families, longest first (the order `opt` tries them)."""
     found = [(fold(name), f) for f in catalog.families() if f.reader == "generic" for name in f.names]
-    return sorted(found, key=lambda item: -len(item[0].split()))
+    return dict(sorted(found, key=lambda item: -len(item[0].split())))
 
 
 AFTER_PERIOD = frozenset(
@@ -144,13 +147,10 @@ def family_param(family: Family, field: str) -> catalog.Param:
 
 
 def _moving_average(c: Cursor, ctx: Subject | None, period: int | None, own: bool) -> Subject | None:
-    kind: IndicatorKind | None = None
-    for phrase, ma_kind in MA_PHRASES:
-        if c.opt(phrase):
-            kind = ma_kind
-            break
-    if kind is None:
+    phrase = c.opt(*_MA_WORDS)
+    if phrase is None:
         return None
+    kind = _MA_KINDS[phrase]
     family = catalog.family_of(kind)
     args = _args(c, family, family.title, period)
     if args is None:
@@ -218,10 +218,11 @@ def _sum(c: Cursor, ctx: Subject | None, period: int | None, own: bool) -> Subje
 
 
 def _generic(c: Cursor, ctx: Subject | None, period: int | None, own: bool) -> Subject | None:
-    family = next((f for name, f in _generic_names() if c.opt(name)), None)
-    if family is None:
+    table = _generic_names()
+    found = c.opt(*table)
+    if found is None:
         return None
-    name = c.tokens[c.i - 1].text
+    family, name = table[found], found
     args = _args(c, family, family.title, period)
     if args is None:
         return None
