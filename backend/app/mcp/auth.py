@@ -18,7 +18,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.errors import Unauthorized
 from app.mcp.backend import BackendGetter
+from app.models.user import User
 from app.services import users
+
+
+class SignedInUser(AuthenticatedUser):
+    """The SDK's authenticated principal (what sessions are bound to), carrying the user REST would have."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(AccessToken(token="", client_id=user.id, scopes=[], subject=user.id))
+        self.user = user
 
 
 class BearerGuard:
@@ -39,8 +48,7 @@ class BearerGuard:
         except Unauthorized as exc:
             await _unauthorized(send, exc)
             return
-        token = AccessToken(token="", client_id=user.id, scopes=[], subject=user.id)
-        scope["user"] = AuthenticatedUser(token)
+        scope["user"] = SignedInUser(user)
         scope["auth"] = AuthCredentials([])
         await self.app(scope, receive, send)
 

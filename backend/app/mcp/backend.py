@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.fastmcp import Context
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -67,17 +66,15 @@ class Caller:
     @asynccontextmanager
     async def call(self, ctx: Context[Any, Any, Any]) -> AsyncIterator[Call]:
         backend = self.get_backend()
-        user_id = _user_id(ctx)
         async with backend.session_factory() as session:
-            user = await session.get(User, user_id)
-            if user is None:
-                raise Unauthorized("Invalid token: the user no longer exists")
-            yield Call(user=user, session=session, backend=backend)
+            yield Call(user=signed_in(ctx), session=session, backend=backend)
 
 
-def _user_id(ctx: Context[Any, Any, Any]) -> str:
+def signed_in(ctx: Context[Any, Any, Any]) -> User:
+    """The user the bearer guard found for the request carrying this call (checked on that request)."""
     request = ctx.request_context.request
-    user = getattr(request, "scope", {}).get("user") if request is not None else None
-    if not isinstance(user, AuthenticatedUser):
+    principal = getattr(request, "scope", {}).get("user") if request is not None else None
+    user = getattr(principal, "user", None)
+    if not isinstance(user, User):
         raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token)")
-    return user.access_token.client_id
+    return user

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import anyio
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.lowlevel.helper_types import ReadResourceContents
@@ -104,4 +105,16 @@ def create_server(*, allowed_hosts: list[str], max_sessions: int, idle_timeout_s
     # FastMCP() calls logging.basicConfig with its own handler; the service configures logging itself.
     root.handlers[:], root.level = handlers, level
     logging.getLogger("mcp.server.lowlevel.server").setLevel(logging.WARNING)  # a line per request otherwise
+    transport_log = logging.getLogger("mcp.server.streamable_http")
+    if not any(isinstance(f, _SessionEndNoise) for f in transport_log.filters):
+        transport_log.addFilter(_SessionEndNoise())
     return server
+
+
+class _SessionEndNoise(logging.Filter):
+    """SDK 1.30 logs a traceback at ERROR whenever a client ends its session (DELETE) while its GET stream is
+    open: the stream's reader is closed under it. That is every normal disconnect, not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        closed = record.exc_info is not None and isinstance(record.exc_info[1], anyio.ClosedResourceError)
+        return not (closed and record.getMessage() == "Error in standalone SSE writer")

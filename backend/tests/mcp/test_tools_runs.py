@@ -174,3 +174,23 @@ async def test_an_unreadable_rule_fails_naming_node_and_rule(
     assert body["error"] == "RuleNotUnderstood" and body["execution_id"].startswith("exec_")
     assert body["node_id"] == "buy" and body["rule"] == "RSI is bananas"
     assert isinstance(body["position"], int) and body["suggestion"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import vectorbt as vbt\nportfolio = None\n",
+        "import os\nos.system('id')\n",
+        "import vectorbt as vbt\nx = ().__class__.__bases__[0].__subclasses__()\n",
+        "open('/etc/passwd').read()\n",
+    ],
+)
+async def test_validate_code_is_rests_policy_check(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], code: str
+) -> None:
+    async with mcp_session(server.http_url, headers) as session:
+        checked = ok(await session.call_tool("validate_code", {"code": code}))
+    rest = (await http.post("/code/validate", json={"code": code}, headers=headers)).json()
+    assert checked == rest
+    assert checked["ok"] == (code.startswith("import vectorbt as vbt\nportfolio"))
+    assert all(v["line"] >= 1 for v in checked["violations"])

@@ -119,7 +119,7 @@ async def _load_bars(job: Job, spec: StrategySpec | None, ctx: RunContext) -> di
     bars: dict[str, Bars] = {}
     for symbol in dict.fromkeys([*params.symbols, params.benchmark_symbol]):
         ctx.check_cancel()
-        loaded = await ctx.market_data.load(symbol, params.timeframe, first_day, params.end_date, job.user_id)
+        loaded = await _load_with_history(job, symbol, first_day, ctx)
         bars[symbol] = loaded
         in_window = _bars_in_window(loaded.frame, params.start_date, symbol)
         before = len(loaded.frame) - in_window
@@ -128,6 +128,23 @@ async def _load_bars(job: Job, spec: StrategySpec | None, ctx: RunContext) -> di
         for note in loaded.notes:
             await ctx.events.log(f"Executor: {symbol}: {note}")
     return bars
+
+
+async def _load_with_history(job: Job, symbol: str, first_day: date, ctx: RunContext) -> Bars:
+    """Bars from ``first_day``; if the provider has none that early (Yahoo keeps ~2 years of hourly bars),
+    bars from the start date, and the warm-up happens inside the window (the warnings then say so)."""
+    params, user = job.params, job.user_id
+    try:
+        return await ctx.market_data.load(symbol, params.timeframe, first_day, params.end_date, user)
+    except DataUnavailable as exc:
+        if first_day >= params.start_date:
+            raise
+        await ctx.events.log(
+            f"Executor: {symbol}: no bars before {params.start_date} for the warm-up ({exc.message})"
+        )
+    return await ctx.market_data.load(
+        symbol, params.timeframe, params.start_date, params.end_date, job.user_id
+    )
 
 
 def _bars_in_window(frame: pd.DataFrame, start: date, symbol: str) -> int:
