@@ -1,21 +1,24 @@
-"""The strategy language as a model needs it, derived from the language package at call time, never copied:
-node types and their fields from the node JSON schema, the phrasing examples the grammar is tested on (each
-read by the parser here, so the `understood` line shown is what a rule really becomes), and the indicators
-the compiler knows. A phrasing added to the language appears here without a change to this module.
+"""The strategy language as a model needs it, derived from the language package, never copied: node types and
+their fields from the node JSON schema; the phrasing examples the grammar is tested on, each read here by the
+same reader a run uses (so the `understood` line shown is what the rule really becomes) and grouped by the
+indicator family it uses; every indicator from the catalog (names, parameters, outputs, formula). A family or
+phrasing added to the language appears here without a change to this module.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from app.models.params import ExecutionParams
-from app.services.language import node_json_schema, parse_rule
-from app.services.language.indicators import DEFAULT_PERIOD, Indicator, IndicatorKind
-from app.services.language.spec import describe
+from app.services.language import Reading, node_json_schema, read_rule
+from app.services.language.catalog import Family, families, family_of
+from app.services.language.indicators import Indicator
 from app.services.language.suggest import CANONICAL_EXAMPLES
+
+TIME_LIMITS, STOPS, PRICE = "Time limits", "Stops and targets", "Price, candles and patterns"
 
 
 class NodeType(BaseModel):
@@ -27,13 +30,30 @@ class NodeType(BaseModel):
 class Phrasing(BaseModel):
     rule: str
     understood: str = Field(description="How the grammar reads the rule (its canonical wording).")
+    notes: list[str] = Field(default=[], description="Unit conversions the reading made.")
+
+
+class PhrasingFamily(BaseModel):
+    family: str
+    examples: list[Phrasing]
+
+
+class IndicatorParam(BaseModel):
+    name: str
+    default: float
 
 
 class IndicatorInfo(BaseModel):
-    kind: str = Field(description='Name in structured conditions: {"indicator": kind, "period": N}.')
-    name: str = Field(description="How rules and results name it.")
-    default_period: int | None = Field(description="Window used when a rule names none.")
-    in_examples: list[str] = Field(description="How the phrasing examples parameterise it.")
+    key: str
+    title: str
+    names: list[str] = Field(description="How a rule may name it.")
+    params: list[IndicatorParam] = Field(
+        description="In the order a rule gives them: RSI(14), MACD(12, 26, 9)."
+    )
+    outputs: list[str] = Field(description="The series it offers (MACD: line, signal, histogram).")
+    kinds: list[str] = Field(description='Names in structured conditions: {"indicator": kind, "period": N}.')
+    formula: str
+    needs_period: bool = Field(description="True when a rule must give its window (no default).")
 
 
 class LanguageReference(BaseModel):
@@ -41,7 +61,9 @@ class LanguageReference(BaseModel):
     graph_schema: dict[str, Any] = Field(
         description="JSON Schema of a strategy's graph (GET /strategies/schema)."
     )
-    phrasings: list[Phrasing] = Field(description="Rules the grammar reads, with what each becomes.")
+    phrasings: list[PhrasingFamily] = Field(
+        description="Rules the grammar reads, by family, with their readings."
+    )
     indicators: list[IndicatorInfo]
     params_schema: dict[str, Any] = Field(description="JSON Schema of run_backtest's `params`.")
     conventions: list[str]
@@ -49,9 +71,10 @@ class LanguageReference(BaseModel):
 
 CONVENTIONS = [
     "Percent fields are percents: 7.0 means 7 %; metrics too (total_return 25.5 means 25.5 %).",
-    "A strategy needs an entry_condition node; every node needs a unique string id (errors name it).",
+    "A strategy needs an entry condition node; every node needs a unique string id (errors name it).",
     "A condition node's rules and conditions must all hold, unless its meta.combine is 'any'.",
-    "Positions are long only: they open on the entry rules and close on exit rules, stops or take-profit.",
+    "Days, weeks and months in a rule become bars of the run's timeframe (the reading's notes say how).",
+    "Named parameters: write {name=default} in a rule (SMA({fast=10})); a normal run uses the default.",
 ]
 
 
@@ -61,8 +84,8 @@ def language_reference() -> LanguageReference:
     return LanguageReference(
         node_types=_node_types(schema),
         graph_schema=schema,
-        phrasings=[_phrasing(rule) for rule in CANONICAL_EXAMPLES],
-        indicators=_indicators(list(CANONICAL_EXAMPLES)),
+        phrasings=_phrasing_families(),
+        indicators=[_indicator(family) for family in families()],
         params_schema=ExecutionParams.model_json_schema(),
         conventions=CONVENTIONS,
     )
@@ -89,23 +112,22 @@ def _node_types(schema: dict[str, Any]) -> list[NodeType]:
     return found
 
 
-def _phrasing(rule: str) -> Phrasing:
-    return Phrasing(rule=rule, understood=describe(parse_rule(rule)))
+def _phrasing_families() -> list[PhrasingFamily]:
+    grouped: dict[str, list[Phrasing]] = {}
+    for rule in CANONICAL_EXAMPLES:
+        reading = read_rule(rule)
+        phrasing = Phrasing(rule=rule, understood=reading.understood, notes=list(reading.notes))
+        grouped.setdefault(_family_of(reading), []).append(phrasing)
+    return [PhrasingFamily(family=name, examples=examples) for name, examples in grouped.items()]
 
 
-def _indicators(phrasings: list[str]) -> list[IndicatorInfo]:
-    seen: dict[str, set[str]] = {}
-    for rule in phrasings:
-        for indicator in _indicators_in(parse_rule(rule)):
-            seen.setdefault(indicator.kind, set()).add(indicator.label())
-    infos = []
-    for kind in get_args(IndicatorKind):
-        period = DEFAULT_PERIOD.get(kind)
-        name = Indicator(kind=kind, period=period or 0).label().split("(", 1)[0]
-        infos.append(
-            IndicatorInfo(kind=kind, name=name, default_period=period, in_examples=sorted(seen.get(kind, ())))
-        )
-    return infos
+def _family_of(reading: Reading) -> str:
+    if reading.exit_after_bars is not None:
+        return TIME_LIMITS
+    if reading.price_exit is not None:
+        return STOPS
+    indicators = _indicators_in(reading.condition)
+    return family_of(indicators[0].kind).title if indicators else PRICE
 
 
 def _indicators_in(value: Any) -> list[Indicator]:
@@ -119,11 +141,26 @@ def _indicators_in(value: Any) -> list[Indicator]:
     return []
 
 
+def _indicator(family: Family) -> IndicatorInfo:
+    return IndicatorInfo(
+        key=family.key,
+        title=family.title,
+        names=list(family.names),
+        params=[IndicatorParam(name=p.label, default=p.default) for p in family.params],
+        outputs=[out.label for out in family.outputs],
+        kinds=[out.kind for out in family.outputs],
+        formula=family.formula,
+        needs_period=family.needs_period,
+    )
+
+
 def summary(reference: LanguageReference) -> str:
     """The reference as a few lines a model reads before writing rules."""
     lines = ["Node types: " + "; ".join(f"{n.type} ({n.description})" for n in reference.node_types)]
-    lines.append("Rules the grammar reads (rule -> understood as):")
-    lines += [f"  {p.rule} -> {p.understood}" for p in reference.phrasings]
-    lines.append("Indicators: " + ", ".join(f"{i.name} ({i.kind})" for i in reference.indicators))
+    lines.append("Rules the grammar reads (rule -> understood as), by family:")
+    for family in reference.phrasings:
+        lines.append(f"  {family.family}:")
+        lines += [f"    {p.rule} -> {p.understood}" for p in family.examples]
+    lines.append("Indicators: " + ", ".join(i.title for i in reference.indicators))
     lines += reference.conventions
     return "\n".join(lines)

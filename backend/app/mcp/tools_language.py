@@ -6,25 +6,16 @@ from typing import Annotated, Any
 
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import CallToolResult, ToolAnnotations
-from pydantic import BaseModel, Field
 
 from app.mcp.answers import answer
 from app.mcp.backend import Caller
 from app.mcp.reference import LanguageReference, language_reference, summary
-from app.services.language import parse_rule
-from app.services.language.spec import describe
+from app.models.params import Timeframe
+from app.models.rules import CustomIndicatorIn, RuleCheck, RuleCheckResult
+from app.services import rule_check
 
 Ctx = Context[Any, Any, Any]
-
-
-class RuleCheck(BaseModel):
-    rule: str
-    understood: str = Field(
-        description="The rule in the grammar's canonical wording: check it means what you meant."
-    )
-    condition: dict[str, Any] = Field(
-        description="The typed condition the rule becomes in the strategy spec."
-    )
+_FIELDS = RuleCheck.model_fields  # the REST request's own fields: the same limits, the same messages
 
 
 def register(mcp: FastMCP, caller: Caller) -> None:
@@ -32,23 +23,28 @@ def register(mcp: FastMCP, caller: Caller) -> None:
 
     @mcp.tool(annotations=read_only)
     async def rule_language(ctx: Ctx) -> Annotated[CallToolResult, LanguageReference]:
-        """How to write a strategy: the node types and their fields, rules the grammar reads (each with what
-        it becomes), the indicators it knows, and run_backtest's parameters. Call it before writing rules."""
+        """How to write a strategy: the node types and their fields, rules the grammar reads grouped by
+        family (each with what it becomes), every indicator with its names, parameters and formula, and
+        run_backtest's parameters. Call it before writing rules."""
         async with caller.call(ctx):
             reference = language_reference()
         return answer(summary(reference), reference)
 
     @mcp.tool(annotations=read_only)
     async def validate_rule(
-        rule: Annotated[str, Field(min_length=1, max_length=2000, description="One plain-language rule.")],
+        rule: Annotated[str, _FIELDS["rule"]],
         ctx: Ctx,
-    ) -> Annotated[CallToolResult, RuleCheck]:
-        """Reads one plain-language rule the way a run will (POST /strategies/rules/validate). Answers what it
-        was understood as, or an error with the position where reading stopped, what was expected there and
-        the closest phrasing the grammar reads."""
-        async with caller.call(ctx):
-            condition = parse_rule(rule)
-        check = RuleCheck(
-            rule=rule, understood=describe(condition), condition=condition.model_dump(mode="json")
+        timeframe: Annotated[Timeframe, _FIELDS["timeframe"]] = "1d",
+        custom_indicators: Annotated[list[CustomIndicatorIn], _FIELDS["custom_indicators"]] = [],  # noqa: B006
+    ) -> Annotated[CallToolResult, RuleCheckResult]:
+        """Reads one plain-language rule the way a run will (POST /strategies/rules/validate). Answers the
+        `understood` line (check it means what you meant), the typed condition, a time limit or stop the
+        rule states, and unit notes; or an error with the position where reading stopped, what was
+        expected there and a phrasing the grammar reads."""
+        body = RuleCheck.model_validate(
+            {"rule": rule, "timeframe": timeframe, "custom_indicators": custom_indicators}
         )
-        return answer(f"Understood {rule!r} as: {check.understood}", check)
+        async with caller.call(ctx):
+            check = rule_check.check(body)
+        notes = f" ({'; '.join(check.notes)})" if check.notes else ""
+        return answer(f"Understood {rule!r} as: {check.understood}{notes}", check)

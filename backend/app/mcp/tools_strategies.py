@@ -6,7 +6,6 @@ models' own fields, so an MCP client is held to the same validation, limits and 
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,15 +13,13 @@ from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import CallToolResult, ToolAnnotations
 from pydantic import BaseModel, Field, WithJsonSchema
 
-from app.core.errors import DomainError
 from app.mcp.answers import answer
 from app.mcp.backend import Caller
 from app.mcp.json_schema import inline_refs
 from app.models.market_data import SymbolInfo
 from app.models.strategy import Strategy, StrategyBase, StrategyCreate, StrategyIssue, StrategyUpdate
-from app.services import strategies
-from app.services.language import GraphLimits, node_json_schema, parse_rule
-from app.services.language.spec import describe
+from app.services import strategies, strategy_checks
+from app.services.language import GraphLimits, node_json_schema
 
 Ctx = Context[Any, Any, Any]
 StrategyId = Annotated[
@@ -155,14 +152,7 @@ def strategy_out(row: Strategy, *, llm_available: bool) -> StrategyOut:
 
 def _readings(graph: dict[str, Any]) -> list[RuleReading]:
     """What each readable rule becomes (the unreadable ones are in `issues`)."""
-    readings = []
-    for node in graph.get("nodes", []):
-        rules = node.get("meta", {}).get("rules") if isinstance(node, dict) else None
-        for rule in rules if isinstance(rules, list) else []:
-            with contextlib.suppress(DomainError):
-                readings.append(
-                    RuleReading(
-                        node_id=str(node.get("id")), rule=rule, understood=describe(parse_rule(str(rule)))
-                    )
-                )
-    return readings
+    return [
+        RuleReading(node_id=node_id, rule=rule, understood=understood)
+        for node_id, rule, understood in strategy_checks.rule_readings(graph)
+    ]

@@ -111,6 +111,24 @@ def stored_issues(graph: dict[str, Any], *, llm_available: bool = False) -> list
         return [StrategyIssue(node_id=str(err.fields.get("node_id", "")), detail=err.message, blocking=True)]
 
 
+def rule_readings(graph: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(node_id, rule, understood)`` for each rule the grammar reads, with the graph's own custom
+    indicators (the rules it cannot read are among `strategy_issues`)."""
+    readable = copy.deepcopy(graph)
+    if not isinstance(readable.get("nodes"), list):
+        return []
+    context = _reading_context(readable, [])
+    readings = []
+    for raw in readable["nodes"]:
+        rules = raw.get("meta", {}).get("rules") if isinstance(raw, dict) else None
+        for rule in rules if isinstance(rules, list) else []:
+            with contextlib.suppress(RuleNotUnderstood):
+                readings.append(
+                    (str(raw.get("id")), str(rule), read_rule(str(rule), context=context).understood)
+                )
+    return readings
+
+
 def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> ReadContext:
     """The custom indicators the rules may name; a broken one is an issue on its node (then left out)."""
     customs = [

@@ -32,7 +32,7 @@ async def test_plain_language_idea_to_backtest_result_to_report(
         assert "RSI(14) below 30 -> RSI(14) < 30" in brief  # the language reference travels with it
 
         reference = ok(await session.call_tool("rule_language", {}))
-        assert any("RSI" in p["rule"] for p in reference["phrasings"])
+        assert any("RSI" in p["rule"] for family in reference["phrasings"] for p in family["examples"])
 
         # the agent's first wording is not understood; the error's suggestion shows the phrasing to use
         first_try = error(

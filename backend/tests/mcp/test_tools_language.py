@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import get_args
+from typing import Any
 
 import httpx
 import pytest
 
-from app.services.language import node_json_schema, parse_rule
-from app.services.language.indicators import IndicatorKind
+from app.services.language import node_json_schema, read_rule
+from app.services.language.catalog import families
 from app.services.language.nodes import NODE_TYPES
 from app.services.language.suggest import CANONICAL_EXAMPLES
 from tests.mcp.client import error, mcp_session, ok, text_of, without_status
 from tests.utils.live_server import LiveServer
+
+SPREAD = {"name": "spread", "formula": "close - SMA(50)"}
 
 
 async def test_rule_language_is_the_language_packages_own(
@@ -25,33 +27,48 @@ async def test_rule_language_is_the_language_packages_own(
     assert {n["type"] for n in reference["node_types"]} == set(NODE_TYPES)
     stop_loss = next(n for n in reference["node_types"] if n["type"] == "stop_loss")
     assert "stop_pct" in stop_loss["meta_schema"]["properties"]
-    assert [p["rule"] for p in reference["phrasings"]] == list(CANONICAL_EXAMPLES)
-    for phrasing in reference["phrasings"]:  # each `understood` is what the parser really makes of it
-        assert phrasing["understood"], phrasing
-        assert parse_rule(phrasing["rule"]).model_dump() is not None
-    assert {i["kind"] for i in reference["indicators"]} == set(get_args(IndicatorKind))
-    rsi = next(i for i in reference["indicators"] if i["kind"] == "rsi")
-    assert rsi["name"] == "RSI" and rsi["default_period"] == 14 and "RSI(14)" in rsi["in_examples"]
+    examples = [p for family in reference["phrasings"] for p in family["examples"]]
+    assert sorted(p["rule"] for p in examples) == sorted(CANONICAL_EXAMPLES)  # every example, none invented
+    for phrasing in examples:  # each `understood` is what the reader a run uses makes of the rule
+        assert phrasing["understood"] == read_rule(phrasing["rule"]).understood
+    by_family = {f["family"]: [p["rule"] for p in f["examples"]] for f in reference["phrasings"]}
+    assert "RSI(14) below 30" in by_family["RSI"] and "golden cross" in by_family["SMA"]
+    assert by_family["Time limits"] == ["exit after 10 days"]
+    catalog = families()
+    assert [i["key"] for i in reference["indicators"]] == [f.key for f in catalog]
+    rsi = next(i for i in reference["indicators"] if i["key"] == "rsi")
+    assert rsi["params"] == [
+        {"name": p.label, "default": p.default} for p in next(f for f in catalog if f.key == "rsi").params
+    ]
+    assert rsi["formula"] and "rsi" in rsi["kinds"]
     assert "fees" in reference["params_schema"]["properties"]
-    summary = text_of(result).split("\n", 1)[0]
-    assert "Node types:" in summary
-
-
-async def test_validate_rule_answers_the_understood_line(
-    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str]
-) -> None:
-    rule = "RSI below 30 and close above the 200-day SMA"
-    async with mcp_session(server.http_url, headers) as session:
-        result = await session.call_tool("validate_rule", {"rule": rule})
-    check = ok(result)
-    assert check["understood"] == "RSI(14) < 30 and close > SMA(200)"
-    rest = (await http.post("/strategies/rules/validate", json={"rule": rule}, headers=headers)).json()
-    assert check["condition"] == rest["parsed"]
-    assert check["understood"] in text_of(result)
+    assert text_of(result).startswith("Node types:")
 
 
 @pytest.mark.parametrize(
-    "rule", ["RSI is bananas", "close crosses above the", "buy when price > > 3", "SMA(20) ~ 5"]
+    "body",
+    [
+        {"rule": "RSI below 30 and close above the 200-day SMA"},
+        {"rule": "close makes a new 52-week high", "timeframe": "1wk"},
+        {"rule": "RSI(2) > 70 or after 10 days, whichever comes first"},
+        {"rule": "stop loss 5%"},
+        {"rule": "spread crosses above 0", "custom_indicators": [SPREAD]},
+    ],
+)  # fmt: skip
+async def test_validate_rule_answers_what_rest_answers(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
+) -> None:
+    async with mcp_session(server.http_url, headers) as session:
+        result = await session.call_tool("validate_rule", body)
+    check = ok(result)
+    rest = await http.post("/strategies/rules/validate", json=body, headers=headers)
+    assert rest.status_code == 200 and check == rest.json()
+    assert check["understood"] in text_of(result).split("\n", 1)[0]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["RSI is bananas", "close crosses above the", "buy when price > > 3", "SMA(20) ~ 5", "FOOBAR(9) above 3"],
 )
 async def test_validate_rule_errors_name_position_expectation_and_suggestion(
     server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], rule: str
@@ -65,13 +82,21 @@ async def test_validate_rule_errors_name_position_expectation_and_suggestion(
     assert 0 <= body["position"] <= len(rule) and body["expected"]
 
 
-@pytest.mark.parametrize("rule", ["", "x" * 2001])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"rule": ""},
+        {"rule": "x" * 2001},
+        {"rule": "RSI below 30", "timeframe": "5m"},
+        {"rule": "RSI below 30", "custom_indicators": [{"name": "", "formula": "close"}]},
+    ],
+)
 async def test_validate_rule_limits_are_rests(
-    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], rule: str
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], body: dict[str, Any]
 ) -> None:
     async with mcp_session(server.http_url, headers) as session:
-        body = error(await session.call_tool("validate_rule", {"rule": rule}))
-    rest = await http.post("/strategies/rules/validate", json={"rule": rule}, headers=headers)
-    assert rest.status_code == 422 and body["error"] == "ValidationError"
-    assert [e["msg"] for e in body["errors"]] == [e["msg"] for e in rest.json()["errors"]]
-    assert [e["field"] for e in body["errors"]] == ["rule"]
+        refused = error(await session.call_tool("validate_rule", body))
+    rest = await http.post("/strategies/rules/validate", json=body, headers=headers)
+    assert rest.status_code == 422 and refused["error"] == "ValidationError"
+    assert [e["msg"] for e in refused["errors"]] == [e["msg"] for e in rest.json()["errors"]]
+    assert [e["field"] for e in refused["errors"]] == [e["field"] for e in rest.json()["errors"]]

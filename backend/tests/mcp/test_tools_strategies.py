@@ -146,3 +146,25 @@ async def test_delete_strategy_removes_it_with_its_runs(
     assert again["error"] == "StrategyNotFound" and again["status"] == 404
     assert (await http.get(f"/strategies/{created['id']}", headers=headers)).status_code == 404
     assert (await http.get(f"/executions/{run['execution_id']}", headers=headers)).status_code == 404
+
+
+async def test_rules_naming_the_strategys_custom_indicator_are_read_with_it(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    graph = {
+        "nodes": [
+            {
+                "id": "gap",
+                "type": "custom_indicator",
+                "meta": {"name": "spread", "formula": "close - SMA(50)"},
+            },
+            {"id": "e", "type": "entry_condition", "meta": {"rules": ["spread crosses above 0"]}},
+        ]
+    }
+    async with mcp_session(server.http_url, headers) as session:
+        created = ok(await session.call_tool("create_strategy", {"name": "Custom", "graph": graph}))
+    rest = (await http.get(f"/strategies/{created['id']}", headers=headers)).json()
+    assert created["issues"] == rest["issues"] == []
+    assert created["rules"] == [
+        {"node_id": "e", "rule": "spread crosses above 0", "understood": "spread crosses above 0"}
+    ]

@@ -1,0 +1,22 @@
+"""Reading one rule the way a run will, for a client to check it before saving (REST and MCP alike)."""
+
+from __future__ import annotations
+
+from app.models.rules import RuleCheck, RuleCheckResult
+from app.services.language import SavedIndicator, context_for, read_rule
+
+
+def check(body: RuleCheck) -> RuleCheckResult:
+    """What the rule was understood as; raises `RuleNotUnderstood` (position, expected, suggestion)."""
+    library = [SavedIndicator(c.name, c.formula) for c in body.custom_indicators]
+    reading = read_rule(body.rule, context=context_for(body.timeframe, library))
+    stop = reading.price_exit
+    return RuleCheckResult(
+        parsed=reading.condition.model_dump(mode="json") if reading.condition is not None else None,
+        understood=reading.understood,
+        exit_after_bars=reading.exit_after_bars,
+        price_exit={"type": stop.kind, "pct": stop.pct, "atr": stop.atr, "atr_period": stop.atr_period}
+        if stop is not None
+        else None,
+        notes=list(reading.notes),
+    )
