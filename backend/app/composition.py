@@ -35,11 +35,12 @@ from app.services.language import warmup_scripts
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
 from app.services.pipeline import Pipeline
+from app.services.queue import ExecutionQueue
 from app.services.sandbox import SandboxPool
 from app.services.scaleout.producer import DramatiqProducer
 from app.services.scaleout.redis_bus import RedisEventBus
 from app.services.scaleout.sweeper import LeaseSweeper, MemoryLedger, RedisLedger
-from app.services.worker import ExecutionQueue, InProcessWorker
+from app.services.worker import InProcessWorker
 
 log = logging.getLogger(__name__)
 Role = Literal["api", "worker"]
