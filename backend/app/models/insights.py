@@ -7,9 +7,9 @@ analyzing has no `library_versions`, one in offline mode no `llm`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.models._types import Published
 from app.models.memory import Preferences, SimilarStrategy
@@ -84,7 +84,7 @@ class AgentInsights(Published):
     llm: LLMUsage | None = None
     summary: str | None = Field(default=None, description="The executor agent's explanation (LLM mode).")
     summary_error: str | None = Field(default=None, description="Why there is no summary.")
-    spec: dict[str, Any] | None = Field(
+    spec: dict[str, JsonValue] | None = Field(
         default=None, description="The StrategySpec the analyzer built (null: edited code it could not read)."
     )
     execution_time: float | None = Field(default=None, description="Seconds from claim to result.")

@@ -684,7 +684,7 @@ export interface components {
              * @description The StrategySpec the analyzer built (null: edited code it could not read).
              */
             spec: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             } | null;
             /**
              * Strategy Name
@@ -1220,6 +1220,7 @@ export interface components {
                 msg?: string;
             }[];
         };
+        JsonValue: unknown;
         /**
          * LLMUsage
          * @description What the LLM cost one execution (LLM mode).
