@@ -16,6 +16,7 @@ from app.services.heap import freeze_startup_heap
 from app.services.language import warmup_scripts
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
+from app.services.research import sandbox_packages
 from app.services.sandbox import SandboxPool
 from app.services.scaleout.sweeper import LeaseSweeper, MemoryLedger
 from app.services.worker import InProcessWorker
@@ -53,7 +54,9 @@ class Runtime:
         self.sweeper: LeaseSweeper | None = None
         self.market_data = MarketData.from_settings(settings, session_factory)
         self._owns_pool = sandbox_pool is None  # tests share one warm pool across app instances
-        self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox, warmup_scripts=warmup_scripts())
+        self.sandbox_pool = sandbox_pool or SandboxPool(
+            settings.sandbox, warmup_scripts=warmup_scripts(), packages=sandbox_packages()
+        )
         self._owns_memory = memory is None  # tests share one memory store (Qdrant locks its folder)
         self.memory = memory or MemoryService.from_settings(settings)
         self._pipeline: asyncio.Future[ExecutionPipeline] | None = None

@@ -129,4 +129,5 @@ def interpret(
         stderr_tail=outcome.stderr,
         duration_s=outcome.duration_s,
         library_versions=versions,
+        sweep=report.ok.sweep,
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from .reaper import drop_to
 from .script import run_script
+from .warmup import prepare_packages
 from .wire import read_frames
 
 
@@ -41,6 +42,7 @@ def run_child(message: dict[str, Any], fds: list[int], config: dict[str, Any], s
     os.chdir(run_dir)
     os.environ.update(HOME=run_dir, TMPDIR=run_dir)
     _disable_numba_cache_io()
+    prepare_packages(dict(config.get("packages") or {}))
     report = run_script(source, frames, message["symbols"])
     sys.stdout.flush()
     sys.stderr.flush()
