@@ -1,0 +1,142 @@
+"""One sweep execution, worker side: the same stages as a backtest (analyzing, generating_code, executing)
+with a sweep's own work in each, then the optimization agent's pick; `store_sweep` writes it all in one
+commit with the `completed` status."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.config import Settings
+from app.models.execution import ExecutionStatus, StrategyExecution
+from app.models.sweep import Sweep, SweepRequest
+from app.services.language.compiler_sweep import compile_sweep
+from app.services.progress import ExecutionProgress
+from app.services.research.errors import InvalidSweep
+from app.services.research.optimizer import robust_pick
+from app.services.research.script import sweep_source
+from app.services.research.sweeps import design_for
+
+
+class _Summary(BaseModel):
+    """The bounds a sweep's result must keep (it crossed the sandbox boundary)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    combinations: int = Field(ge=0)
+    evaluated: int = Field(ge=0)
+    skipped: int = Field(ge=0)
+    rows: list[dict[str, Any]] = Field(max_length=1000)
+    grid: dict[str, list[float]]
+    table: dict[str, Any]
+
+
+@dataclass
+class SweepRun:
+    code: str
+    summary: dict[str, Any]
+    table: dict[str, Any]
+    insights: dict[str, Any] = field(default_factory=dict)
+
+
+async def run_sweep_execution(
+    execution: StrategyExecution,
+    graph: dict[str, Any],
+    request: SweepRequest,
+    progress: ExecutionProgress,
+    cancel: asyncio.Event,
+    *,
+    settings: Settings,
+    market_data: Any,
+    sandbox_pool: Any,
+) -> SweepRun:
+    await progress.stage("analyzing", "Optimizer: reading the strategy's parameters and the grid", 0.05)
+    design = await asyncio.to_thread(design_for, graph, request, settings)
+    walk = (request.validation.folds, request.validation.in_sample) if request.validation else None
+    heat = (request.heatmap[0], request.heatmap[1]) if request.heatmap else None
+    source = await asyncio.to_thread(sweep_source, design, request.objective, walk, heat)
+    size = 1
+    for values in design.grid.values():
+        size *= len(values)
+    await progress.log(
+        f"Optimizer: {size:,} combinations of {', '.join(design.grid)}; "
+        f"{len(design.leaves)} part(s) of the rules move with them",
+        0.1,
+    )
+    await progress.stage("generating_code", "Generator: compiling the sweep script", 0.12)
+    code = compile_sweep(design.default, source)
+    await progress.stage("executing", "Executor: running the sweep in the sandbox", 0.15)
+    params = request.params
+    files = {}
+    first_day = date.fromisoformat(source.data_start)
+    for symbol in params.symbols:
+        bars = await market_data.load(symbol, params.timeframe, first_day, params.end_date, execution.user_id)
+        files[symbol] = bars.parquet_path
+    loop = asyncio.get_running_loop()
+    last = [0.0]
+    pending: set[asyncio.Task[None]] = set()
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 and done < total:
+            return
+        last[0] = now
+        task = loop.create_task(
+            progress.log(f"Executor: {done:,} / {total:,} combinations", 0.15 + 0.75 * done / max(total, 1))
+        )
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    result = await sandbox_pool.run(
+        code, files, timeout_s=settings.sweep_timeout_s, cancel=cancel, progress=report
+    )
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+    if result.sweep is None:
+        raise InvalidSweep("the sweep script ended without a sweep result")
+    checked = _Summary.model_validate(result.sweep)
+    summary = checked.model_dump()
+    table = summary.pop("table")
+    summary["warmup_bars"] = source.warmup_bars
+    await progress.log(
+        f"Executor: {summary['evaluated']:,} combinations evaluated, {summary['skipped']:,} skipped, "
+        f"{summary.get('combos_per_s') or 0:,.0f} per second",
+        0.92,
+    )
+    pick = await asyncio.to_thread(robust_pick, summary, table)
+    insights: dict[str, Any] = {"optimization": pick, "library_versions": dict(result.library_versions)}
+    if pick is not None:
+        await progress.log(f"Optimizer: {pick['reasons'][0]}", 0.95)
+    return SweepRun(code=code, summary=summary, table=table, insights=insights)
+
+
+async def store_sweep(
+    progress: ExecutionProgress,
+    session_factory: Any,
+    execution: StrategyExecution,
+    run: SweepRun,
+    elapsed_s: float,
+) -> None:
+    """The sweep's result rows and the execution's `completed` status in one commit."""
+    async with session_factory() as session:
+        sweep = await session.get(Sweep, execution.id)
+    if sweep is None:
+        raise InvalidSweep(f"the sweep request of execution '{execution.id}' is missing")
+    sweep.summary = run.summary
+    sweep.table_data = run.table
+
+    def apply(row: StrategyExecution) -> None:
+        row.generated_code = run.code
+        row.error_message = None
+        row.agent_insights = {**row.agent_insights, **run.insights, "execution_time": elapsed_s}
+
+    best = run.summary.get("best") or {}
+    message = f"Completed in {elapsed_s:.2f} s: {run.summary['evaluated']:,} combinations evaluated" + (
+        "; best " + ", ".join(f"{k} = {v:g}" for k, v in (best.get("values") or {}).items()) if best else ""
+    )
+    await progress.finish(ExecutionStatus.completed, message, apply=apply, add=[sweep])
