@@ -233,6 +233,11 @@ async def execute(s: RunState) -> None:
         0.85,
     )
     s.insights["library_versions"] = dict(result.library_versions)
+    if result.bias_check is not None:
+        s.insights["bias_check"] = result.bias_check
+        if result.bias_check.get("passed") is False:
+            notes.append(str(result.bias_check.get("message")))
+            await s.log(f"Executor: {result.bias_check.get('message')}")
     # pandas work of ~50-250 ms: off the event loop, which also serves requests and other runs
     s.results = await asyncio.to_thread(
         build_results,

@@ -130,4 +130,5 @@ def interpret(
         duration_s=outcome.duration_s,
         library_versions=versions,
         sweep=report.ok.sweep,
+        bias_check=report.ok.bias_check,
     )

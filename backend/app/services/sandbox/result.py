@@ -59,8 +59,10 @@ class ChildPayload(BaseModel):
     trades: list[TradeRecord] = Field(max_length=MAX_TRADES)
     signals: SignalCounts
     # A sweep's reduced result (`stratcrew_research.export`); validated by the research service's own
-    # schema (app/services/research/results.py), which knows its shape and bounds.
+    # schema (app/services/research/runner.py), which knows its shape and bounds.
     sweep: dict[str, Any] | None = None
+    # The look-ahead check of the signals (`harness/lookahead.py`): checked, passed, first_changed_bar...
+    bias_check: dict[str, Any] | None = None
 
 
 class ChildError(BaseModel):
@@ -91,3 +93,4 @@ class SandboxResult(BaseModel):
     duration_s: float
     library_versions: dict[str, str]
     sweep: dict[str, Any] | None = None
+    bias_check: dict[str, Any] | None = None
