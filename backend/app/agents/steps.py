@@ -217,7 +217,9 @@ async def execute(s: RunState) -> None:
     while True:
         s.check_cancel()
         try:
-            result = await s.sandbox_pool.run(s.code, data_files, cancel=s.cancel)
+            # The look-ahead check: one cut for generated code, three for code the user edited
+            cuts = (0.25, 0.5, 0.75) if job.edited_code else (0.5,)
+            result = await s.sandbox_pool.run(s.code, data_files, cancel=s.cancel, bias_cuts=cuts)
             break
         except CodeRaised as exc:
             await s.log(f"Executor: the code raised: {exc.message}")

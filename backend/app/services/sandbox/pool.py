@@ -263,9 +263,12 @@ class SandboxPool:
         timeout_s: float | None = None,
         cancel: asyncio.Event | None = None,
         progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> SandboxResult:
         """Run `code` in a fresh single-use process of a warm slot; see the module docstring. `progress`
-        receives (done, total) from the run's progress lines (a sweep's), which stay out of its stdout."""
+        receives (done, total) from the run's progress lines (a sweep's), which stay out of its stdout.
+        `bias_cuts`: shares of the bars where the run's signals are recomputed on cut data afterwards (the
+        look-ahead check, `harness/lookahead.py`); none: no check."""
         if self.settings.enforce_policy:
             violations = validate_code(code, max_bytes=self.settings.max_code_bytes)
             if violations:
@@ -278,7 +281,7 @@ class SandboxPool:
         run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
         stop = asyncio.Event()  # set by the caller's `cancel`, or by cancelling this coroutine
         forward = asyncio.create_task(_forward(cancel, stop)) if cancel is not None else None
-        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop, progress))
+        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop, progress, bias_cuts))
         try:
             # Shielded: a caller's task being cancelled must not cut the slot's protocol half-way (the
             # zygote would be left with an unconfirmed kill); it stops the run the orderly way instead.

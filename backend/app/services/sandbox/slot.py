@@ -265,6 +265,7 @@ class Slot:
         timeout_s: float,
         cancel: asyncio.Event | None,
         progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> RunOutcome:
         loop = asyncio.get_running_loop()
         s = self.settings
@@ -281,7 +282,9 @@ class Slot:
         sent: list[int] = [code_fd, out_w, err_w, res_w]
         try:
             sent += [sealed_memfd(f"bars-{symbol}", bars) for symbol, bars in data.items()]
-            message = json.dumps({"op": "run", "id": run_id, "symbols": list(data)}).encode()
+            message = json.dumps(
+                {"op": "run", "id": run_id, "symbols": list(data), "bias_cuts": list(bias_cuts)}
+            ).encode()
             socket.send_fds(self._sock, [message], sent)
         finally:
             for fd in sent:

@@ -43,7 +43,8 @@ def run_child(message: dict[str, Any], fds: list[int], config: dict[str, Any], s
     os.environ.update(HOME=run_dir, TMPDIR=run_dir)
     _disable_numba_cache_io()
     prepare_packages(dict(config.get("packages") or {}))
-    report = run_script(source, frames, message["symbols"], bias_check=bool(message.get("bias_check", True)))
+    cuts = [c for c in message.get("bias_cuts") or [] if isinstance(c, int | float) and 0 < c < 1][:8]
+    report = run_script(source, frames, message["symbols"], bias_cuts=cuts)
     sys.stdout.flush()
     sys.stderr.flush()
     result_out.write(json.dumps(report, allow_nan=True).encode())

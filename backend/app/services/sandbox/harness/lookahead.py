@@ -14,7 +14,10 @@ import ast
 from typing import Any
 
 SIGNALS = ("entries", "exits", "short_entries", "short_exits")
-CUTS = (0.3, 0.5, 0.65, 0.8, 0.95)
+# Where to cut, as shares of the bars. An early cut is cheap (its run is short); the host asks for one cut on
+# generated code (whose indicators each have a no-look-ahead test) and three on edited code.
+GENERATED_CUTS = (0.5,)
+EDITED_CUTS = (0.25, 0.5, 0.75)
 STOP_AT = ("portfolio", "sweep")
 
 
@@ -31,7 +34,9 @@ def signal_part(tree: ast.Module) -> ast.Module:
     return ast.Module(body=body, type_ignores=[])
 
 
-def check(tree: ast.Module, frames: dict[str, Any], namespace: dict[str, Any], run: Any) -> dict[str, Any]:
+def check(
+    tree: ast.Module, frames: dict[str, Any], namespace: dict[str, Any], run: Any, cuts_at: Any = EDITED_CUTS
+) -> dict[str, Any]:
     """``run(code, frames) -> namespace`` executes the signal part on the given bars."""
     import numpy as np
     import pandas as pd
@@ -44,7 +49,7 @@ def check(tree: ast.Module, frames: dict[str, Any], namespace: dict[str, Any], r
         return {"checked": False, "reason": "too few bars to cut"}
     code = compile(signal_part(tree), "<strategy>", "exec")
     cuts = []
-    for share in CUTS:
+    for share in cuts_at:
         cut = index[int(len(index) * share)]
         cuts.append(cut.isoformat())
         trimmed = {symbol: frame.loc[:cut] for symbol, frame in frames.items()}

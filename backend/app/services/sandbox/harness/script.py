@@ -50,10 +50,10 @@ def _run_on(code: Any, frames: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_script(
-    source: str, frames: dict[str, Any], symbols: list[str], *, bias_check: bool = False
+    source: str, frames: dict[str, Any], symbols: list[str], *, bias_cuts: Any = ()
 ) -> dict[str, Any]:
-    """Run the script on ``frames``; with ``bias_check``, then recompute its signals on the bars cut at a
-    few points (`lookahead.check`) and add the verdict to the result."""
+    """Run the script on ``frames``; with ``bias_cuts`` (shares of the bars), then recompute its signals on
+    the bars cut there (`lookahead.check`) and add the verdict to the result."""
     namespace = _namespace(frames)
     try:
         tree = strip_stub(ast.parse(source, "<strategy>"))
@@ -61,8 +61,10 @@ def run_script(
         payload = extract(namespace, symbols)
     except BaseException as exc:
         return {"error": _describe(exc)}
-    if bias_check and "sweep" not in payload:
-        payload["bias_check"] = lookahead.check(tree, frames, namespace, _run_on)
+    if bias_cuts and "sweep" not in payload:
+        payload["bias_check"] = lookahead.check(
+            tree, frames, namespace, _run_on, [float(c) for c in bias_cuts]
+        )
     return {"ok": payload}
 
 
