@@ -24,5 +24,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // A 2-core CI box shared with the backend suite can take seconds to render a table: fail on bugs, not load.
+    testTimeout: 20_000,
   },
 });

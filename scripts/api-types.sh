@@ -20,6 +20,7 @@ from typing import get_args
 from app.main import create_app
 from app.models.execution import FINAL_STATUSES, ExecutionStatus
 from app.models.params import ExecutionParams, Timeframe
+from app.models.user import MIN_PASSWORD
 with open(sys.argv[1], "w") as out:
     json.dump(create_app().openapi(), out, indent=1, sort_keys=True)
 # Values, not only types: the defaults and status sets the backend decides, so the UI never copies them.
@@ -28,6 +29,7 @@ constants = {
     "EXECUTION_STATUSES": [s.value for s in ExecutionStatus],
     "FINAL_STATUSES": sorted(s.value for s in FINAL_STATUSES),
     "TIMEFRAMES": list(get_args(Timeframe)),
+    "MIN_PASSWORD": MIN_PASSWORD,
 }
 with open(sys.argv[2], "w") as out:
     for name, value in constants.items():

@@ -18,8 +18,7 @@ from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
 from app.api.main import api_router
 from app.core.config import Settings, get_settings
-from app.core.db import create_engine, create_session_factory
-from app.services.execution_runner import is_connection_error
+from app.core.db import create_engine, create_session_factory, is_connection_error
 from app.services.runtime import Runtime
 
 log = logging.getLogger("stratcrew")

@@ -1,7 +1,7 @@
 """Time from an event being written (committed to the database) to a WebSocket watcher receiving it.
 
 Runs a real uvicorn server on loopback with the embedded SQLite default, writes 1,000 events through
-the same code path the worker uses (`ExecutionProgress.log`), and prints p50/p95. Baseline measured in
+the same code path the worker uses (`EventLog.log`), and prints p50/p95. Baseline measured in
 the same run: the bare database commit of one event (the ratio shows what fan-out and WebSocket add).
 """
 
@@ -29,7 +29,7 @@ async def main_async() -> None:
     from app.core.config import Settings
     from app.main import create_app
     from app.models.execution import StrategyExecution
-    from app.services.progress import ExecutionProgress
+    from app.services.event_log import EventLog
     from tests.utils.databases import migrate
     from tests.utils.factories import create_strategy, execute, register
     from tests.utils.live_server import LiveServer
@@ -47,7 +47,7 @@ async def main_async() -> None:
             strategy = await create_strategy(client, headers)
             execution = await execute(client, headers, strategy["id"])
         token = headers["Authorization"].split()[1]
-        progress = ExecutionProgress(app.state.session_factory, app.state.event_bus, execution["id"])
+        progress = EventLog(app.state.session_factory, app.state.event_bus, execution["id"])
         sent_at: dict[int, float] = {}
         latencies: list[float] = []
         commit_times: list[float] = []

@@ -6,7 +6,8 @@ Baseline, measured in the same run: the seed example as every run compiled it be
 stops, vectorbt's ``from_signals``). Then the same script with: a short side (both signal pairs, stop frames,
 reversals), stops in ATR multiples, slippage on stop fills, and the order loop the compiler writes for
 ``reenter_on_exit_bar`` (plain Python over the bars). Each figure is the median of the script's run (prices,
-indicators, signals, simulation and ``portfolio.value()``); the ratio is against the baseline's median.
+indicators, signals, simulation and ``portfolio.value()``, with the sandbox's shape-check patch), cases run
+round robin; the ratio is against the baseline's median.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SEED = [
 SHORT = {"id": "s", "type": "short_entry_condition", "meta": {"rules": ["close is 5% above the 20-day SMA"]}}
 ATR_SL = {"id": "sl", "type": "stop_loss", "meta": {"stop_atr": 2.0}}
 
+REPEAT = 15
 CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {
     "baseline: seed, long only": (SEED, {}),
     "long and short": ([*SEED, SHORT], {}),
@@ -55,9 +57,11 @@ def main() -> None:
     from app.models.params import ExecutionParams
     from app.services.language import build_spec, compile_spec, parse_graph
     from app.services.sandbox.harness.script import strip_stub
+    from app.services.sandbox.harness.warmup import speed_up_shape_checks
 
+    speed_up_shape_checks()  # as the sandbox's zygote does, so the figures are those of a run
     frame = _sp500()
-    medians: dict[str, float] = {}
+    runs: dict[str, Any] = {}
     for name, (nodes, extra) in CASES.items():
         params = ExecutionParams(start_date=date(1999, 1, 1), end_date=date(2018, 12, 31), **extra)
         source = compile_spec(build_spec(parse_graph({"nodes": nodes}), params))
@@ -69,12 +73,15 @@ def main() -> None:
             namespace["portfolio"].value()
 
         run()  # numba compiles on the first call of each argument signature: out of the measurement
-        times = []
-        for _ in range(7):
+        runs[name] = run
+    # Round robin, so that a busy machine slows every case alike and the ratios stay fair.
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(REPEAT):
+        for name, run in runs.items():
             start = time.perf_counter()
             run()
-            times.append((time.perf_counter() - start) * 1000)
-        medians[name] = statistics.median(times)
+            times[name].append((time.perf_counter() - start) * 1000)
+    medians = {name: statistics.median(values) for name, values in times.items()}
     base = medians["baseline: seed, long only"]
     for name, median in medians.items():
         print(f"{name:44s} median {median:7.1f} ms   x{median / base:.2f}")

@@ -1,6 +1,7 @@
 import { AuthProvider, useAuth } from "./auth/AuthContext";
 import { LoginPage } from "./auth/LoginPage";
 import { useRoute } from "./router";
+import { RunsPage } from "./runs/RunsPage";
 import { StrategyList } from "./strategies/StrategyList";
 import { StrategyPage } from "./strategies/StrategyPage";
 
@@ -14,7 +15,10 @@ function Shell() {
       <header className="topbar">
         <a href="#/" className="brand">StratCrew</a>
         <nav aria-label="Main">
-          <a href="#/">Strategies</a>
+          <a href="#/" aria-current={route.page === "list" ? "page" : undefined}>Strategies</a>
+          <a href="#/runs" aria-current={route.page === "runs" ? "page" : undefined} data-testid="nav-runs">
+            Runs
+          </a>
         </nav>
         <span className="spacer" />
         <span className="muted small" data-testid="whoami">{username}</span>
@@ -23,7 +27,7 @@ function Shell() {
         </button>
       </header>
       <div id="main" tabIndex={-1}>
-        {route.page === "list" ? <StrategyList /> : <StrategyPage route={route} />}
+        {route.page === "list" ? <StrategyList /> : route.page === "runs" ? <RunsPage /> : <StrategyPage route={route} />}
       </div>
     </>
   );

@@ -21,6 +21,7 @@ from pydantic import PrivateAttr
 from app.agents import crew as crew_mod
 from app.agents import steps
 from app.core.errors import DomainError
+from app.models.status import ExecutionStatus, Milestone
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,8 @@ class RunState:
         if self.cancel.is_set():
             raise ExecutionCancelled("Execution cancelled")
 
-    async def log(self, message: str, progress: float | None = None) -> None:
-        await self.progress.log(message, progress)
+    async def log(self, message: str, milestone: Milestone | None = None) -> None:
+        await self.progress.log(message, milestone)
 
 
 class ExecutionFlow(Flow):  # type: ignore[type-arg]
@@ -86,19 +87,19 @@ class ExecutionFlow(Flow):  # type: ignore[type-arg]
     async def analyzing(self) -> None:
         s = self.run_state
         s.check_cancel()
-        await s.progress.stage("analyzing", "Analyzer: reading the strategy's rules", 0.1)
+        await s.progress.stage(ExecutionStatus.analyzing, "Analyzer: reading the strategy's rules")
         await steps.analyze(s)
 
     @listen(analyzing)
     async def generating_code(self) -> None:
         s = self.run_state
         s.check_cancel()
-        await s.progress.stage("generating_code", "Generator: writing the VectorBT code", 0.35)
+        await s.progress.stage(ExecutionStatus.generating_code, "Generator: writing the VectorBT code")
         await steps.generate(s)
 
     @listen(generating_code)
     async def executing(self) -> None:
         s = self.run_state
         s.check_cancel()
-        await s.progress.stage("executing", "Executor: loading data and running the backtest", 0.55)
+        await s.progress.stage(ExecutionStatus.executing, "Executor: loading data and running the backtest")
         await steps.execute(s)

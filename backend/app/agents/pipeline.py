@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.core.config import Settings
+from app.models.status import ExecutionStatus, Milestone
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ class PipelineJob:
 
 
 class Progress(Protocol):
-    async def stage(self, status: str, message: str, progress: float) -> None: ...
+    async def stage(self, status: ExecutionStatus, message: str) -> None: ...
 
-    async def log(self, message: str, progress: float | None = None) -> None: ...
+    async def log(self, message: str, milestone: Milestone | None = None) -> None: ...
 
 
 @dataclass
@@ -110,6 +111,7 @@ class ExecutionPipeline:
             sandbox_pool=self.sandbox_pool,
             memory=self.memory,
         )
+        state.insights["strategy_name"] = job.strategy_name
         state.insights["agents"] = {"mode": self.mode}
         if self._guarded is not None:
             state.llm = self._guarded.for_execution()
@@ -148,7 +150,7 @@ class ExecutionPipeline:
 
 
 async def _metrics_of(state: Any) -> dict[str, Any]:
-    return dict(state.results.metrics) if state.results is not None else {"error": "not run yet"}
+    return state.results.metrics.model_dump() if state.results is not None else {"error": "not run yet"}
 
 
 def build_pipeline(settings: Settings, market_data: Any, sandbox_pool: Any, memory: Any) -> ExecutionPipeline:

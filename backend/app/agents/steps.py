@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.agents import crew as crew_mod
 from app.agents.tools import format_violations, search_strategy_memory, store_strategy_memory
-from app.agents.tools import policy_violations as validate_code
 from app.agents.translation import Key, apply_translations, with_placeholders
 from app.core.errors import DomainError
+from app.models.status import Milestone
 from app.services.results.wording import headline
+from app.services.sandbox import validate_code
 
 if TYPE_CHECKING:
     from app.agents.flow import RunState
@@ -209,7 +209,7 @@ async def execute(s: RunState) -> None:
     notes: list[str] = []
     if s.spec is not None:
         for symbol in params.symbols:
-            _check_enough_bars(s.market_data, bars[symbol], s.spec.longest_window(), symbol)
+            bars[symbol].check_enough(s.spec.longest_window())
         notes = warmup_notes(s.spec, {sym: bars[sym].frame["close"] for sym in params.symbols})
         for note in notes:
             await s.log(f"Executor: {note}")
@@ -232,7 +232,7 @@ async def execute(s: RunState) -> None:
     await s.log(
         f"Executor: backtest ran in {result.duration_s:.2f} s "
         f"({result.signals.entries} entries, {result.signals.exits} exits)",
-        0.85,
+        Milestone.backtest_ran,
     )
     s.insights["library_versions"] = dict(result.library_versions)
     if result.bias_check is not None:
@@ -247,13 +247,14 @@ async def execute(s: RunState) -> None:
         trades=result.trades,
         benchmark_close=bars[bench_symbol].frame["close"],  # aligned to the equity: from start_date
         params=params,
-        stops=stops_of(s.spec),
+        stops=s.spec.stops() if s.spec is not None else None,
         signals=result.signals,
         bars_by_symbol={sym: bars[sym].frame for sym in params.symbols},
         notes=notes,
     )
-    metrics = {k: s.results.metrics.get(k) for k in KEY_METRICS}
-    await s.log(f"Executor: {headline(metrics)}", 0.9)
+    all_metrics = s.results.metrics.model_dump()
+    metrics = {k: all_metrics.get(k) for k in KEY_METRICS}
+    await s.log(f"Executor: {headline(metrics)}", Milestone.results_ready)
     _preference_notes(s, metrics)
     await _remember(s, metrics)
     if s.agents is not None and s.settings.llm.summary:
@@ -270,17 +271,6 @@ def _bars_in_window(frame: Any, start: Any, symbol: str) -> int:
     if count == 0:
         raise DataUnavailable("market data", f"no bars on or after {start}", symbol=symbol)
     return count
-
-
-def _check_enough_bars(market_data: Any, bars: Any, window: int, symbol: str) -> None:
-    check = getattr(market_data, "check_enough_bars", None)
-    if check is not None:
-        check(bars, window)
-        return
-    from app.services.market_data.errors import NotEnoughBars
-
-    if len(bars.frame) <= window:
-        raise NotEnoughBars(window, len(bars.frame), symbol=symbol)
 
 
 async def _remember(s: RunState, metrics: dict[str, Any]) -> None:
@@ -304,7 +294,7 @@ async def _summarize(s: RunState, metrics: dict[str, Any]) -> None:
     assert s.agents is not None
     facts = {
         "metrics": metrics,
-        "warnings": s.results.metrics.get("warnings"),
+        "warnings": s.results.metrics.warnings,
         "symbols": s.job.params.symbols,
         "benchmark": s.job.params.benchmark_symbol,
     }
@@ -334,7 +324,12 @@ def pattern_text(job: Any, spec: Any) -> str:
     """What similarity is computed on: the rules as understood, stops, symbols and timeframe."""
     parts = [f"Strategy '{job.strategy_name}'"]
     if spec is not None:
-        for label, sets in (("entry", spec.entries), ("exit", spec.exits)):
+        for label, sets in (
+            ("entry", spec.entries),
+            ("exit", spec.exits),
+            ("short entry", spec.short_entries),
+            ("short exit", spec.short_exits),
+        ):
             for rule_set in sets:
                 joiner = " and " if rule_set.combine == "all" else " or "
                 parts.append(f"{label}: " + joiner.join(r.understood or r.text for r in rule_set.rules))
@@ -344,47 +339,23 @@ def pattern_text(job: Any, spec: Any) -> str:
             "trailing stop": spec.trailing_stop,
         }
         parts += [f"{name} {value:.1%}" for name, value in stops.items() if value is not None]
+        atr_stops = {
+            "stop-loss": spec.stop_loss_atr,
+            "take-profit": spec.take_profit_atr,
+            "trailing stop": spec.trailing_stop_atr,
+        }
+        parts += [f"{name} {value.label()}" for name, value in atr_stops.items() if value is not None]
     params = job.params
     parts.append(f"on {', '.join(params.symbols)} {params.timeframe}")
     return "; ".join(parts)
 
 
-@dataclass(frozen=True)
-class Stops:
-    """The spec's exits by price, in percent (5.0 is 5 %) or ATR multiples (``multiple``, ``period``), as
-    `build_results` reads them."""
-
-    stop_loss_pct: float | None = None
-    take_profit_pct: float | None = None
-    trailing_pct: float | None = None
-    stop_loss_atr: Any = None
-    take_profit_atr: Any = None
-    trailing_atr: Any = None
-
-
-def stops_of(spec: Any) -> Stops:
-    if spec is None:
-        return Stops()
-
-    def pct(value: float | None) -> float | None:
-        return None if value is None else round(value * 100, 10)
-
-    return Stops(
-        pct(spec.stop_loss),
-        pct(spec.take_profit),
-        pct(spec.trailing_stop),
-        spec.stop_loss_atr,
-        spec.take_profit_atr,
-        spec.trailing_stop_atr,
-    )
-
-
 def _rule_count(spec: Any) -> int:
-    return sum(len(rs.rules) for rs in [*spec.entries, *spec.exits])
+    return sum(len(rs.rules) for rs in spec.rule_sets())
 
 
 def _lines(code: str) -> int:
     return code.count("\n") + 1
 
 
-__all__ = ["analyze", "execute", "generate", "pattern_text", "stops_of"]
+__all__ = ["analyze", "execute", "generate", "pattern_text"]

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from app.services.memory import MemoryService, SimilarStrategy
+from app.services.sandbox import validate_code
 
 CONDITION_HINT = (
     "A StrategySpec condition as JSON. Expressions: {'type':'price','field':'close','lag':0}, "
@@ -68,33 +69,6 @@ def extract_code(text: str) -> str:
         block = fences[-2]
         return block[len("python") :].lstrip("\n") if block.startswith("python") else block.lstrip("\n")
     return text.strip() + "\n"
-
-
-def policy_violations(code: str) -> list[Any]:
-    """The sandbox policy's findings on the code the sandbox will actually run.
-
-    The harness removes the script's own ``load_data`` stub and ``yfinance`` imports (they exist so the
-    script runs outside the service), so findings inside them are not the code's problem here.
-    """
-    import ast
-
-    from app.services.sandbox import validate_code
-    from app.services.sandbox.harness.script import strip_stub
-
-    violations = validate_code(code)
-    if not violations:
-        return []
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return violations
-    # strip_stub edits its own parse of the code; nodes are matched by position.
-    stub_lines: set[int] = set()
-    remaining = {(n.lineno, n.col_offset) for n in strip_stub(ast.parse(code)).body}
-    for node in tree.body:
-        if (node.lineno, node.col_offset) not in remaining:
-            stub_lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
-    return [v for v in violations if v.line not in stub_lines]
 
 
 def format_violations(violations: list[Any]) -> str:
@@ -210,7 +184,7 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
 
         def _run(self, code: str) -> str:
             logged(self.name)
-            violations = policy_violations(code)
+            violations = validate_code(code)
             return json.dumps({"valid": not violations, "violations": format_violations(violations)})
 
     class RunBacktestTool(BaseTool):

@@ -62,6 +62,7 @@ def apply_translations(spec: Any, graph: dict[str, Any], translations: dict[Key,
             fixed.append(rule_set.model_copy(update={"rules": rules}))
         return fixed
 
-    updated = spec.model_copy(update={"entries": fix(spec.entries), "exits": fix(spec.exits)})
+    sides = ("entries", "exits", "short_entries", "short_exits")
+    updated = spec.model_copy(update={side: fix(getattr(spec, side)) for side in sides})
     # model_copy skips validation: round-trip through the model so the result is checked like any spec.
     return StrategySpec.model_validate(updated.model_dump())

@@ -11,14 +11,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
+from app.core.db import is_connection_error
 from app.core.errors import Unauthorized
 from app.core.security import decode_access_token
 from app.models.user import User
-from app.services.execution_runner import is_connection_error
 from app.services.language import GraphLimits
 
 if TYPE_CHECKING:
-    from app.services.events import EventBus
+    from app.services.event_bus import EventBus
     from app.services.market_data import MarketData
     from app.services.memory import MemoryService
     from app.services.worker import ExecutionQueue

@@ -7,12 +7,13 @@ assets come pinned from the PyPI package `fastapi-offline` (MIT; Swagger UI and 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 ASSETS = "/docs-assets"
@@ -22,8 +23,23 @@ def assets_dir() -> Path:
     return Path(str(files("fastapi_offline") / "static"))
 
 
+# ReDoc's bundle shows its logo from its makers' CDN; served with that one address pointed at a local file.
+REDOC_CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+@lru_cache(maxsize=1)
+def redoc_script() -> bytes:
+    text = (assets_dir() / "redoc.standalone.js").read_text(encoding="utf-8")
+    return text.replace(REDOC_CDN_LOGO, f"{ASSETS}/favicon.png").encode()
+
+
 def mount_docs(app: FastAPI) -> None:
     """Call on an app created with ``docs_url=None, redoc_url=None``."""
+
+    @app.get(f"{ASSETS}/redoc.standalone.js", include_in_schema=False)
+    def redoc_js() -> Response:  # registered before the mount below, so it answers first
+        return Response(redoc_script(), media_type="text/javascript")
+
     app.mount(ASSETS, StaticFiles(directory=assets_dir()), name="docs-assets")
     oauth2_redirect = "/docs/oauth2-redirect"
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,7 +50,38 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
-@asynccontextmanager
-async def session_scope(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    async with factory() as session:
-        yield session
+def is_connection_error(exc: BaseException) -> bool:
+    """True for a lost or refused database connection (as opposed to a bug or a bad statement).
+
+    A connection killed mid-query surfaces in many shapes (asyncpg's ConnectionDoesNotExistError wrapped
+    in a generic DBAPIError, or a later "cannot switch to state" from the rollback on the dead
+    connection), so the whole cause chain is looked at.
+    """
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(
+            seen, OperationalError | InterfaceError | PendingRollbackError | ConnectionError | TimeoutError
+        ):
+            return True
+        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
+            return True
+        if type(seen).__name__ in ASYNCPG_CONNECTION_ERRORS:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# asyncpg's names for a dead connection (matched by name: asyncpg is one of two supported drivers).
+ASYNCPG_CONNECTION_ERRORS = frozenset(
+    {
+        "ConnectionDoesNotExistError",
+        "AdminShutdownError",
+        "CannotConnectNowError",
+        "ConnectionFailureError",
+        "PostgresConnectionError",
+        "InternalClientError",
+        "TooManyConnectionsError",
+    }
+)

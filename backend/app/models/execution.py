@@ -38,7 +38,6 @@ class StrategyExecution(SQLModel, table=True):
     params: dict[str, Any] = Field(sa_column=sa.Column(JSONType, nullable=False))
     submitted_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     generated_code: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
-    execution_logs: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONType, nullable=False))
     backtest_run_id: str | None = Field(default=None, max_length=40)
     error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
     agent_insights: dict[str, Any] = Field(
@@ -73,7 +72,7 @@ class ExecutionPublic(Published):
     status: ExecutionStatus
     kind: ExecutionKind = ExecutionKind.backtest
     params: ExecutionParams
-    execution_logs: list[str]
+    execution_logs: list[str] = PField(description="The messages of the execution's events, in order.")
     generated_code: str | None = PField(
         default=None, description="The code the generator compiled from the strategy's spec."
     )

@@ -100,6 +100,7 @@ class OptimizationPick(Published):
 
 
 class AgentInsights(Published):
+    strategy_name: str | None = Field(default=None, description="The strategy's name when it ran.")
     agents: AgentsInfo | None = None
     indicators_used: list[str] = Field(default_factory=list, description='e.g. ["SMA(20)", "RSI(14)"].')
     translated_rules: list[TranslatedRule] = Field(default_factory=list)

@@ -26,3 +26,10 @@ RUNNING_STATUSES = frozenset(
     {ExecutionStatus.analyzing, ExecutionStatus.generating_code, ExecutionStatus.executing}
 )
 NOT_FINAL_STATUSES = [ExecutionStatus.queued.value, *(s.value for s in RUNNING_STATUSES)]
+
+
+class Milestone(StrEnum):
+    """Points inside the `executing` stage that the progress bar moves to (weights: `event_log.PROGRESS`)."""
+
+    backtest_ran = "backtest_ran"
+    results_ready = "results_ready"

@@ -15,11 +15,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, update
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlmodel import col
 
 from app.core.config import Settings
-from app.core.db import SessionFactory
+from app.core.db import SessionFactory, is_connection_error
 from app.core.errors import DomainError
 from app.models._types import utcnow
 from app.models.execution import (
@@ -32,9 +31,9 @@ from app.models.execution import (
 from app.models.params import ExecutionParams
 from app.models.strategy import Strategy
 from app.models.sweep import Sweep, SweepRequest
-from app.services.events import EventBus
+from app.services.event_bus import EventBus
+from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
-from app.services.progress import ExecutionProgress
 from app.services.research.errors import InvalidSweep
 from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
 from app.services.run_storage import store_outcome
@@ -95,7 +94,7 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
     if not await claim(ctx, execution_id):
         log.info("execution %s not claimable (taken or final)", execution_id)
         return
-    progress = ExecutionProgress(ctx.session_factory, ctx.bus, execution_id)
+    progress = EventLog(ctx.session_factory, ctx.bus, execution_id)
     async with ctx.session_factory() as session:
         execution = await session.get(StrategyExecution, execution_id)
         strategy = await session.get(Strategy, execution.strategy_id) if execution else None
@@ -150,7 +149,7 @@ async def _run(
     ctx: RunnerContext,
     execution: StrategyExecution,
     strategy: Strategy,
-    progress: ExecutionProgress,
+    progress: EventLog,
     cancel: asyncio.Event,
     started: float,
 ) -> None:
@@ -222,7 +221,7 @@ async def _sweep(
     ctx: RunnerContext,
     execution: StrategyExecution,
     strategy: Strategy,
-    progress: ExecutionProgress,
+    progress: EventLog,
     cancel: asyncio.Event,
     pipeline: Any,
 ) -> SweepRun:
@@ -248,43 +247,6 @@ class ExecutionTimedOut(DomainError):
 
 class ExecutionInterrupted(Exception):
     """The run stopped without writing a final status (its database went away); it may run again."""
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """True for a lost or refused database connection (as opposed to a bug or a bad statement).
-
-    A connection killed mid-query surfaces in many shapes (asyncpg's ConnectionDoesNotExistError wrapped
-    in a generic DBAPIError, or a later "cannot switch to state" from the rollback on the dead
-    connection), so the whole cause chain is looked at.
-    """
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(
-            seen, OperationalError | InterfaceError | PendingRollbackError | ConnectionError | TimeoutError
-        ):
-            return True
-        if isinstance(seen, DBAPIError) and seen.connection_invalidated:
-            return True
-        if type(seen).__name__ in ASYNCPG_CONNECTION_ERRORS:
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-# asyncpg's names for a dead connection (matched by name: asyncpg is one of two supported drivers).
-ASYNCPG_CONNECTION_ERRORS = frozenset(
-    {
-        "ConnectionDoesNotExistError",
-        "AdminShutdownError",
-        "CannotConnectNowError",
-        "ConnectionFailureError",
-        "PostgresConnectionError",
-        "InternalClientError",
-        "TooManyConnectionsError",
-    }
-)
 
 
 RELEASE_RETRY_DELAYS_S = (0.0, 0.2, 0.5, 1.0, 2.0)
@@ -313,7 +275,7 @@ async def record_interruption(ctx: RunnerContext, execution_id: str) -> None:
             log.warning("could not release the lease of %s: %s: %s", execution_id, type(exc).__name__, exc)
 
 
-async def _fail(progress: ExecutionProgress, message: str, insights: dict[str, Any]) -> None:
+async def _fail(progress: EventLog, message: str, insights: dict[str, Any]) -> None:
     stage = progress.status
 
     def apply(execution: StrategyExecution) -> None:

@@ -9,10 +9,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import Conflict, InvalidInput, NotFound
 from app.core.ids import new_id
 from app.models.backtest import BacktestRun
-from app.models.event import ExecutionEvent
-from app.models.execution import CodePublic, ExecuteRequest, ExecutionStatus, StrategyExecution
+from app.models.execution import (
+    CodePublic,
+    ExecuteRequest,
+    ExecutionPublic,
+    ExecutionStatus,
+    StrategyExecution,
+)
 from app.models.user import User
-from app.services import strategies
+from app.services import event_log, strategies
 
 
 class ExecutionNotFound(NotFound):
@@ -34,16 +39,24 @@ async def create(
         status=ExecutionStatus.queued,
         params=request.params.model_dump(mode="json"),
         submitted_code=request.code,
-        execution_logs=["Queued"],
     )
     session.add(execution)
-    # The first event goes in the same commit, so a watcher's replay starts with the creation.
     await session.flush()
-    session.add(
-        ExecutionEvent(execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued")
-    )
+    session.add(event_log.first_event(execution))
     await session.commit()
     return execution
+
+
+async def view(session: AsyncSession, execution: StrategyExecution) -> ExecutionPublic:
+    """The API's shape of an execution: the row, and its log lines from the event log."""
+    return (await views(session, [execution]))[0]
+
+
+async def views(session: AsyncSession, rows: list[StrategyExecution]) -> list[ExecutionPublic]:
+    lines = await event_log.log_lines(session, [row.id for row in rows])
+    return [
+        ExecutionPublic.model_validate({**row.model_dump(), "execution_logs": lines[row.id]}) for row in rows
+    ]
 
 
 async def get_owned(session: AsyncSession, user: User, execution_id: str) -> StrategyExecution:

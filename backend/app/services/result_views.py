@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from app.models.backtest import BacktestRun
+from app.models.backtest import BacktestRun, TradeRow
 from app.models.execution import StrategyExecution
 from app.services.results import compare_runs, render_report
 from app.services.results import equity_csv as render_equity_csv
@@ -19,7 +19,7 @@ def _full(run: BacktestRun, key: str, fallback: list[Any]) -> list[Any]:
 
 
 def trades_csv(run: BacktestRun) -> str:
-    return render_trades_csv(run.trades)
+    return render_trades_csv([TradeRow.model_validate(t) for t in run.trades])
 
 
 def equity_csv(run: BacktestRun) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 from app.core.ids import new_id
 from app.models.backtest import BacktestRun
 from app.models.execution import ExecutionStatus, StrategyExecution
-from app.services.progress import ExecutionProgress
+from app.services.event_log import EventLog
+from app.services.results import BacktestResults
 from app.services.results.wording import headline
 
 BUNDLE_SEED = 0  # the pipeline is deterministic; recorded so a re-run can assert it
@@ -37,7 +38,7 @@ def build_bundle(execution: StrategyExecution, outcome: Any) -> dict[str, Any]:
     }
 
 
-def only_downsampled(results: Any) -> dict[str, Any]:
+def only_downsampled(results: BacktestResults) -> dict[str, Any]:
     """The full-resolution series worth storing: those the API series lost points of. A series short enough
     to ship whole is stored once (readers fall back to it), which halves a typical run's final write."""
     shipped = {
@@ -45,12 +46,11 @@ def only_downsampled(results: Any) -> dict[str, Any]:
         "benchmark": results.benchmark_series,
         "drawdown": results.drawdown_series,
     }
-    full: dict[str, Any] = getattr(results, "full_series", {}) or {}
-    return {key: points for key, points in full.items() if len(points) != len(shipped.get(key, ()))}
+    return {key: points for key, points in results.full_series.items() if len(points) != len(shipped[key])}
 
 
 async def store_outcome(
-    progress: ExecutionProgress,
+    progress: EventLog,
     execution: StrategyExecution,
     outcome: Any,
     elapsed_s: float,
@@ -61,15 +61,14 @@ async def store_outcome(
         execution_id=execution.id,
         strategy_id=execution.strategy_id,
         user_id=execution.user_id,
-        metrics=results.metrics,
+        metrics=results.metrics.model_dump(),
         equity_series=results.equity_series,
         benchmark_series=results.benchmark_series,
         drawdown_series=results.drawdown_series,
-        trades=results.trades,
+        trades=[t.model_dump() for t in results.trades],
         full_series=only_downsampled(results),
         bundle=build_bundle(execution, outcome),
     )
-    metrics = results.metrics
 
     def apply(row: StrategyExecution) -> None:
         row.backtest_run_id = run.id
@@ -84,6 +83,7 @@ async def store_outcome(
         }
 
     summary = (
-        f"Completed in {elapsed_s:.2f} s: {headline(metrics, ('total_return', 'sharpe_ratio', 'trades'))}"
+        f"Completed in {elapsed_s:.2f} s: "
+        f"{headline(results.metrics.model_dump(), ('total_return', 'sharpe_ratio', 'trades'))}"
     )
     await progress.finish(ExecutionStatus.completed, summary, apply=apply, add=[run])

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 from app.core.config import Settings
 from app.core.db import SessionFactory
-from app.services.events import EventBus
+from app.services.event_bus import EventBus
 from app.services.execution_runner import RunnerContext, run_execution
 from app.services.heap import freeze_startup_heap
 from app.services.language import warmup_scripts

@@ -25,6 +25,7 @@ from app.core.config import Settings
 from app.core.config_agents import LLMSettings, MemorySettings
 from app.models.insights import AgentInsights
 from app.models.params import ExecutionParams
+from app.models.status import ExecutionStatus, Milestone
 from app.services.language.errors import RuleNotUnderstood, StrategyTooLarge
 from app.services.memory import MemoryService
 from app.services.sandbox.result import SandboxResult
@@ -52,6 +53,9 @@ class StubBars:
     content_hash: str = "abc"
     notes: list[str] = field(default_factory=lambda: ["filled 1 missing bar"])
 
+    def check_enough(self, window: int) -> None:
+        assert len(self.frame) > window
+
 
 class StubMarketData:
     def __init__(self, tmp: Path) -> None:
@@ -65,9 +69,6 @@ class StubMarketData:
 
     async def load(self, symbol: str, interval: str, start: date, end: date, user_id: str) -> StubBars:
         return StubBars(self.frame, self.path)
-
-    def check_enough_bars(self, bars: StubBars, window: int) -> None:
-        assert len(bars.frame) > window
 
 
 class StubSandbox:
@@ -93,10 +94,10 @@ class Recorder:
     def __init__(self) -> None:
         self.events: list[tuple[str, str]] = []
 
-    async def stage(self, status: str, message: str, progress: float) -> None:
+    async def stage(self, status: ExecutionStatus, message: str) -> None:
         self.events.append((status, message))
 
-    async def log(self, message: str, progress: float | None = None) -> None:
+    async def log(self, message: str, milestone: Milestone | None = None) -> None:
         self.events.append(("log", message))
 
 
@@ -144,7 +145,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     assert sorted(first.insights["indicators_used"]) == ["RSI(14)", "SMA(10)", "SMA(30)"]
     # Buy and hold of the walk: the total return is the walk's own, in percent.
     close = sandbox.frame["close"]
-    assert first.results.metrics["total_return"] == pytest.approx(
+    assert first.results.metrics.total_return == pytest.approx(
         100 * (close.iloc[-1] / close.iloc[0] - 1), abs=0.01
     )
 
@@ -152,7 +153,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(tmp_path: Path, m
     second = await pipeline.run(job(2, "olga", "SMA(10) crosses above SMA(30)"), progress, asyncio.Event())
     similar = second.insights["similar_strategies"]
     assert similar[0]["execution_id"] == "exec_olga_1" and similar[0]["similarity"] > 0.9
-    assert similar[0]["total_return"] == pytest.approx(first.results.metrics["total_return"])
+    assert similar[0]["total_return"] == pytest.approx(first.results.metrics.total_return)
     stages = [status for status, _ in progress.events if status != "log"]
     assert stages == ["analyzing", "generating_code", "executing"]
     assert any("filled 1 missing bar" in m for _, m in progress.events)

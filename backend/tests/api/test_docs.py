@@ -29,3 +29,9 @@ async def test_api_docs_use_only_local_assets(client: httpx.AsyncClient, path: s
 async def test_the_swagger_oauth2_redirect_page_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/docs/oauth2-redirect")
     assert response.status_code == 200 and "oauth2" in response.text.lower()
+
+
+async def test_no_asset_points_at_a_cdn(client: httpx.AsyncClient) -> None:
+    for asset in ("/docs-assets/redoc.standalone.js", "/docs-assets/swagger-ui-bundle.js"):
+        body = (await client.get(asset)).text
+        assert "cdn.redoc.ly" not in body and "cdn.jsdelivr" not in body, asset

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from app.services.results import build_results
-from tests.services.results.results_fixtures import CAPITAL
+from tests.services.results.results_fixtures import CAPITAL, params
 
 
 @pytest.mark.parametrize("bars", [2_500, 6_000])
@@ -22,15 +22,19 @@ def test_stored_run_exports_every_bar_with_full_series_kept_only_when_downsample
     stamps = pd.date_range("2001-01-01", periods=bars, freq="D", tz="UTC")
     equity = CAPITAL * np.cumprod(1 + np.random.default_rng(5).normal(0, 0.01, bars))
     close = pd.Series(50 * np.cumprod(1 + np.random.default_rng(6).normal(0, 0.01, bars)), index=stamps)
-    params = {"initial_capital": CAPITAL, "timeframe": "1d"}
-    res = build_results([(t.isoformat(), v) for t, v in zip(stamps, equity, strict=True)], [], close, params)
+    res = build_results(
+        [(t.isoformat(), v) for t, v in zip(stamps, equity, strict=True)],
+        [],
+        close,
+        params(initial_capital=CAPITAL),
+    )
     kept = only_downsampled(res)
     assert set(kept) == (set() if bars <= 5_000 else {"equity", "benchmark", "drawdown"})
     run = BacktestRun(
         execution_id="exec_x",
         strategy_id="strat_x",
         user_id="user_x",
-        metrics=res.metrics,
+        metrics=res.metrics.model_dump(),
         equity_series=res.equity_series,
         benchmark_series=res.benchmark_series,
         drawdown_series=res.drawdown_series,

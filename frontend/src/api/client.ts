@@ -25,11 +25,17 @@ export class ApiError extends Error {
   }
 }
 
-/** FastAPI's own 422s may carry `detail` as a list of {loc, msg}; render those readably. */
+/**
+ * The server's words. A validation error about one field is said in that field's own message ("Choose a
+ * password of at least 8 characters"), without the "password: " path a form already shows; FastAPI's own
+ * 422s may carry `detail` as a list of {loc, msg}, rendered readably.
+ */
 function describeDetail(body: ErrorBody, fallback: string): string {
   const d = body.detail;
+  const errors = Array.isArray(body.errors) ? (body.errors as { msg?: string }[]) : null;
+  if (body.error === "ValidationError" && errors?.length === 1 && errors[0].msg) return errors[0].msg;
   if (typeof d === "string" && d) return d;
-  const list = Array.isArray(d) ? d : Array.isArray(body.errors) ? body.errors : null;
+  const list = Array.isArray(d) ? d : errors;
   if (list && list.length) {
     return list
       .map((e: { loc?: unknown[]; msg?: string }) =>
@@ -42,27 +48,16 @@ function describeDetail(body: ErrorBody, fallback: string): string {
   return fallback;
 }
 
+/*
+ * The access token lives in this module's memory only, never in Web Storage: a script injected into the page
+ * cannot find it there. A sign-in survives a reload or a new tab through the server's httpOnly session
+ * cookie, which no script can read and which only buys a fresh access token (see AuthContext).
+ */
 let token: string | null = null;
 let onUnauthorized: (() => void) | null = null;
-const TOKEN_KEY = "stratcrew.token";
-
-export function loadToken(): string | null {
-  try {
-    token = sessionStorage.getItem(TOKEN_KEY);
-  } catch {
-    token = null;
-  }
-  return token;
-}
 
 export function setToken(value: string | null): void {
   token = value;
-  try {
-    if (value) sessionStorage.setItem(TOKEN_KEY, value);
-    else sessionStorage.removeItem(TOKEN_KEY);
-  } catch {
-    /* storage may be unavailable (private mode); the in-memory token still works */
-  }
 }
 
 export function getToken(): string | null {
@@ -78,15 +73,19 @@ type RequestOptions = {
   method?: string;
   json?: unknown;
   form?: Record<string, string>;
+  /** A multipart body (file uploads); the browser sets its Content-Type with the boundary. */
+  multipart?: FormData;
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Parse the body as text instead of JSON. */
   raw?: boolean;
 };
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+  const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
   let body: BodyInit | undefined;
-  if (opts.json !== undefined) {
+  if (opts.multipart) body = opts.multipart;
+  else if (opts.json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(opts.json);
   } else if (opts.form) {

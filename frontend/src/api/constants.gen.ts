@@ -37,3 +37,4 @@ export const TIMEFRAMES = [
   "1wk",
   "1mo"
 ] as const;
+export const MIN_PASSWORD = 8 as const;

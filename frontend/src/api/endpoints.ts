@@ -3,17 +3,46 @@ import { request } from "./client";
 import type {
   BacktestRun,
   Bar,
+  CodePublic,
   Compare,
   Execution,
   ExecutionParams,
+  ExecutionStatus,
+  ReportLink,
   RuleValidation,
+  RunPage,
+  SessionToken,
   Strategy,
   StrategyGraph,
   SymbolInfo,
+  UploadPreview,
+  UploadPublic,
   Violation,
 } from "./types";
 
 const enc = encodeURIComponent;
+
+/** The header the session routes want: a cross-site form or image cannot send it. */
+const SESSION_HEADER = { "X-StratCrew-Session": "1" };
+
+export type RunQuery = {
+  strategyId?: string | null;
+  statuses?: ExecutionStatus[];
+  kind?: "backtest" | "sweep";
+  limit?: number;
+  offset?: number;
+};
+
+export function runQueryString(q: RunQuery): string {
+  const p = new URLSearchParams();
+  if (q.strategyId) p.set("strategy_id", q.strategyId);
+  for (const s of q.statuses ?? []) p.append("status", s);
+  if (q.kind) p.set("kind", q.kind);
+  if (q.limit !== undefined) p.set("limit", String(q.limit));
+  if (q.offset) p.set("offset", String(q.offset));
+  const text = p.toString();
+  return text ? `?${text}` : "";
+}
 
 export const api = {
   register: (username: string, password: string) =>
@@ -22,6 +51,11 @@ export const api = {
     request<{ access_token: string; token_type: string }>("/auth/token", {
       form: { username, password, grant_type: "password" },
     }),
+  /** Sets the httpOnly session cookie for the signed-in user (needs the bearer token). */
+  openSession: () => request<void>("/auth/session", { method: "POST", headers: SESSION_HEADER }),
+  /** A fresh access token from the session cookie; 401 when there is no session. */
+  sessionToken: () => request<SessionToken>("/auth/session/token", { method: "POST", headers: SESSION_HEADER }),
+  closeSession: () => request<void>("/auth/session", { method: "DELETE", headers: SESSION_HEADER }),
 
   schema: () => request<Record<string, unknown>>("/strategies/schema"),
   validateRule: (rule: string, signal?: AbortSignal) =>
@@ -37,19 +71,31 @@ export const api = {
   symbols: () => request<SymbolInfo[]>("/data/symbols"),
   bars: (symbol: string, start: string, end: string, interval = "1d") =>
     request<Bar[]>(`/data/${enc(symbol)}/bars?interval=${enc(interval)}&start=${enc(start)}&end=${enc(end)}`),
+  uploadPreview: (symbol: string, file: File) =>
+    request<UploadPreview>("/data/upload/preview", { multipart: uploadForm(symbol, file) }),
+  upload: (symbol: string, file: File) => request<UploadPublic>("/data/upload", { multipart: uploadForm(symbol, file) }),
 
   execute: (strategyId: string, params: ExecutionParams, code?: string) =>
     request<Execution>(`/executions/strategies/${enc(strategyId)}/execute`, {
       json: code === undefined ? { params } : { params, code },
     }),
   execution: (id: string) => request<Execution>(`/executions/${enc(id)}`),
-  executionCode: (id: string) =>
-    request<{ execution_id: string; language: string; code: string }>(`/executions/${enc(id)}/code`),
+  executionCode: (id: string) => request<CodePublic>(`/executions/${enc(id)}/code`),
   results: (id: string) => request<BacktestRun>(`/executions/${enc(id)}/results`),
   history: (strategyId: string) => request<Execution[]>(`/executions/strategies/${enc(strategyId)}/executions`),
+  runs: (q: RunQuery = {}) => request<RunPage>(`/executions${runQueryString(q)}`),
+  deleteRun: (id: string) => request<void>(`/executions/${enc(id)}`, { method: "DELETE" }),
+  reportLink: (id: string) => request<ReportLink>(`/executions/${enc(id)}/report-link`, { method: "POST" }),
   cancel: (id: string) => request<Execution>(`/executions/${enc(id)}/cancel`, { method: "POST" }),
   compare: (ids: string[]) => request<Compare>(`/executions/compare?ids=${ids.map(enc).join(",")}`),
 
   validateCode: (code: string) =>
     request<{ ok: boolean; violations: Violation[] }>("/code/validate", { json: { code } }),
 };
+
+function uploadForm(symbol: string, file: File): FormData {
+  const form = new FormData();
+  form.set("symbol", symbol);
+  form.set("file", file, file.name);
+  return form;
+}

@@ -686,6 +686,11 @@ export interface components {
                 [key: string]: unknown;
             } | null;
             /**
+             * Strategy Name
+             * @description The strategy's name when it ran.
+             */
+            strategy_name: string | null;
+            /**
              * Summary
              * @description The executor agent's explanation (LLM mode).
              */
@@ -1142,7 +1147,10 @@ export interface components {
             created_at: string;
             /** Error Message */
             error_message: string | null;
-            /** Execution Logs */
+            /**
+             * Execution Logs
+             * @description The messages of the execution's events, in order.
+             */
             execution_logs: string[];
             /**
              * Generated Code

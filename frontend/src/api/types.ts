@@ -4,9 +4,8 @@
  * every value the backend decides (defaults, status sets) from `constants.gen.ts`.
  *
  * What stays hand-written here is only what the OpenAPI schema leaves open: the builder's own view of the
- * node graph (the API takes it as a JSON object validated against `GET /strategies/schema`), the WebSocket
- * messages (not an OpenAPI route), and narrow readers for the JSON columns the backend still types as
- * `dict` (`agent_insights`, `metrics`, `trades`, the series).
+ * node graph (the API takes it as a JSON object validated against `GET /strategies/schema`) and the
+ * WebSocket messages (not an OpenAPI route).
  */
 import type { components } from "./schema.gen";
 import { FINAL_STATUSES } from "./constants.gen";
@@ -69,64 +68,21 @@ export type StrategyGraph = { nodes: StrategyNode[]; [key: string]: unknown };
 
 export type Strategy = Omit<Schemas["StrategyPublic"], "schema"> & { schema: StrategyGraph };
 
-// -- JSON columns the API still declares as open objects -------------------------------------------------
+// -- results and runs (typed by the backend) ------------------------------------------------------------
 
-export type AgentInsights = {
-  indicators_used?: string[];
-  execution_time?: number;
-  spec?: unknown;
-  similar_strategies?: unknown[];
-  summary?: string;
-  error?: Record<string, unknown>;
-  [key: string]: unknown;
-};
-
-export type Execution = Omit<Schemas["ExecutionPublic"], "agent_insights"> & { agent_insights: AgentInsights };
-
-export type SeriesPoint = [string, number];
-
-export type Trade = {
-  symbol: string;
-  entry_time: string;
-  exit_time: string | null;
-  entry_price: number;
-  exit_price: number | null;
-  size: number;
-  pnl: number;
-  return_pct: number;
-  exit_reason: string | null;
-  exit_rule?: string | null;
-  status?: string;
-};
-
-export type Metrics = {
-  total_return?: number;
-  cagr?: number;
-  volatility?: number;
-  sharpe_ratio?: number;
-  sortino_ratio?: number;
-  calmar_ratio?: number;
-  max_drawdown?: number;
-  win_rate?: number;
-  trades?: number;
-  profit_factor?: number;
-  exposure?: number;
-  benchmark_return?: number;
-  vs_benchmark?: number;
-  warnings?: string[];
-  [key: string]: unknown;
-};
-
-export type BacktestRun = Omit<
-  Schemas["BacktestRunPublic"],
-  "metrics" | "trades" | "equity_series" | "benchmark_series" | "drawdown_series"
-> & {
-  metrics: Metrics;
-  equity_series: SeriesPoint[];
-  benchmark_series: SeriesPoint[] | null;
-  drawdown_series: SeriesPoint[] | null;
-  trades: Trade[];
-};
+export type AgentInsights = Schemas["AgentInsights"];
+export type Execution = Schemas["ExecutionPublic"];
+export type SeriesPoint = [string, number | null];
+export type Trade = Schemas["TradeRow"];
+export type Metrics = Schemas["BacktestMetrics"];
+export type BacktestRun = Schemas["BacktestRunPublic"];
+export type RunSummary = Schemas["RunSummary"];
+export type RunPage = Schemas["RunPage"];
+export type HeadlineMetrics = Schemas["HeadlineMetrics"];
+export type ReportLink = Schemas["ReportLink"];
+export type UploadPreview = Schemas["UploadPreview"];
+export type StrategyIssue = Schemas["StrategyIssue"];
+export type SessionToken = Schemas["SessionToken"];
 
 // -- the WebSocket of one execution (not an OpenAPI route) -----------------------------------------------
 

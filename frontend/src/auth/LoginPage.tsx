@@ -1,9 +1,17 @@
 import { useState, type FormEvent } from "react";
 import { errorText } from "../api/client";
+import { MIN_PASSWORD } from "../api/constants.gen";
 import { useAuth } from "./AuthContext";
 
+/** The server's own rule and wording, checked before sending (the server checks again). */
+export function passwordProblem(password: string): string | null {
+  return password.length < MIN_PASSWORD
+    ? `Choose a password of at least ${MIN_PASSWORD} characters (this one has ${password.length})`
+    : null;
+}
+
 export function LoginPage() {
-  const { signIn, register, notice } = useAuth();
+  const { signIn, register, notice, restoring } = useAuth();
   const [mode, setMode] = useState<"signin" | "register">("signin");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -12,8 +20,10 @@ export function LoginPage() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
     setError(null);
+    const problem = mode === "register" ? passwordProblem(password) : null;
+    if (problem) return setError(problem);
+    setBusy(true);
     try {
       if (mode === "signin") await signIn(username, password);
       else await register(username, password);
@@ -24,6 +34,14 @@ export function LoginPage() {
     }
   }
 
+  if (restoring)
+    return (
+      <main className="login">
+        <p className="muted" role="status" data-testid="restoring">
+          Signing you in…
+        </p>
+      </main>
+    );
   return (
     <main className="login">
       <form className="card login-card" onSubmit={submit} data-testid="auth-form" aria-labelledby="auth-title">

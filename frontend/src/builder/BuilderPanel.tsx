@@ -5,10 +5,13 @@ import { Canvas, DND_TYPE } from "./Canvas";
 import { NodeInspector, nodeSummary } from "./NodeInspector";
 import { defaultMeta, nodeLabel, type SchemaInfo } from "./schemaInfo";
 import { TEMPLATES } from "./templates";
+import type { NodeIssue } from "./validate";
 
 const ID_PREFIX: Record<string, string> = {
   entry_condition: "entry",
   exit_condition: "exit",
+  short_entry_condition: "short",
+  short_exit_condition: "cover",
   take_profit: "tp",
   stop_loss: "sl",
   trailing_stop: "trail",
@@ -29,8 +32,9 @@ export function BuilderPanel(props: {
   setSelectedId: (id: string | null) => void;
   info: SchemaInfo;
   schemaError: string | null;
+  issues: Map<string, NodeIssue[]>;
 }) {
-  const { nodes, setNodes, selectedId, setSelectedId, info, schemaError } = props;
+  const { nodes, setNodes, selectedId, setSelectedId, info, schemaError, issues } = props;
   const selected = nodes.find((n) => n.id === selectedId) ?? null;
 
   const addNode = useCallback(
@@ -105,6 +109,7 @@ export function BuilderPanel(props: {
                   aria-pressed={n.id === selectedId}
                   data-testid={`select-${n.id}`}
                 >
+                  {issues.has(n.id) && <span className="issue-dot" aria-label="has a problem" />}
                   {nodeLabel(n.type)} <span className="muted small">{nodeSummary(n)}</span>
                 </button>
               </li>
@@ -113,6 +118,7 @@ export function BuilderPanel(props: {
         )}
       </aside>
       <Canvas
+        issues={issues}
         nodes={nodes}
         selectedId={selectedId}
         onSelect={setSelectedId}

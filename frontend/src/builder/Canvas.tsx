@@ -3,7 +3,7 @@
  * them, and React Flow's changes (drag, select, delete) are mapped back. The graph has no edges in the
  * contract, so the drawn edges are implied: entry -> each exit/stop, sizing -> entry.
  */
-import { memo, useCallback, useEffect, useMemo, type DragEvent } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import {
   Background,
   Controls,
@@ -22,28 +22,51 @@ import "@xyflow/react/dist/style.css";
 import type { StrategyNode } from "../api/types";
 import { nodeSummary } from "./NodeInspector";
 import { nodeLabel } from "./schemaInfo";
+import type { NodeIssue } from "./validate";
 
 export const DND_TYPE = "application/x-stratcrew-node";
 
-type RFData = { node: StrategyNode };
+type RFData = { node: StrategyNode; issues: NodeIssue[] };
 
 const StrategyNodeView = memo(function StrategyNodeView({ data, selected }: NodeProps<Node<RFData>>) {
   const n = data.node;
+  const bad = data.issues.length > 0;
   return (
-    <div className={`sc-node sc-${n.type}${selected ? " selected" : ""}`} data-testid={`node-${n.id}`} data-nodetype={n.type}>
+    <div
+      className={`sc-node sc-${n.type}${selected ? " selected" : ""}${bad ? " invalid" : ""}`}
+      data-testid={`node-${n.id}`}
+      data-nodetype={n.type}
+      data-invalid={bad ? "true" : undefined}
+      title={bad ? data.issues.map((i) => i.message).join("\n") : undefined}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="sc-node-title">{nodeLabel(n.type)}</div>
+      <div className="sc-node-title">
+        {nodeLabel(n.type)}
+        {bad && (
+          <span className="sc-node-badge" aria-label={`${data.issues.length} problem(s)`}>
+            !
+          </span>
+        )}
+      </div>
       <div className="sc-node-body">{nodeSummary(n)}</div>
+      {bad && (
+        <div className="sc-node-issue" data-testid={`node-issue-${n.id}`}>
+          {data.issues[0].message}
+        </div>
+      )}
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   );
 });
 
 const nodeTypes = { strategy: StrategyNodeView };
-const FIT = { maxZoom: 1.1, padding: 0.2 };
+// A phone's canvas is ~370 px wide: let the view zoom out far enough to show every node of a wide graph.
+const MIN_ZOOM = 0.2;
+const NARROW_PX = 560;
+const FIT = { maxZoom: 1.1, minZoom: MIN_ZOOM, padding: 0.1 };
 
 function impliedEdges(nodes: StrategyNode[]): Edge[] {
-  const entries = nodes.filter((n) => n.type.endsWith("entry_condition")); // long and short entries
+  const entries = nodes.filter((n) => n.type === "entry_condition" || n.type === "short_entry_condition");
   const edges: Edge[] = [];
   for (const e of entries) {
     for (const n of nodes) {
@@ -56,6 +79,7 @@ function impliedEdges(nodes: StrategyNode[]): Edge[] {
 }
 
 type Props = {
+  issues: Map<string, NodeIssue[]>;
   nodes: StrategyNode[];
   selectedId: string | null;
   onSelect: (id: string | null) => void;
@@ -63,24 +87,50 @@ type Props = {
   onDropType: (type: string, position: { x: number; y: number }) => void;
 };
 
-function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }: Props) {
+const NO_ISSUES: NodeIssue[] = [];
+
+function CanvasInner({ issues, nodes, selectedId, onSelect, onNodesChange, onDropType }: Props) {
   const { screenToFlowPosition, fitView } = useReactFlow();
-  // Keep every node in view when nodes are added or removed (not on drags: that would fight the user).
+  const box = useRef<HTMLDivElement>(null);
+  // On a phone the drawn positions (laid out left to right for a desktop) would shrink every node to an
+  // unreadable size: a narrow canvas shows the nodes as a column instead, without moving them for real.
+  const [narrow, setNarrow] = useState(false);
+  // Keep every node in view when nodes are added or removed (not on drags: that would fight the user),
+  // and when the canvas changes size (a phone turned, a panel opened): no node is left cut off.
   useEffect(() => {
     const t = setTimeout(() => void fitView(FIT), 30);
     return () => clearTimeout(t);
   }, [nodes.length, fitView]);
+  useEffect(() => {
+    const el = box.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    let t: ReturnType<typeof setTimeout> | undefined;
+    const ro = new ResizeObserver(() => {
+      setNarrow(el.clientWidth < NARROW_PX);
+      clearTimeout(t);
+      t = setTimeout(() => void fitView(FIT), 60);
+    });
+    ro.observe(el);
+    return () => {
+      clearTimeout(t);
+      ro.disconnect();
+    };
+  }, [fitView]);
+  useEffect(() => {
+    const t = setTimeout(() => void fitView(FIT), 30);
+    return () => clearTimeout(t);
+  }, [narrow, fitView]);
   const rfNodes = useMemo<Node<RFData>[]>(
     () =>
       nodes.map((n, i) => ({
         id: n.id,
         type: "strategy",
-        position: n.position ?? { x: 40 + (i % 3) * 300, y: 40 + Math.floor(i / 3) * 150 },
-        data: { node: n },
+        position: narrow ? { x: 0, y: i * 110 } : (n.position ?? { x: 40 + (i % 3) * 300, y: 40 + Math.floor(i / 3) * 150 }),
+        data: { node: n, issues: issues.get(n.id) ?? NO_ISSUES },
         selected: n.id === selectedId,
         ariaLabel: `${nodeLabel(n.type)}: ${nodeSummary(n)}`,
       })),
-    [nodes, selectedId],
+    [nodes, selectedId, issues, narrow],
   );
   const edges = useMemo(() => impliedEdges(nodes), [nodes]);
 
@@ -89,7 +139,7 @@ function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }:
       for (const c of changes) {
         if (c.type === "select" && c.selected) onSelect(c.id);
       }
-      const structural = changes.filter((c) => c.type === "position" || c.type === "remove");
+      const structural = changes.filter((c) => (c.type === "position" && !narrow) || c.type === "remove");
       if (!structural.length) return;
       const next = applyNodeChanges(structural, rfNodes);
       const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -101,7 +151,7 @@ function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }:
       );
       if (changes.some((c) => c.type === "remove" && c.id === selectedId)) onSelect(null);
     },
-    [rfNodes, nodes, onNodesChange, onSelect, selectedId],
+    [rfNodes, nodes, onNodesChange, onSelect, selectedId, narrow],
   );
 
   const onDrop = useCallback(
@@ -115,7 +165,7 @@ function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }:
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+    <div className="canvas" data-testid="canvas" ref={box} onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
       <ReactFlow
         nodes={rfNodes}
         edges={edges}
@@ -124,6 +174,8 @@ function CanvasInner({ nodes, selectedId, onSelect, onNodesChange, onDropType }:
         onPaneClick={() => onSelect(null)}
         fitView
         fitViewOptions={FIT}
+        minZoom={MIN_ZOOM}
+        nodesDraggable={!narrow}
         nodesConnectable={false}
         deleteKeyCode={["Delete"]}
         proOptions={{ hideAttribution: true }}

@@ -4,9 +4,9 @@
  * rule with a caret under the position where reading stopped, what was expected there and a suggestion.
  */
 import { useEffect, useId, useRef, useState } from "react";
-import { api } from "../api/endpoints";
-import { ApiError, errorText } from "../api/client";
+import { errorText } from "../api/client";
 import { describeParsed } from "./describe";
+import { checkRule } from "./ruleChecks";
 
 type Check =
   | { state: "idle" }
@@ -39,21 +39,20 @@ export function RuleField(props: {
     const timer = setTimeout(async () => {
       setCheck({ state: "checking" });
       try {
-        const res = await api.validateRule(value, ctrl.signal);
-        setCheck({ state: "ok", parsed: res.parsed });
+        const res = await checkRule(value); // shared with the canvas marks: one request per text
+        if (ctrl.signal.aborted) return;
+        if (res.ok) return setCheck({ state: "ok", parsed: res.parsed });
+        const { detail, body: b } = res.error;
+        setCheck({
+          state: "invalid",
+          detail,
+          position: typeof b.position === "number" ? b.position : null,
+          expected: Array.isArray(b.expected) ? b.expected.map(String) : [],
+          suggestion: typeof b.suggestion === "string" && b.suggestion ? b.suggestion : null,
+          rule: typeof b.rule === "string" ? b.rule : value,
+        });
       } catch (e) {
-        if ((e as Error).name === "AbortError") return;
-        if (e instanceof ApiError && e.status === 422) {
-          const b = e.body;
-          setCheck({
-            state: "invalid",
-            detail: e.detail,
-            position: typeof b.position === "number" ? b.position : null,
-            expected: Array.isArray(b.expected) ? b.expected.map(String) : [],
-            suggestion: typeof b.suggestion === "string" && b.suggestion ? b.suggestion : null,
-            rule: typeof b.rule === "string" ? b.rule : value,
-          });
-        } else setCheck({ state: "error", message: errorText(e) });
+        if (!ctrl.signal.aborted) setCheck({ state: "error", message: errorText(e) });
       }
     }, RULE_DEBOUNCE_MS);
     return () => {

@@ -3,7 +3,8 @@
  * so a user sees what was understood, not just that something was.
  *
  * Example: the parse of "Enter on a 5% price drop from the 20-day moving average" reads
- * "close ≤ SMA(20) × 0.95"; "10-day MA crosses above 30-day MA" reads "SMA(10) crosses above SMA(30)".
+ * "close ≤ SMA(20) × 0.95"; "10-day MA crosses above 30-day MA" reads "SMA(10) crosses above SMA(30)";
+ * "RSI(14) below 30 and close above the 200-day SMA" reads "(RSI(14) < 30) and (close > SMA(200))".
  * Node kinds it does not know are named by their `type`, so a new server kind never breaks the field.
  */
 
@@ -43,11 +44,15 @@ export function describeParsed(node: unknown, depth = 0): string {
       return `${sub(n.left)} ${OPS[String(n.op)] ?? String(n.op)} ${sub(n.right)}`;
     case "not":
       return `not (${sub(n.operand ?? n.condition ?? n.item)})`;
+    case "all":
+    case "any":
     case "and":
     case "or": {
+      // The server's compound conditions are `all` / `any` of `items`: read them as and / or.
+      const word = n.type === "all" || n.type === "and" ? "and" : "or";
       const items = (n.items ?? n.conditions ?? n.operands) as unknown[] | undefined;
-      if (Array.isArray(items)) return items.map((x) => `(${sub(x)})`).join(` ${n.type} `);
-      return `${sub(n.left)} ${n.type} ${sub(n.right)}`;
+      if (Array.isArray(items)) return items.map((x) => (items.length > 1 ? `(${sub(x)})` : sub(x))).join(` ${word} `);
+      return `${sub(n.left)} ${word} ${sub(n.right)}`;
     }
     default:
       if (typeof n.description === "string") return n.description;

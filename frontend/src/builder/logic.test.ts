@@ -91,6 +91,20 @@ describe("describeParsed", () => {
     expect(describeParsed(cross)).toBe("SMA(10) crosses above SMA(30) 1 bar ago");
     expect(describeParsed({ type: "volume_spike" })).toBe("volume spike");
   });
+
+  it("reads a compound rule as its parts, not as 'all'", async () => {
+    const { describeParsed } = await import("./describe");
+    // the server's parse of "RSI(14) below 30 and close above the 200-day SMA"
+    const both = {
+      type: "all",
+      items: [
+        { type: "compare", left: { type: "indicator", indicator: { kind: "rsi", period: 14, source: "close" }, lag: 0 }, op: "<", right: { type: "const", value: 30 } },
+        { type: "compare", left: { type: "price", field: "close", lag: 0 }, op: ">", right: { type: "indicator", indicator: { kind: "sma", period: 200, source: "close" }, lag: 0 } },
+      ],
+    };
+    expect(describeParsed(both)).toBe("(RSI(14) < 30) and (close > SMA(200))");
+    expect(describeParsed({ ...both, type: "any" })).toBe("(RSI(14) < 30) or (close > SMA(200))");
+  });
 });
 
 describe("short nodes and ATR distances", () => {
@@ -101,7 +115,8 @@ describe("short nodes and ATR distances", () => {
     expect(nodeLabel("short_exit_condition")).toBe("Short exit");
     const short = { id: "s", type: "short_entry_condition", meta: { rules: ["RSI(14) above 70"] } };
     expect(nodeSummary(short)).toBe("RSI(14) above 70");
-    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 3 } })).toBe("−3 ATR");
-    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_pct: 5 } })).toBe("−5%");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 3 } })).toBe("stop 3 × ATR(14) below entry");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_atr: 2.5, atr_period: 20 } })).toBe("stop 2.5 × ATR(20) below entry");
+    expect(nodeSummary({ id: "sl", type: "stop_loss", meta: { stop_pct: 5 } })).toBe("stop 5% below entry");
   });
 });

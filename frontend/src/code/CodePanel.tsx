@@ -24,13 +24,16 @@ export function violationDiagnostics(doc: string, violations: Violation[]): Diag
   return violations.map((v) => {
     const li = Math.min(Math.max(1, v.line || 1), lines.length) - 1;
     const from = starts[li] + Math.min(Math.max(0, v.col || 0), lines[li].length);
-    return { from, to: starts[li] + lines[li].length, severity: "error", message: `${v.rule}: ${v.message}`, source: "policy" };
+    return { from, to: starts[li] + lines[li].length, severity: "error", message: v.message, source: `policy: ${v.rule}` };
   });
 }
 
 export default function CodePanel(props: { execution: Execution | null; onRunCode: (code: string) => void; running: boolean }) {
   const { execution, onRunCode, running } = props;
+  // The generated code and the user's edit stay apart: "Generated code" is always what the strategy
+  // compiles to, and "Reset to generated" goes back to it even after an edited run.
   const [code, setCode] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [edited, setEdited] = useState<string>("");
   const [view, setView] = useState<EditorView | null>(null);
@@ -44,11 +47,13 @@ export default function CodePanel(props: { execution: Execution | null; onRunCod
     let live = true;
     setLoadError(null);
     setCode(null);
+    setSubmitted(null);
     api.executionCode(execId).then(
       (c) => {
         if (!live) return;
-        setCode(c.code);
-        setEdited(c.code);
+        setCode(c.generated_code ?? "");
+        setSubmitted(c.submitted_code ?? null);
+        setEdited(c.submitted_code ?? c.generated_code ?? c.code);
       },
       (e: unknown) => {
         if (!live) return;
@@ -106,10 +111,26 @@ export default function CodePanel(props: { execution: Execution | null; onRunCod
     <div className="code-panel" data-testid="code-panel">
       <section className="card">
         <h3>Generated code</h3>
-        <div className="editor" data-testid="generated-code">
-          <CodeMirror value={code} extensions={pyExt} editable={false} readOnly basicSetup={{ foldGutter: false }} aria-label="Generated code" />
-        </div>
+        {code ? (
+          <div className="editor" data-testid="generated-code">
+            <CodeMirror value={code} extensions={pyExt} editable={false} readOnly basicSetup={{ foldGutter: false }} aria-label="Generated code" />
+          </div>
+        ) : (
+          <p className="muted" data-testid="generated-missing">
+            This run recorded no generated code (its rules could not be compiled); it ran the edited code below.
+          </p>
+        )}
       </section>
+      {submitted !== null && (
+        <section className="card">
+          <h3>
+            Edited code <span className="tag">this is what ran</span>
+          </h3>
+          <div className="editor" data-testid="submitted-code">
+            <CodeMirror value={submitted} extensions={pyExt} editable={false} readOnly basicSetup={{ foldGutter: false }} aria-label="Edited code that ran" />
+          </div>
+        </section>
+      )}
       <section className="card">
         <h3>Spec (as the analyzer understood the strategy)</h3>
         {specText ? (
@@ -142,7 +163,7 @@ export default function CodePanel(props: { execution: Execution | null; onRunCod
           <button type="button" className="primary" onClick={() => onRunCode(edited)} disabled={running} data-testid="run-edited">
             Run edited code
           </button>
-          <button type="button" onClick={() => onEdit(code)} disabled={edited === code}>
+          <button type="button" onClick={() => onEdit(code)} disabled={!code || edited === code} data-testid="reset-code">
             Reset to generated
           </button>
         </div>
@@ -153,9 +174,12 @@ export default function CodePanel(props: { execution: Execution | null; onRunCod
         {check && check.violations.length > 0 && (
           <ul className="violations" role="alert" data-testid="violations">
             {check.violations.map((v, i) => (
-              <li key={i} data-testid="violation">
-                <strong>Line {v.line}</strong>
-                {v.col ? `:${v.col}` : ""} <code>{v.rule}</code> {v.message}
+              <li key={i} data-testid="violation" title={`policy rule: ${v.rule}`}>
+                <strong>
+                  Line {v.line}
+                  {v.col ? `, column ${v.col + 1}` : ""}:
+                </strong>{" "}
+                {v.message}
               </li>
             ))}
           </ul>

@@ -1,14 +1,17 @@
+/** The run's metrics: the headline ones as cards, every other one in a list, each in its own unit. */
 import type { Metrics } from "../api/types";
-import { METRICS, formatMetric, tone } from "./format";
+import { METRICS, formatMetric, metricInfo, tone } from "../format";
 
 const SKIP = new Set(["warnings"]);
 
 export function MetricCards({ metrics }: { metrics: Metrics }) {
-  const known = new Set(METRICS.map((m) => m.key));
-  const extra = Object.entries(metrics).filter(
-    ([k, v]) => !known.has(k) && !SKIP.has(k) && (typeof v === "number" || typeof v === "string"),
-  );
-  const warnings = Array.isArray(metrics.warnings) ? metrics.warnings : [];
+  const values = metrics as unknown as Record<string, unknown>;
+  const cards = METRICS.filter((m) => m.card && m.key in values);
+  const rest = [
+    ...METRICS.filter((m) => !m.card && values[m.key] !== undefined).map((m) => m.key as string),
+    ...Object.keys(values).filter((k) => !metricInfo(k) && !SKIP.has(k)),
+  ].filter((k) => typeof values[k] === "number" || typeof values[k] === "string" || values[k] === null);
+  const warnings = metrics.warnings ?? [];
   return (
     <section aria-label="Metrics" data-testid="metrics">
       {warnings.length > 0 && (
@@ -22,21 +25,21 @@ export function MetricCards({ metrics }: { metrics: Metrics }) {
         </div>
       )}
       <div className="metric-cards">
-        {METRICS.filter((m) => m.key in metrics).map((m) => (
-          <div className={`metric-card ${tone(m.key, metrics[m.key])}`} key={m.key} data-testid={`metric-${m.key}`}>
+        {cards.map((m) => (
+          <div className={`metric-card ${tone(m.key, values[m.key])}`} key={m.key} data-testid={`metric-${m.key}`} title={m.help}>
             <div className="metric-label">{m.label}</div>
-            <div className="metric-value">{formatMetric(m.key, metrics[m.key])}</div>
+            <div className="metric-value">{formatMetric(m.key, values[m.key])}</div>
           </div>
         ))}
       </div>
-      {extra.length > 0 && (
-        <details className="more-metrics">
-          <summary>More metrics ({extra.length})</summary>
+      {rest.length > 0 && (
+        <details className="more-metrics" data-testid="more-metrics">
+          <summary>More metrics ({rest.length})</summary>
           <dl>
-            {extra.map(([k, v]) => (
-              <div key={k}>
-                <dt>{k.replace(/_/g, " ")}</dt>
-                <dd>{formatMetric(k, v)}</dd>
+            {rest.map((k) => (
+              <div key={k} className={tone(k, values[k])} data-testid={`more-${k}`}>
+                <dt>{metricInfo(k)?.label ?? k.replace(/_/g, " ")}</dt>
+                <dd>{formatMetric(k, values[k])}</dd>
               </div>
             ))}
           </dl>

@@ -3,6 +3,9 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/endpoints";
 import { ApiError, errorText, openAuthedFile } from "../api/client";
 import type { BacktestRun, Bar, Execution, ExecutionParams } from "../api/types";
+import { completeParams } from "../run/ParamsPanel";
+import { openReport } from "../runs/RunTable";
+import { formatDate } from "../format";
 import { LineChart, PriceChart, type LineSpec } from "./Charts";
 import { MetricCards } from "./MetricCards";
 import { TradesTable } from "./TradesTable";
@@ -52,7 +55,8 @@ function PriceSection({ run, params }: { run: BacktestRun; params: ExecutionPara
   );
 }
 
-export default function ResultsPanel({ execution, params }: { execution: Execution | null; params: ExecutionParams }) {
+export default function ResultsPanel({ execution, note }: { execution: Execution | null; note?: string | null }) {
+  const params = useMemo(() => completeParams(execution?.params ?? {}), [execution]);
   const [run, setRun] = useState<BacktestRun | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -105,11 +109,16 @@ export default function ResultsPanel({ execution, params }: { execution: Executi
   };
 
   return (
-    <div className="results" data-testid="results">
+    <div className="results" data-testid="results" data-execution={execution.id}>
+      {note && (
+        <p className="notice card" role="status" data-testid="results-note">
+          {note}
+        </p>
+      )}
       <section className="card">
         <div className="row spread">
           <h3>
-            Results <code className="small">{run.id}</code>
+            Results <span className="muted small">of run <code>{execution.id}</code>: {params.symbols.join(", ")}, {formatDate(params.start_date)} → {formatDate(params.end_date)}</span>
           </h3>
           <div className="row">
             <button type="button" onClick={() => download(`/executions/${id}/results/trades.csv`, `${id}-trades.csv`)} data-testid="dl-trades">
@@ -118,8 +127,8 @@ export default function ResultsPanel({ execution, params }: { execution: Executi
             <button type="button" onClick={() => download(`/executions/${id}/results/equity.csv`, `${id}-equity.csv`)} data-testid="dl-equity">
               Equity CSV
             </button>
-            <button type="button" onClick={() => download(`/executions/${id}/report`, null)} data-testid="open-report">
-              HTML report
+            <button type="button" onClick={() => openReport(id!).catch((e: unknown) => setDlError(errorText(e)))} data-testid="open-report">
+              Report
             </button>
           </div>
         </div>

@@ -4,8 +4,12 @@ import userEvent from "@testing-library/user-event";
 import type { Trade } from "../api/types";
 import { TradesTable } from "./TradesTable";
 
-const t = (entry: string, exit: string | null, pnl: number, reason: string | null, symbol = "SPX"): Trade => ({
+const t = (entry: string, exit: string | null, pnl: number, reason: Trade["exit_reason"], symbol = "SPX"): Trade => ({
   symbol,
+  direction: "long",
+  status: exit ? "closed" : "open",
+  fees: 0,
+  exit_rule: "",
   entry_time: `${entry}T00:00:00Z`,
   exit_time: exit ? `${exit}T00:00:00Z` : null,
   entry_price: 100,
@@ -19,8 +23,8 @@ const t = (entry: string, exit: string | null, pnl: number, reason: string | nul
 const TRADES = [
   t("2012-03-01", "2012-04-01", 5, "take_profit"),
   t("2010-01-05", "2010-02-01", -7, "stop_loss"),
-  t("2015-06-01", null, 2, null),
-  t("2011-08-09", "2011-09-01", 12.5, "exit_rule", "IXIC"),
+  t("2015-06-01", null, 2, "end_of_data"),
+  t("2011-08-09", "2011-09-01", 12.5, "signal", "IXIC"),
 ];
 
 const pnlColumn = () => screen.getAllByTestId("trade-row").map((r) => within(r).getAllByRole("cell")[6].textContent);
@@ -33,10 +37,10 @@ describe("TradesTable", () => {
     expect(entryColumn()).toEqual(["2010-01-05", "2011-08-09", "2012-03-01", "2015-06-01"]);
 
     await user.click(screen.getByTestId("sort-pnl"));
-    expect(pnlColumn()).toEqual(["-7.00", "2.00", "5.00", "12.50"]);
+    expect(pnlColumn()).toEqual(["−7.00", "+2.00", "+5.00", "+12.50"]);
     expect(screen.getByTestId("sort-pnl").closest("th")).toHaveAttribute("aria-sort", "ascending");
     await user.click(screen.getByTestId("sort-pnl"));
-    expect(pnlColumn()).toEqual(["12.50", "5.00", "2.00", "-7.00"]);
+    expect(pnlColumn()).toEqual(["+12.50", "+5.00", "+2.00", "−7.00"]);
     expect(screen.getByTestId("sort-pnl").closest("th")).toHaveAttribute("aria-sort", "descending");
   });
 
@@ -44,7 +48,7 @@ describe("TradesTable", () => {
     const user = userEvent.setup();
     render(<TradesTable trades={TRADES} />);
     const reasons = screen.getAllByTestId("trade-row").map((r) => within(r).getAllByRole("cell")[8].textContent);
-    expect(reasons).toEqual(["stop_loss", "exit_rule", "take_profit", "still open"]);
+    expect(reasons).toEqual(["stop loss", "signal", "take profit", "still open"]);
 
     screen.getByTestId("sort-exit_time").focus();
     await user.keyboard("{Enter}");

@@ -1,7 +1,7 @@
 /** Every trade, sortable by any column (click or Enter on the header), with its exit reason. */
 import { useMemo, useState } from "react";
 import type { Trade } from "../api/types";
-import { formatDate, formatNumber } from "./format";
+import { formatDate, formatMoney, formatNumber, formatPct, formatPrice, signClass } from "../format";
 
 type Col = { key: keyof Trade; label: string; numeric?: boolean; render?: (t: Trade) => string };
 
@@ -9,12 +9,16 @@ const COLS: Col[] = [
   { key: "symbol", label: "Symbol" },
   { key: "entry_time", label: "Entry", render: (t) => formatDate(t.entry_time) },
   { key: "exit_time", label: "Exit", render: (t) => (t.exit_time ? formatDate(t.exit_time) : "open") },
-  { key: "entry_price", label: "Entry price", numeric: true, render: (t) => formatNumber(t.entry_price) },
-  { key: "exit_price", label: "Exit price", numeric: true, render: (t) => (t.exit_price == null ? "—" : formatNumber(t.exit_price)) },
+  { key: "entry_price", label: "Entry price", numeric: true, render: (t) => formatPrice(t.entry_price) },
+  { key: "exit_price", label: "Exit price", numeric: true, render: (t) => formatPrice(t.exit_price) },
   { key: "size", label: "Size", numeric: true, render: (t) => formatNumber(t.size, 4) },
-  { key: "pnl", label: "P&L", numeric: true, render: (t) => formatNumber(t.pnl) },
-  { key: "return_pct", label: "Return", numeric: true, render: (t) => `${formatNumber(t.return_pct)}%` },
-  { key: "exit_reason", label: "Exit reason", render: (t) => t.exit_reason ?? (t.exit_time ? "—" : "still open") },
+  { key: "pnl", label: "P&L", numeric: true, render: (t) => formatMoney(t.pnl, true) },
+  { key: "return_pct", label: "Return", numeric: true, render: (t) => formatPct(t.return_pct, { signed: true }) },
+  {
+    key: "exit_reason",
+    label: "Exit reason",
+    render: (t) => (t.exit_time ? t.exit_reason.replace(/_/g, " ") : "still open"),
+  },
 ];
 
 /** Sorts a copy; missing values always go last whatever the direction. */
@@ -67,7 +71,7 @@ export function TradesTable({ trades }: { trades: Trade[] }) {
           {rows.slice(0, shown).map((t, i) => (
             <tr key={`${t.symbol}-${t.entry_time}-${i}`} data-testid="trade-row">
               {COLS.map((c) => (
-                <td key={c.key} className={`${c.numeric ? "num" : ""}${c.key === "pnl" ? (t.pnl >= 0 ? " positive" : " negative") : ""}`}>
+                <td key={c.key} className={`${c.numeric ? "num" : ""} ${c.key === "pnl" || c.key === "return_pct" ? signClass(t[c.key]) : ""}`}>
                   {c.render ? c.render(t) : String(t[c.key] ?? "—")}
                   {c.key === "exit_reason" && t.exit_rule ? <span className="muted small"> ({t.exit_rule})</span> : null}
                 </td>

@@ -1,8 +1,9 @@
 /** The stages of one execution with their messages as they arrive, a progress bar and cancel. */
 import type { Execution } from "../api/types";
-import { STAGES, eventsByStage, type ProgressState } from "./progress";
+import { STAGES, eventsByStage, stageStates, type ProgressState } from "./progress";
 
 const ORDER = STAGES.map((s) => s.key as string);
+const MARK = { done: "✓ ", active: "● ", failed: "✗ ", pending: "○ " } as const;
 
 export function ProgressView(props: {
   execution: Execution;
@@ -13,8 +14,8 @@ export function ProgressView(props: {
 }) {
   const { execution, state, connError, onCancel, cancelling } = props;
   const grouped = eventsByStage(state.events);
-  const current = ORDER.indexOf(state.status);
   const failed = state.status === "failed" || state.status === "cancelled";
+  const marks = stageStates(state, execution.agent_insights?.failed_stage ?? null);
   const pct = Math.round(state.progress * 100);
 
   return (
@@ -39,14 +40,13 @@ export function ProgressView(props: {
         <div className={`bar-fill${failed ? " failed" : ""}`} style={{ width: `${pct}%` }} />
       </div>
       <ol className="stages">
-        {STAGES.map((s, i) => {
+        {STAGES.map((s) => {
           const events = grouped.get(s.key) ?? [];
-          const done = (current > i && !failed) || (s.key === "completed" && state.status === "completed");
-          const active = current === i && !state.ended;
+          const mark = marks[s.key] ?? "pending";
           return (
-            <li key={s.key} className={done ? "done" : active ? "active" : ""} data-testid={`stage-${s.key}`} data-state={done ? "done" : active ? "active" : "pending"}>
+            <li key={s.key} className={mark === "pending" ? "" : mark} data-testid={`stage-${s.key}`} data-state={mark}>
               <span className="stage-label">
-                {done ? "✓ " : active ? "● " : "○ "}
+                {MARK[mark]}
                 {s.label}
               </span>
               {events.length > 0 && (

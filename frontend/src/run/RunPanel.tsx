@@ -6,6 +6,7 @@ import { TERMINAL } from "../api/types";
 import { ParamsPanel, paramProblems } from "./ParamsPanel";
 import { ProgressView } from "./ProgressView";
 import { useExecutionStream } from "./useExecutionStream";
+import { useAsync } from "../useAsync";
 
 export function RunPanel(props: {
   params: ExecutionParams;
@@ -15,9 +16,12 @@ export function RunPanel(props: {
   executing: boolean;
   onEnded: (id: string) => void;
   goto: (tab: string) => void;
+  /** What in the strategy stops a run (a stop out of range, a rule that cannot be read), node named. */
+  blockers: string[];
 }) {
-  const { params, setParams, execution, onExecute, executing, onEnded, goto } = props;
-  const problems = paramProblems(params);
+  const { params, setParams, execution, onExecute, executing, onEnded, goto, blockers } = props;
+  const symbols = useAsync(() => api.symbols(), []);
+  const problems = [...blockers, ...paramProblems(params, symbols.data ?? [])];
   const { state, connError } = useExecutionStream(execution?.id ?? null, execution?.status ?? "queued");
   const [cancelling, setCancelling] = useState(false);
   const [cancelError, setCancelError] = useState<string | null>(null);
@@ -49,9 +53,9 @@ export function RunPanel(props: {
   return (
     <div className="run-panel">
       <section className="card">
-        <ParamsPanel params={params} onChange={setParams} />
+        <ParamsPanel params={params} onChange={setParams} symbols={symbols} />
         {problems.length > 0 && (
-          <ul className="error small" data-testid="param-problems">
+          <ul className="error small" data-testid="param-problems" aria-label="Fix these before running">
             {problems.map((p) => (
               <li key={p}>{p}</li>
             ))}

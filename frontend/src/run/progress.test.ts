@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ExecutionStatus, ProgressEvent } from "../api/types";
-import { eventsByStage, initialProgress, progressReducer, type ProgressState } from "./progress";
+import { eventsByStage, initialProgress, progressReducer, stageStates, type ProgressState } from "./progress";
 
 const ev = (seq: number, status: ExecutionStatus, progress: number | null = null, stage?: string): ProgressEvent => ({
   type: "event",
@@ -56,5 +56,29 @@ describe("progressReducer", () => {
     const g = eventsByStage(s.events);
     expect(g.get("analyzing")!.map((e) => e.seq)).toEqual([1, 2]);
     expect(g.get("executing")!.map((e) => e.seq)).toEqual([3]);
+  });
+});
+
+describe("stageStates", () => {
+  it("marks the stages a failed run went through as done, and where it stopped as failed", () => {
+    const s = feed([ev(1, "queued"), ev(2, "analyzing", 0.1), ev(3, "generating_code", 0.35), ev(4, "failed", null, "failed")]);
+    expect(s.status).toBe("failed");
+    expect(stageStates(s, "generating_code")).toEqual({
+      queued: "done",
+      analyzing: "done",
+      generating_code: "failed",
+      executing: "pending",
+      completed: "pending",
+    });
+    // without the stage named by the server, the last stage with events is where it stopped
+    expect(stageStates(s).generating_code).toBe("failed");
+    expect(stageStates(s).analyzing).toBe("done");
+  });
+
+  it("shows a running stage as active and a completed run as done throughout", () => {
+    const running = feed([ev(1, "queued"), ev(2, "analyzing", 0.1)]);
+    expect(stageStates(running)).toMatchObject({ queued: "done", analyzing: "active", generating_code: "pending" });
+    const done = feed([ev(1, "queued"), ev(2, "completed", 1)]);
+    expect(Object.values(stageStates(done))).toEqual(["done", "done", "done", "done", "done"]);
   });
 });

@@ -81,3 +81,34 @@ export function eventsByStage(events: ProgressEvent[]): Map<string, ProgressEven
   }
   return out;
 }
+
+export type StageState = "done" | "active" | "failed" | "pending";
+
+/**
+ * The mark of each stage of the stepper. Stages a run went through are done even when it failed later
+ * (a failed run used to show ○ for stages it had completed); the stage it stopped in is "failed".
+ *
+ * Example: events for queued, analyzing and generating_code, then `failed` with failed_stage
+ * "generating_code" -> queued ✓, analyzing ✓, generating code ✗, executing ○, completed ○.
+ */
+export function stageStates(state: ProgressState, failedStage?: string | null): Record<string, StageState> {
+  const order = STAGES.map((x) => x.key as string);
+  const seen = state.events.map((e) => order.indexOf(e.stage || e.status)).filter((i) => i >= 0 && i < order.length - 1);
+  const out: Record<string, StageState> = {};
+  if (state.status === "completed") {
+    for (const k of order) out[k] = "done";
+    return out;
+  }
+  const stopped = state.status === "failed" || state.status === "cancelled";
+  let current = order.indexOf(state.status);
+  if (stopped) {
+    const named = failedStage ? order.indexOf(failedStage) : -1;
+    current = named >= 0 ? named : seen.length ? Math.max(...seen) : 0;
+  }
+  order.forEach((k, i) => {
+    if (i < current) out[k] = "done";
+    else if (i === current) out[k] = stopped ? "failed" : state.ended ? "pending" : "active";
+    else out[k] = "pending";
+  });
+  return out;
+}

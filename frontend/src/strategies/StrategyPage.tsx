@@ -1,18 +1,25 @@
 /**
- * One strategy: the builder, the run, the code, the results and the history, as tabs. The strategy being
- * edited lives in `useStrategyDraft`, the run on screen and the next run's parameters in `useExecution`;
- * this component only lays them out and turns their failures into the page's error banner.
+ * One strategy: the builder, the run, the code, the results and the runs, as tabs. The strategy being
+ * edited lives in `useStrategyDraft`, the run on screen and the next run's parameters in `useExecution`,
+ * what stops a run in the node issues (`builder/validate`, `useRuleIssues`, the server's), and unsaved
+ * work in `useLeaveGuard`; this component lays them out and turns their failures into the page's banner.
+ *
+ * Other panels (a research sweep, say) plug in as another entry of `TABS` and one line in the tab panel.
  */
 import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/endpoints";
-import { errorText } from "../api/client";
-import { TERMINAL } from "../api/types";
+import { ApiError, errorText } from "../api/client";
+import { TERMINAL, type RunSummary } from "../api/types";
 import { BuilderPanel } from "../builder/BuilderPanel";
+import { useRuleIssues } from "../builder/ruleChecks";
 import { schemaInfo } from "../builder/schemaInfo";
+import { blockers, byNode, fromServer, nodeProblems, type NodeIssue } from "../builder/validate";
+import { strategyPath } from "../router";
 import { RunPanel } from "../run/RunPanel";
-import { HistoryPanel } from "../results/HistoryPanel";
+import { RunTable, type OpenTab } from "../runs/RunTable";
 import { useAsync } from "../useAsync";
 import { useExecution } from "./useExecution";
+import { useLeaveGuard } from "./useLeaveGuard";
 import { useStrategyDraft, type DraftRoute } from "./useStrategyDraft";
 
 const CodePanel = lazy(() => import("../code/CodePanel"));
@@ -23,9 +30,10 @@ const TABS = [
   { key: "run", label: "Run" },
   { key: "code", label: "Code" },
   { key: "results", label: "Results" },
-  { key: "history", label: "History" },
+  { key: "history", label: "Runs" },
 ] as const;
 type Tab = (typeof TABS)[number]["key"];
+const isTab = (t: string | null): t is Tab => TABS.some((x) => x.key === t);
 
 function Loading({ what }: { what: string }) {
   return (
@@ -39,24 +47,48 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
   const schema = useAsync(() => api.schema(), []);
   const info = useMemo(() => schemaInfo(schema.data), [schema.data]);
   const draft = useStrategyDraft(route);
-  const run = useExecution(draft.strategyId);
+  const routeRun = route.page === "strategy" ? route.run : null;
+  const run = useExecution(draft.strategyId, routeRun);
   const { execution } = run;
 
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [busy, setBusy] = useState<"save" | "duplicate" | "delete" | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [refusal, setRefusal] = useState<NodeIssue | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [tab, setTab] = useState<Tab>("build");
 
   // A newly loaded strategy opens on the route's tab (or Build), with nothing selected and no old error.
   useEffect(() => {
     setError(null);
+    setRefusal(null);
     setSelectedId(null);
-    setTab((draft.loadedTab as Tab | null) ?? "build");
+    setTab(isTab(draft.loadedTab) ? draft.loadedTab : "build");
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [draft.generation]);
+  // The route names a tab (a run opened from the run list): follow it.
+  const routeTab = route.page === "strategy" ? route.tab : null;
+  useEffect(() => {
+    if (isTab(routeTab)) setTab(routeTab);
+  }, [routeTab, routeRun]);
 
   const { dirty, strategyId } = draft;
+  // What stops a run, on the nodes: the numbers and gaps checked here, the rules the server cannot read,
+  // the server's own issues of the saved graph (when it is what is on screen) and a refused save.
+  const ruleIssues = useRuleIssues(draft.nodes);
+  useEffect(() => setRefusal(null), [draft.nodes]);
+  const issues = useMemo(
+    () => [
+      ...nodeProblems(draft.nodes),
+      ...ruleIssues,
+      ...(dirty ? [] : fromServer(draft.issues)),
+      ...(refusal ? [refusal] : []),
+    ],
+    [draft.nodes, ruleIssues, dirty, draft.issues, refusal],
+  );
+  const issueMap = useMemo(() => byNode(issues), [issues]);
+  const runBlockers = useMemo(() => blockers(issues), [issues]);
+
   const attempt = useCallback(async <T,>(what: typeof busy, fn: () => Promise<T>): Promise<T | null> => {
     setBusy(what);
     setError(null);
@@ -64,6 +96,8 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
       return await fn();
     } catch (e) {
       setError(errorText(e));
+      if (e instanceof ApiError && typeof e.body.node_id === "string" && e.body.node_id)
+        setRefusal({ nodeId: e.body.node_id, message: e.detail, blocking: true });
       return null;
     } finally {
       setBusy(null);
@@ -78,15 +112,20 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
     }
     return id;
   }, [attempt, draft.save]);
+  const guard = useLeaveGuard(dirty, strategyId, save);
 
   async function remove() {
-    if (strategyId && !window.confirm(`Delete strategy “${draft.name}”?`)) return;
+    if (strategyId && !window.confirm(`Delete strategy “${draft.name}” and all its runs?`)) return;
     await attempt("delete", draft.remove);
   }
 
   const execute = useCallback(
     async (code?: string) => {
       setError(null);
+      if (code === undefined && runBlockers.length) {
+        setError(`Fix the strategy before running it: ${runBlockers[0]}`);
+        return;
+      }
       const id = dirty || !strategyId ? await save() : strategyId;
       if (!id) return;
       try {
@@ -96,12 +135,25 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
         setError(errorText(e));
       }
     },
-    [dirty, strategyId, save, run],
+    [dirty, strategyId, save, run, runBlockers],
   );
 
   const refreshExecution = useCallback(
     (id: string) => run.refresh(id).catch((e: unknown) => setError(errorText(e))),
     [run],
+  );
+
+  const openRun = useCallback(
+    async (summary: RunSummary, t: OpenTab) => {
+      try {
+        run.open(await api.execution(summary.id));
+        setTab(t);
+        if (strategyId) history.replaceState(history.state, "", `#${strategyPath(strategyId, t, summary.id)}`);
+      } catch (e) {
+        setError(errorText(e));
+      }
+    },
+    [run, strategyId],
   );
 
   if (draft.loading) return <main className="page"><Loading what="strategy" /></main>;
@@ -114,6 +166,11 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
     );
 
   const finished = execution && TERMINAL.includes(execution.status);
+  const results = run.resultsExecution;
+  const resultsNote =
+    results && execution && results.id !== execution.id && execution.status !== "completed"
+      ? `The newest run (${execution.id}) ${execution.status === "failed" ? `failed: ${execution.error_message ?? "no reason given"}` : `is ${execution.status.replace("_", " ")}`}. Showing the last completed run.`
+      : null;
   return (
     <main className="page strategy-page" data-testid="strategy-page">
       <div className="toolbar">
@@ -122,7 +179,7 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
           <span className="sr-only">Strategy name</span>
           <input value={draft.name} onChange={(e) => draft.setName(e.target.value)} data-testid="strategy-name" aria-label="Strategy name" />
         </label>
-        <span className="muted small" data-testid="save-state">
+        <span className={`small ${dirty ? "unsaved" : "muted"}`} data-testid="save-state">
           {dirty ? (strategyId ? "Unsaved changes" : "Not saved yet") : "Saved"}
         </span>
         <div className="toolbar-actions">
@@ -161,6 +218,7 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
           >
             {t.label}
             {t.key === "run" && execution && !finished && <span className="dot" aria-label="running" />}
+            {t.key === "build" && runBlockers.length > 0 && <span className="issue-dot" aria-label={`${runBlockers.length} problem(s)`} />}
           </button>
         ))}
       </div>
@@ -173,6 +231,7 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
             setSelectedId={setSelectedId}
             info={info}
             schemaError={schema.error}
+            issues={issueMap}
           />
         )}
         {tab === "run" && (
@@ -184,23 +243,42 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
             executing={run.starting || busy === "save"}
             onEnded={refreshExecution}
             goto={(t) => setTab(t as Tab)}
+            blockers={runBlockers}
           />
         )}
         <Suspense fallback={<Loading what="panel" />}>
           {tab === "code" && <CodePanel execution={execution} onRunCode={(code) => execute(code)} running={busy !== null || run.starting} />}
-          {tab === "results" && <ResultsPanel execution={execution} params={run.params} />}
+          {tab === "results" && <ResultsPanel execution={results} note={resultsNote} />}
         </Suspense>
-        {tab === "history" && (
-          <HistoryPanel
-            strategyId={strategyId}
-            currentId={execution?.id ?? null}
-            onOpen={(ex, t) => {
-              run.open(ex);
-              setTab(t as Tab);
-            }}
-          />
-        )}
+        {tab === "history" &&
+          (strategyId ? (
+            <RunTable strategyId={strategyId} currentId={execution?.id ?? null} onOpen={openRun} refreshKey={`${execution?.id}:${execution?.status}`} />
+          ) : (
+            <p className="muted card">Save the strategy to keep a history of its runs.</p>
+          ))}
       </div>
+      {guard.pending && (
+        <div className="modal-backdrop">
+          <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-title" data-testid="leave-dialog">
+            <h3 id="leave-title">Unsaved changes</h3>
+            <p>
+              “{draft.name}” has changes that are not saved{strategyId ? "" : " (it has never been saved)"}. Save them before leaving?
+            </p>
+            <div className="row dialog-actions">
+              <button type="button" onClick={guard.stay} data-testid="leave-stay">
+                Stay here
+              </button>
+              <button type="button" className="danger" onClick={guard.leave} data-testid="leave-discard">
+                Leave without saving
+              </button>
+              <button type="button" className="primary" onClick={() => void guard.saveAndLeave()} data-testid="leave-save">
+                Save and leave
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
     </main>
   );
 }
+

@@ -1,15 +1,20 @@
 /**
- * The execution shown on a strategy's page and the parameters of the next one: starts runs (with the
- * generated code or edited code), follows the stored status once a stream has ended, and opens any past
- * run. When a strategy opens, its newest run is shown.
+ * The run on a strategy's page and the parameters of the next one: starts runs (with the generated code or
+ * edited code), follows the stored status once a stream has ended, and opens any past run.
+ *
+ * When a strategy opens, its newest run is on screen, and the Results tab shows the newest *completed*
+ * one: a strategy whose last run failed still shows its last results (with a note about the failure),
+ * not only the failure. A route naming a run (`#/s/<id>/results/<execution id>`) opens that run instead.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/endpoints";
 import type { Execution, ExecutionParams } from "../api/types";
-import { DEFAULT_PARAMS } from "../run/ParamsPanel";
+import { DEFAULT_PARAMS, completeParams } from "../run/ParamsPanel";
 
 export type ExecutionState = {
   execution: Execution | null;
+  /** The run the Results tab shows: the one on screen when it completed, else the newest completed one. */
+  resultsExecution: Execution | null;
   params: ExecutionParams;
   setParams: (p: ExecutionParams) => void;
   starting: boolean;
@@ -17,30 +22,53 @@ export type ExecutionState = {
   start: (strategyId: string, code?: string) => Promise<Execution>;
   /** Re-read the stored execution (its final status, error message and code). */
   refresh: (id: string) => Promise<void>;
-  open: (execution: Execution | null) => void;
+  /** Put a past run on screen (its parameters become the next run's). */
+  open: (execution: Execution) => void;
 };
 
-export function useExecution(strategyId: string | null): ExecutionState {
+export function useExecution(strategyId: string | null, routeRun: string | null = null): ExecutionState {
   const [execution, setExecution] = useState<Execution | null>(null);
+  const [latestCompleted, setLatestCompleted] = useState<Execution | null>(null);
   const [params, setParams] = useState<ExecutionParams>(DEFAULT_PARAMS);
   const [starting, setStarting] = useState(false);
+
+  const open = useCallback((ex: Execution) => {
+    setExecution(ex);
+    if (ex.status === "completed") setLatestCompleted(ex);
+    setParams(completeParams(ex.params));
+  }, []);
 
   // Another strategy: forget the run on screen. A new strategy getting its first id (its first save, maybe
   // on the way to its first run) keeps it.
   const shownFor = useRef<string | null>(null);
   useEffect(() => {
-    if (shownFor.current !== null && shownFor.current !== strategyId) setExecution(null);
+    if (shownFor.current !== null && shownFor.current !== strategyId) {
+      setExecution(null);
+      setLatestCompleted(null);
+    }
     shownFor.current = strategyId;
     if (!strategyId) return;
     let live = true;
-    api.history(strategyId).then(
-      (list) => live && list[0] && setExecution((cur) => cur ?? list[0]),
-      () => undefined,
-    );
+    if (routeRun) {
+      api.execution(routeRun).then((ex) => live && open(ex), () => undefined);
+    } else {
+      api.runs({ strategyId, limit: 20 }).then(async (page) => {
+        const [newest] = page.items;
+        if (!live || !newest) return;
+        const done = page.items.find((r) => r.status === "completed");
+        const shown = await api.execution(newest.id);
+        if (!live) return;
+        setExecution((cur) => cur ?? shown);
+        if (done) {
+          const completed = done.id === shown.id ? shown : await api.execution(done.id);
+          if (live) setLatestCompleted((cur) => cur ?? completed);
+        }
+      }, () => undefined);
+    }
     return () => {
       live = false;
     };
-  }, [strategyId]);
+  }, [strategyId, routeRun, open]);
 
   const start = useCallback(
     async (id: string, code?: string) => {
@@ -59,7 +87,9 @@ export function useExecution(strategyId: string | null): ExecutionState {
   const refresh = useCallback(async (id: string) => {
     const ex = await api.execution(id);
     setExecution((cur) => (cur && cur.id === id ? ex : cur));
+    if (ex.status === "completed") setLatestCompleted(ex);
   }, []);
 
-  return { execution, params, setParams, starting, start, refresh, open: setExecution };
+  const resultsExecution = execution?.status === "completed" ? execution : (latestCompleted ?? execution);
+  return { execution, resultsExecution, params, setParams, starting, start, refresh, open };
 }

@@ -9,7 +9,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../api/endpoints";
 import { errorText } from "../api/client";
-import type { Strategy, StrategyNode } from "../api/types";
+import type { Strategy, StrategyIssue, StrategyNode } from "../api/types";
 import { TEMPLATES } from "../builder/templates";
 import { navigate, type Route } from "../router";
 
@@ -34,6 +34,8 @@ export type StrategyDraft = {
   nodes: StrategyNode[];
   setNodes: (nodes: StrategyNode[]) => void;
   dirty: boolean;
+  /** The server's issues of the graph as last saved or loaded (unreadable rules, unfinished nodes...). */
+  issues: StrategyIssue[];
   loading: boolean;
   loadError: string | null;
   /** The route's tab when a saved strategy was loaded (null for a new one). */
@@ -51,6 +53,7 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
   const [name, setName] = useState("");
   const [nodes, setNodesState] = useState<StrategyNode[]>([]);
   const [saved, setSaved] = useState("");
+  const [issues, setIssues] = useState<StrategyIssue[]>([]);
   const [load, setLoad] = useState<{ loading: boolean; error: string | null; tab: string | null }>({
     loading: false,
     error: null,
@@ -66,7 +69,9 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
       setStrategyId(null);
       setName(t ? t.name : "Untitled strategy");
       setNodesState(t ? structuredClone(t.graph.nodes) : []);
-      setSaved("");
+      // A template is work worth keeping (leaving it asks); an untouched blank canvas is not.
+      setSaved(t ? "" : snapshotOf("Untitled strategy", []));
+      setIssues([]);
       setLoad({ loading: false, error: null, tab: null });
       setGeneration((g) => g + 1);
       return;
@@ -80,6 +85,7 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
         setName(s.name);
         setNodesState(s.schema.nodes ?? []);
         setSaved(snapshotOf(s.name, s.schema.nodes ?? []));
+        setIssues(s.issues ?? []);
         setLoad({ loading: false, error: null, tab: route.tab });
         setGeneration((g) => g + 1);
       },
@@ -97,9 +103,10 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
     const graph = { nodes: cleanNodes(nodes) };
     const s = strategyId ? await api.updateStrategy(strategyId, name, graph) : await api.createStrategy(name, graph);
     setSaved(snapshotOf(s.name, s.schema.nodes ?? graph.nodes));
+    setIssues(s.issues ?? []);
     if (!strategyId) {
       setStrategyId(s.id);
-      navigate(`/s/${encodeURIComponent(s.id)}`);
+      navigate(`/s/${encodeURIComponent(s.id)}`, { force: true });
     }
     return s.id;
   }, [nodes, name, strategyId]);
@@ -107,13 +114,13 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
   const duplicate = useCallback(async () => {
     const s = await api.createStrategy(`${name} (copy)`, { nodes: cleanNodes(nodes) });
     setStrategyId(null); // let the route change load the copy
-    navigate(`/s/${encodeURIComponent(s.id)}`);
+    navigate(`/s/${encodeURIComponent(s.id)}`, { force: true });
   }, [name, nodes]);
 
   const remove = useCallback(async () => {
     if (strategyId) await api.deleteStrategy(strategyId);
     setSaved(snapshotOf(name, nodes)); // nothing left to lose
-    navigate("/");
+    navigate("/", { force: true });
   }, [strategyId, name, nodes]);
 
   return {
@@ -123,6 +130,7 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
     nodes,
     setNodes,
     dirty: snapshotOf(name, nodes) !== saved,
+    issues,
     loading: load.loading,
     loadError: load.error,
     loadedTab: load.tab,

@@ -11,7 +11,6 @@ from app.models.execution import (
     ExecutionKind,
     ExecutionPublic,
     ExecutionStatus,
-    StrategyExecution,
 )
 from app.models.run_list import ReportLink, RunPage
 from app.models.sweep import SweepPublic, SweepRequest
@@ -19,10 +18,6 @@ from app.services import executions, report_links, result_views, run_history
 from app.services.research import sweeps
 
 router = APIRouter(prefix="/executions", tags=["executions"])
-
-
-def _public(row: StrategyExecution) -> ExecutionPublic:
-    return ExecutionPublic.model_validate(row, from_attributes=True)
 
 
 @router.post(
@@ -34,7 +29,7 @@ async def execute(
     """Creates a `queued` execution (committed first), then enqueues it for the agents."""
     execution = await executions.create(session, user, strategy_id, request)
     await queue.enqueue(execution.id)
-    return _public(execution)
+    return await executions.view(session, execution)
 
 
 @router.post(
@@ -53,14 +48,14 @@ async def sweep(
     unknown parameter, a value the strategy refuses or a grid over MAX_SWEEP_COMBINATIONS answers 422."""
     execution = await sweeps.create(session, user, strategy_id, request, settings)
     await queue.enqueue(execution.id)
-    return _public(execution)
+    return await executions.view(session, execution)
 
 
 @router.get("/strategies/{strategy_id}/executions", response_model=list[ExecutionPublic])
 async def list_for_strategy(
     strategy_id: str, user: CurrentUser, session: SessionDep
 ) -> list[ExecutionPublic]:
-    return [_public(row) for row in await executions.list_for_strategy(session, user, strategy_id)]
+    return await executions.views(session, await executions.list_for_strategy(session, user, strategy_id))
 
 
 @router.get("", response_model=RunPage)
@@ -95,7 +90,7 @@ async def compare(
 
 @router.get("/{execution_id}", response_model=ExecutionPublic)
 async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> ExecutionPublic:
-    return _public(await executions.get_owned(session, user, execution_id))
+    return await executions.view(session, await executions.get_owned(session, user, execution_id))
 
 
 @router.get("/{execution_id}/sweep", response_model=SweepPublic)
@@ -182,7 +177,7 @@ async def cancel(
     execution = await executions.request_cancel(session, user, execution_id)
     if not await bus.request_cancel(execution_id) and execution.status == "queued":
         await queue.expedite(execution_id)
-    return _public(execution)
+    return await executions.view(session, execution)
 
 
 def _csv(text: str, filename: str) -> PlainTextResponse:

@@ -16,7 +16,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from app.core.errors import DomainError
 from app.core.security import decode_access_token
 from app.models.execution import ExecutionStatus, StrategyExecution
-from app.services.events import EventBus, events_after
+from app.services.event_bus import EventBus
+from app.services.event_log import events_after
 
 router = APIRouter(tags=["executions"])
 HEARTBEAT_S = 15.0

@@ -19,10 +19,17 @@ ORDER_LOOP = '''
 # reversal as a fraction of cash; this strategy needs {why}, so this loop writes the orders by the same
 # rules and vectorbt builds the portfolio from them.
 REENTER_ON_EXIT_BAR = {reenter}  # an entry signal on a bar where a stop filled is taken at its close
-open_rows, high_rows, low_rows, close_rows = (f.to_numpy().tolist() for f in (open_price, high, low, close))
-signal_rows = [f.to_numpy().tolist() for f in (entries, exits, short_entries, short_exits)]
-sl_rows = np.broadcast_to(np.asarray(SL_STOP, dtype=float), close.shape).tolist()
-tp_rows = np.broadcast_to(np.asarray(TP_STOP, dtype=float), close.shape).tolist()
+
+
+def by_symbol(values):
+    """One flat list per symbol (column): plain floats the loop reads fast, and few objects to track."""
+    array = np.broadcast_to(np.asarray(values, dtype=float), close.shape)
+    return [array[:, col].tolist() for col in range(len(SYMBOLS))]
+
+
+open_cols, high_cols, low_cols, close_cols = (by_symbol(f) for f in (open_price, high, low, close))
+signal_cols = [by_symbol(f) for f in (entries, exits, short_entries, short_exits)]
+sl_cols, tp_cols = by_symbol(SL_STOP), by_symbol(TP_STOP)
 account = {{"cash": INIT_CASH, "free_cash": INIT_CASH}}  # free cash: what is not locked by shorts
 position = [0.0] * len(SYMBOLS)  # units; negative: short
 debt = [0.0] * len(SYMBOLS)  # value the open short was sold at
@@ -59,7 +66,7 @@ def book(bar, col, units, price, slip):
 
 def entry_units(bar, col, side, closing):
     """Units of an entry on `side` (1 long, -1 short) on top of the `closing` units of the other side."""
-    price = close_rows[bar][col]
+    price = close_cols[col][bar]
     fill_price = price * (1 + SLIPPAGE) if side > 0 else price * (1 - SLIPPAGE)
     if SIZE_TYPE == "value" and SIZE != np.inf:
         units = closing + SIZE / price
@@ -77,8 +84,8 @@ def entry_units(bar, col, side, closing):
 def stop_fill(bar, col):
     """The stop-loss (or trailing stop), then the take-profit, of an open position; NaN if neither."""
     long = position[col] > 0
-    bar_open, bar_high, bar_low = open_rows[bar][col], high_rows[bar][col], low_rows[bar][col]
-    bar_close = close_rows[bar][col]
+    bar_open, bar_high, bar_low = open_cols[col][bar], high_cols[col][bar], low_cols[col][bar]
+    bar_close = close_cols[col][bar]
     bar_open = bar_close if math.isnan(bar_open) else bar_open
     bar_low = min(bar_open, bar_close) if math.isnan(bar_low) else bar_low
     bar_high = max(bar_open, bar_close) if math.isnan(bar_high) else bar_high
@@ -95,23 +102,23 @@ def stop_fill(bar, col):
     return math.nan
 
 
-for bar in range(len(close_rows)):
+for bar in range(len(close)):
     for col in range(len(SYMBOLS)):
         held = position[col]
-        if math.isnan(close_rows[bar][col]):
+        if math.isnan(close_cols[col][bar]):
             continue
         if held != 0 and not (math.isnan(stop_sl[col]) and math.isnan(stop_tp[col])):
             filled_at = stop_fill(bar, col)
             if SL_TRAIL and held > 0:
-                stop_ref[col] = max(stop_ref[col], high_rows[bar][col])
+                stop_ref[col] = max(stop_ref[col], high_cols[col][bar])
             if SL_TRAIL and held < 0:
-                stop_ref[col] = min(stop_ref[col], low_rows[bar][col])
+                stop_ref[col] = min(stop_ref[col], low_cols[col][bar])
             if not math.isnan(filled_at):
                 book(bar, col, -held, filled_at, SLIPPAGE if STOP_EXIT_PRICE == "stopmarket" else 0.0)
                 if not REENTER_ON_EXIT_BAR:
                     continue
                 held = 0.0
-        long_entry, long_exit, short_entry, short_exit = (bool(rows[bar][col]) for rows in signal_rows)
+        long_entry, long_exit, short_entry, short_exit = (cols[col][bar] > 0 for cols in signal_cols)
         if long_entry and long_exit:  # an entry and an exit of one side on one bar cancel out
             long_entry = long_exit = False
         if short_entry and short_exit:
@@ -127,10 +134,10 @@ for bar in range(len(close_rows)):
             units = entry_units(bar, col, 1 if long_entry else -1, 0.0)
         if units == 0.0:
             continue
-        book(bar, col, units, close_rows[bar][col], SLIPPAGE)
+        book(bar, col, units, close_cols[col][bar], SLIPPAGE)
         if position[col] != 0 and (held == 0 or (position[col] > 0) != (held > 0)):  # opened or reversed
-            entry_close[col] = stop_ref[col] = close_rows[bar][col]
-            stop_sl[col], stop_tp[col] = sl_rows[bar][col], tp_rows[bar][col]
+            entry_close[col] = stop_ref[col] = close_cols[col][bar]
+            stop_sl[col], stop_tp[col] = sl_cols[col][bar], tp_cols[col][bar]
         elif position[col] == 0:
             entry_close[col] = stop_ref[col] = stop_sl[col] = stop_tp[col] = math.nan
 

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.models.stops import Distance, Stops
 from app.services.language.indicators import Indicator, PriceField, _num
 
 
@@ -200,6 +201,22 @@ class StrategySpec(_Frozen):
     def atr_distances(self) -> list[AtrDistance]:
         found = (self.stop_loss_atr, self.take_profit_atr, self.trailing_stop_atr)
         return [d for d in found if d is not None]
+
+    def stops(self) -> Stops:
+        """The exits by price, for the results to explain each trade's exit."""
+
+        def distance(fraction: float | None, atr: AtrDistance | None) -> Distance | None:
+            if fraction is not None and fraction > 0:
+                return Distance(fraction=fraction)
+            if atr is not None:
+                return Distance(atr_multiple=atr.multiple, atr_period=atr.period)
+            return None
+
+        return Stops(
+            distance(self.stop_loss, self.stop_loss_atr),
+            distance(self.take_profit, self.take_profit_atr),
+            distance(self.trailing_stop, self.trailing_stop_atr),
+        )
 
     def indicators(self) -> list[Indicator]:
         """Every indicator the rules and the ATR stops use, once each, in a stable order (by family, then

@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import Settings
 from app.core.errors import InvalidInput
 from app.models.market_data import MarketDataUpload, SymbolInfo, UploadPreview
 from app.services.market_data.cache import CacheStats, SegmentCache
@@ -86,6 +87,11 @@ class Bars:
     def __len__(self) -> int:
         return len(self.frame)
 
+    def check_enough(self, window: int) -> None:
+        """Refuse bars too short for an indicator window: `window + 1` bars give the first signal change."""
+        if len(self.frame) <= window:
+            raise NotEnoughBars(window, len(self.frame), symbol=self.symbol)
+
 
 class MarketData:
     def __init__(
@@ -113,15 +119,16 @@ class MarketData:
         self.cache = SegmentCache(data_dir, session_factory)
 
     @classmethod
-    def from_settings(cls, settings: Any, session_factory: async_sessionmaker[AsyncSession]) -> MarketData:
-        # Upload limits and the yfinance timeout have defaults here until Settings names them.
+    def from_settings(
+        cls, settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+    ) -> MarketData:
         return cls(
-            Path(settings.data_dir),
+            settings.data_dir,
             session_factory,
             offline=settings.offline,
-            yfinance_timeout_s=getattr(settings, "yfinance_timeout_s", 10.0),
-            max_upload_bytes=getattr(settings, "max_upload_bytes", 20_000_000),
-            max_upload_rows=getattr(settings, "max_upload_rows", 2_000_000),
+            yfinance_timeout_s=settings.yfinance_timeout_s,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_upload_rows=settings.max_upload_rows,
         )
 
     @property
@@ -194,11 +201,6 @@ class MarketData:
 
     async def _available(self, user_id: str | None) -> list[str]:
         return [f"{i.symbol} ({i.provider}, {i.start}..{i.end})" for i in await self.list_symbols(user_id)]
-
-    def check_enough_bars(self, bars: Bars, window: int) -> None:
-        """Refuse bars too short for an indicator window: `window + 1` bars give the first signal change."""
-        if len(bars.frame) <= window:
-            raise NotEnoughBars(window, len(bars.frame), symbol=bars.symbol)
 
     async def list_symbols(self, user_id: str | None) -> list[SymbolInfo]:
         infos: list[SymbolInfo] = []

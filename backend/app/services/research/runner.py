@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.config import Settings
 from app.models.execution import ExecutionStatus, StrategyExecution
+from app.models.status import Milestone
 from app.models.sweep import Sweep, SweepRequest
+from app.services.event_log import EventLog
 from app.services.language.compiler_sweep import compile_sweep
-from app.services.progress import ExecutionProgress
 from app.services.research.errors import InvalidSweep
 from app.services.research.optimizer import robust_pick
 from app.services.research.script import sweep_source
@@ -48,14 +49,16 @@ async def run_sweep_execution(
     execution: StrategyExecution,
     graph: dict[str, Any],
     request: SweepRequest,
-    progress: ExecutionProgress,
+    progress: EventLog,
     cancel: asyncio.Event,
     *,
     settings: Settings,
     market_data: Any,
     sandbox_pool: Any,
 ) -> SweepRun:
-    await progress.stage("analyzing", "Optimizer: reading the strategy's parameters and the grid", 0.05)
+    await progress.stage(
+        ExecutionStatus.analyzing, "Optimizer: reading the strategy's parameters and the grid"
+    )
     design = await asyncio.to_thread(design_for, graph, request, settings)
     walk = (request.validation.folds, request.validation.in_sample) if request.validation else None
     heat = (request.heatmap[0], request.heatmap[1]) if request.heatmap else None
@@ -65,12 +68,11 @@ async def run_sweep_execution(
         size *= len(values)
     await progress.log(
         f"Optimizer: {size:,} combinations of {', '.join(design.grid)}; "
-        f"{len(design.leaves)} part(s) of the rules move with them",
-        0.1,
+        f"{len(design.leaves)} part(s) of the rules move with them"
     )
-    await progress.stage("generating_code", "Generator: compiling the sweep script", 0.12)
+    await progress.stage(ExecutionStatus.generating_code, "Generator: compiling the sweep script")
     code = compile_sweep(design.default, source)
-    await progress.stage("executing", "Executor: running the sweep in the sandbox", 0.15)
+    await progress.stage(ExecutionStatus.executing, "Executor: running the sweep in the sandbox")
     params = request.params
     files = {}
     first_day = date.fromisoformat(source.data_start)
@@ -86,9 +88,7 @@ async def run_sweep_execution(
         if now - last[0] < 0.5 and done < total:
             return
         last[0] = now
-        task = loop.create_task(
-            progress.log(f"Executor: {done:,} / {total:,} combinations", 0.15 + 0.75 * done / max(total, 1))
-        )
+        task = loop.create_task(progress.step(f"Executor: {done:,} / {total:,} combinations", done, total))
         pending.add(task)
         task.add_done_callback(pending.discard)
 
@@ -106,17 +106,17 @@ async def run_sweep_execution(
     await progress.log(
         f"Executor: {summary['evaluated']:,} combinations evaluated, {summary['skipped']:,} skipped, "
         f"{summary.get('combos_per_s') or 0:,.0f} per second",
-        0.92,
+        Milestone.backtest_ran,
     )
     pick = await asyncio.to_thread(robust_pick, summary, table)
     insights: dict[str, Any] = {"optimization": pick, "library_versions": dict(result.library_versions)}
     if pick is not None:
-        await progress.log(f"Optimizer: {pick['reasons'][0]}", 0.95)
+        await progress.log(f"Optimizer: {pick['reasons'][0]}", Milestone.results_ready)
     return SweepRun(code=code, summary=summary, table=table, insights=insights)
 
 
 async def store_sweep(
-    progress: ExecutionProgress,
+    progress: EventLog,
     session_factory: Any,
     execution: StrategyExecution,
     run: SweepRun,

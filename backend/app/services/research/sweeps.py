@@ -14,11 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.config import Settings
 from app.core.errors import Conflict
 from app.core.ids import new_id
-from app.models.event import ExecutionEvent
 from app.models.execution import ExecutionKind, ExecutionStatus, StrategyExecution
 from app.models.sweep import GridRange, Sweep, SweepPublic, SweepRequest
 from app.models.user import User
-from app.services import executions, strategies
+from app.services import event_log, executions, strategies
 from app.services.research.design import Design, design
 from app.services.research.errors import InvalidSweep
 from app.services.research.kernel.engine import OBJECTIVES
@@ -84,14 +83,11 @@ async def create(
         status=ExecutionStatus.queued,
         kind=ExecutionKind.sweep,
         params=request.params.model_dump(mode="json"),
-        execution_logs=["Queued"],
     )
     session.add(execution)
     await session.flush()
     session.add(Sweep(execution_id=execution.id, user_id=user.id, request=request.model_dump(mode="json")))
-    session.add(
-        ExecutionEvent(execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued")
-    )
+    session.add(event_log.first_event(execution))
     await session.commit()
     return execution
 

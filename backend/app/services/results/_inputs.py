@@ -1,8 +1,5 @@
-"""Normalised inputs for the results package.
-
-The sandbox, market-data and language packages each have their own pydantic models; this package does not
-import them. It reads the few fields it needs from plain dicts *or* objects with those attributes (duck
-typing), and turns them into the small frozen records below, so every other module works on one shape.
+"""Normalised inputs for the results package: the sandbox's records and the run's parameters turned into
+the small frozen records below (timestamps parsed to UTC), so every other module works on one shape.
 
 >>> eq = equity_series([("2020-01-02T00:00:00+00:00", 100.0), ("2020-01-03T00:00:00+00:00", 101.0)])
 >>> float(eq.iloc[-1]), str(eq.index.tz)
@@ -12,13 +9,16 @@ typing), and turns them into the small frozen records below, so every other modu
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Literal
 
 import pandas as pd
 
 from app.core.errors import DomainError
+from app.models.params import ExecutionParams
+from app.services.sandbox.result import TradeRecord
 
 
 class InvalidBacktestOutput(DomainError):
@@ -27,21 +27,12 @@ class InvalidBacktestOutput(DomainError):
     status_code = 422
 
 
-def read(obj: Any, name: str, default: Any = None) -> Any:
-    """`obj[name]` for mappings, `obj.name` otherwise; `default` when absent."""
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def to_utc(value: Any) -> pd.Timestamp:
+def to_utc(value: str | datetime | pd.Timestamp) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def utc_index(values: Any) -> pd.DatetimeIndex:
+def utc_index(values: pd.DatetimeIndex | Sequence[str]) -> pd.DatetimeIndex:
     """Timestamps (strings, datetimes, an index) -> UTC DatetimeIndex; naive values are taken as UTC."""
     if isinstance(values, pd.DatetimeIndex):
         return values.tz_localize("UTC") if values.tz is None else values.tz_convert("UTC")
@@ -63,8 +54,8 @@ class Trade:
     pnl: float
     return_pct: float
     fees: float
-    status: str
-    direction: str
+    status: Literal["open", "closed"]
+    direction: Literal["long", "short"]
 
     @property
     def is_open(self) -> bool:
@@ -81,28 +72,7 @@ class RunParams:
     symbols: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Distance:
-    """How far a stop sits from its reference: a ``fraction`` (0.05 is 5 %) or ``atr_multiple`` x the Wilder
-    ATR(``atr_period``) of the entry bar."""
-
-    fraction: float | None = None
-    atr_multiple: float | None = None
-    atr_period: int = 14
-
-
-@dataclass(frozen=True)
-class Stops:
-    stop_loss: Distance | None = None
-    take_profit: Distance | None = None
-    trailing: Distance | None = None
-
-    def atr_periods(self) -> set[int]:
-        found = (self.stop_loss, self.take_profit, self.trailing)
-        return {d.atr_period for d in found if d is not None and d.atr_multiple is not None}
-
-
-def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
+def equity_series(points: Sequence[tuple[str, float]]) -> pd.Series:
     """`[(iso, value), ...]` -> float Series on a sorted UTC DatetimeIndex."""
     if not points:
         raise InvalidBacktestOutput("the backtest produced no equity points, so there is nothing to measure")
@@ -119,57 +89,33 @@ def equity_series(points: Sequence[Sequence[Any]]) -> pd.Series:
     return series
 
 
-def trade_records(trades: Sequence[Any]) -> list[Trade]:
-    out: list[Trade] = []
-    for number, t in enumerate(trades, start=1):
-        exit_time = read(t, "exit_time")
-        exit_price = read(t, "exit_price")
-        trade = Trade(
-            symbol=str(read(t, "symbol", "")),
-            entry_time=to_utc(read(t, "entry_time")),
-            exit_time=to_utc(exit_time) if exit_time is not None else None,
-            entry_price=float(read(t, "entry_price")),
-            exit_price=float(exit_price) if exit_price is not None else None,
-            size=float(read(t, "size", 0.0)),
-            pnl=float(read(t, "pnl", 0.0)),
-            return_pct=float(read(t, "return_pct", 0.0)),
-            fees=float(read(t, "fees", 0.0) or 0.0),
-            status=str(read(t, "status", "closed")).lower(),
-            direction=str(read(t, "direction", "long")).lower(),
+def trade_records(trades: Sequence[TradeRecord]) -> list[Trade]:
+    """The sandbox's records (finite numbers, checked at the trust boundary) with parsed timestamps."""
+    out = [
+        Trade(
+            symbol=t.symbol,
+            entry_time=to_utc(t.entry_time),
+            exit_time=to_utc(t.exit_time) if t.exit_time is not None else None,
+            entry_price=t.entry_price,
+            exit_price=t.exit_price,
+            size=t.size,
+            pnl=t.pnl,
+            return_pct=t.return_pct,
+            fees=t.fees,
+            status=t.status,
+            direction=t.direction,
         )
-        numbers = (trade.entry_price, trade.size, trade.pnl, trade.return_pct, trade.fees, trade.exit_price)
-        if not all(x is None or math.isfinite(x) for x in numbers):
-            raise InvalidBacktestOutput(f"trade {number} ({trade.symbol}) has a NaN or infinite number")
-        out.append(trade)
+        for t in trades
+    ]
     return sorted(out, key=lambda tr: (tr.entry_time, tr.symbol))
 
 
-def run_params(params: Any) -> RunParams:
-    capital = read(params, "initial_capital")
-    if capital is None or not float(capital) > 0:
-        raise InvalidBacktestOutput("initial_capital must be a positive number", value=capital)
+def run_params(params: ExecutionParams) -> RunParams:
     return RunParams(
-        initial_capital=float(capital),
-        risk_free_rate=float(read(params, "risk_free_rate", 0.0) or 0.0),
-        timeframe=str(read(params, "timeframe", "1d")),
-        fees=float(read(params, "fees", 0.0) or 0.0),
-        slippage=float(read(params, "slippage", 0.0) or 0.0),
-        symbols=tuple(str(s) for s in (read(params, "symbols", ()) or ())),
+        initial_capital=params.initial_capital,
+        risk_free_rate=params.risk_free_rate,
+        timeframe=params.timeframe,
+        fees=params.fees,
+        slippage=params.slippage,
+        symbols=tuple(params.symbols),
     )
-
-
-def stop_settings(stops: Any) -> Stops:
-    """Reads ``stop_loss_pct`` / ``take_profit_pct`` / ``trailing_pct`` (percent: 5.0 is 5 %) and
-    ``stop_loss_atr`` / ``take_profit_atr`` / ``trailing_atr`` (anything with ``multiple`` and ``period``)."""
-
-    def distance(name: str) -> Distance | None:
-        pct = read(stops, f"{name}_pct")
-        if pct is not None and float(pct) > 0:
-            return Distance(fraction=float(pct) / 100.0)
-        atr = read(stops, f"{name}_atr")
-        multiple = read(atr, "multiple")
-        if multiple is not None and float(multiple) > 0:
-            return Distance(atr_multiple=float(multiple), atr_period=int(read(atr, "period", 14)))
-        return None
-
-    return Stops(distance("stop_loss"), distance("take_profit"), distance("trailing"))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from app.models.backtest import BacktestMetrics, SeriesPoint, TradeRow
+from app.models.params import ExecutionParams
+from app.models.stops import Stops
 from app.services.results import _inputs as inp
 from app.services.results.atr import wilder_atr
 from app.services.results.exit_reasons import AtrAt, ExitExplanation, explain_exit
@@ -16,44 +19,45 @@ from app.services.results.gates import sanity_warnings
 from app.services.results.metrics import compute_metrics, drawdown_fraction, periods_per_year
 from app.services.results.series import align_benchmark, downsample, pairs
 from app.services.sandbox.harness.timestamps import iso_times
+from app.services.sandbox.result import SignalCounts, TradeRecord
+
+SeriesName = Literal["equity", "benchmark", "drawdown"]
 
 
 class BacktestResults(BaseModel):
     """What the API returns (series downsampled to at most 5,000 points) plus ``full_series`` for the CSVs."""
 
-    metrics: dict[str, Any]
-    equity_series: list[list[Any]]
-    benchmark_series: list[list[Any]]
-    drawdown_series: list[list[Any]]
-    trades: list[dict[str, Any]]
-    full_series: dict[str, list[list[Any]]] = Field(default_factory=dict)
+    metrics: BacktestMetrics
+    equity_series: list[SeriesPoint]
+    benchmark_series: list[SeriesPoint]
+    drawdown_series: list[SeriesPoint]
+    trades: list[TradeRow]
+    full_series: dict[SeriesName, list[SeriesPoint]] = Field(default_factory=dict)
 
 
 def build_results(
-    equity: Sequence[Sequence[Any]],
-    trades: Sequence[Any],
+    equity: Sequence[tuple[str, float]],
+    trades: Sequence[TradeRecord],
     benchmark_close: pd.Series | None,
-    params: Any,
-    stops: Any = None,
-    signals: Any = None,
+    params: ExecutionParams,
+    stops: Stops | None = None,
+    signals: SignalCounts | None = None,
     bars_by_symbol: Mapping[str, pd.DataFrame] | None = None,
     notes: Sequence[str] = (),
 ) -> BacktestResults:
     """Metrics, warnings, series and annotated trades for one run.
 
-    ``equity``: ``[(iso, value), ...]`` per bar; ``trades``: records or dicts with the TradeRecord fields;
-    ``benchmark_close``: benchmark closes (any calendar, aligned here) or None; ``params``: anything with
-    ``initial_capital, risk_free_rate, timeframe, slippage`` (ExecutionParams); ``stops``: see
-    `_inputs.stop_settings`, or None; ``signals``: ``{"entries": int, "exits": int}`` or None;
-    ``bars_by_symbol``: lowercase OHLC frames per symbol, which may hold bars before the equity's first one
-    (the indicators' warm-up: they give an ATR stop its value at an early entry); ``notes``: sentences
-    added to the warnings (the warm-up's shortfall). Raises `InvalidBacktestOutput` when there is no
-    equity curve.
+    ``equity``: ``[(iso, value), ...]`` per bar (the sandbox's); ``trades``: the sandbox's records;
+    ``benchmark_close``: benchmark closes (any calendar, aligned here) or None; ``stops``: the strategy's
+    exits by price, or None; ``signals``: entry and exit signal counts, or None; ``bars_by_symbol``:
+    lowercase OHLC frames per symbol, which may hold bars before the equity's first one (the indicators'
+    warm-up: they give an ATR stop its value at an early entry); ``notes``: sentences added to the warnings
+    (the warm-up's shortfall). Raises `InvalidBacktestOutput` when there is no equity curve.
     """
     run = inp.run_params(params)
     curve = inp.equity_series(equity)
     records = inp.trade_records(trades)
-    stop_rules = inp.stop_settings(stops)
+    stop_rules = stops or Stops()
     history = {sym: _utc_frame(frame) for sym, frame in (bars_by_symbol or {}).items() if frame is not None}
     first, last = curve.index[0], curve.index[-1]
     bars = {sym: frame.loc[(frame.index >= first) & (frame.index <= last)] for sym, frame in history.items()}
@@ -76,8 +80,9 @@ def build_results(
             f"The benchmark's data starts on {bench.index[0].date().isoformat()}, after the strategy's first "
             f"bar ({curve.index[0].date().isoformat()}); benchmark figures cover the shorter window."
         )
-    metrics = dict(computed.values)
-    metrics["warnings"] = [*notes, *warnings, *computed.notes]
+    metrics = BacktestMetrics.model_validate(
+        {**computed.values, "warnings": [*notes, *warnings, *computed.notes]}
+    )
 
     labels = iso_times(curve.index)
     full_equity = pairs(curve, labels)
@@ -94,8 +99,8 @@ def build_results(
 
 
 def _trade_rows(
-    records: list[inp.Trade], bars: Mapping[str, pd.DataFrame], stops: inp.Stops, slippage: float
-) -> list[dict[str, Any]]:
+    records: list[inp.Trade], bars: Mapping[str, pd.DataFrame], stops: Stops, slippage: float
+) -> list[TradeRow]:
     atr = {
         sym: {n: wilder_atr(frame, n) for n in stops.atr_periods()} for sym, frame in bars.items()
     }  # fmt: skip
@@ -117,22 +122,22 @@ def _trade_rows(
     return rows
 
 
-def _trade_row(t: inp.Trade, why: ExitExplanation) -> dict[str, Any]:
-    return {
-        "symbol": t.symbol,
-        "direction": t.direction,
-        "status": t.status,
-        "entry_time": inp.iso(t.entry_time),
-        "entry_price": t.entry_price,
-        "exit_time": inp.iso(t.exit_time) if t.exit_time is not None else None,
-        "exit_price": t.exit_price,
-        "size": t.size,
-        "pnl": t.pnl,
-        "return_pct": t.return_pct,
-        "fees": t.fees,
-        "exit_reason": why.reason,
-        "exit_rule": why.rule,
-    }
+def _trade_row(t: inp.Trade, why: ExitExplanation) -> TradeRow:
+    return TradeRow(
+        symbol=t.symbol,
+        direction=t.direction,
+        status=t.status,
+        entry_time=inp.iso(t.entry_time),
+        entry_price=t.entry_price,
+        exit_time=inp.iso(t.exit_time) if t.exit_time is not None else None,
+        exit_price=t.exit_price,
+        size=t.size,
+        pnl=t.pnl,
+        return_pct=t.return_pct,
+        fees=t.fees,
+        exit_reason=why.reason,
+        exit_rule=why.rule,
+    )
 
 
 def _utc_frame(frame: pd.DataFrame) -> pd.DataFrame:

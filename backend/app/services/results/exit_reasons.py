@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from app.models.backtest import ExitReason
-from app.services.results._inputs import Distance, Stops, Trade
+from app.models.stops import Distance, Stops
+from app.services.results._inputs import Trade
 
 _REL_TOL = 1e-6
 

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-TRADE_COLUMNS: tuple[str, ...] = (
-    "symbol", "direction", "status", "entry_time", "entry_price", "exit_time", "exit_price", "size",
-    "pnl", "return_pct", "fees", "exit_reason", "exit_rule",
-)  # fmt: skip
+from app.models.backtest import TradeRow
+
+# The API's trade fields, in their order.
+TRADE_COLUMNS: tuple[str, ...] = tuple(TradeRow.model_fields)
 
 
-def trades_csv(trades: Sequence[Mapping[str, Any]]) -> str:
+def trades_csv(trades: Sequence[TradeRow]) -> str:
     """One row per trade, columns `TRADE_COLUMNS`; empty cells for missing values (an open trade's exit)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(TRADE_COLUMNS)
     for t in trades:
-        writer.writerow([_cell(t.get(col)) for col in TRADE_COLUMNS])
+        writer.writerow([_cell(getattr(t, col)) for col in TRADE_COLUMNS])
     return buf.getvalue()
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
-from app.services.results._inputs import Trade, read
+from app.services.results._inputs import Trade
+from app.services.sandbox.result import SignalCounts
 
 MIN_TRADES = 10
 
@@ -34,7 +34,7 @@ def sanity_warnings(
     *,
     equity: pd.Series,
     trades: Sequence[Trade],
-    signals: Any,
+    signals: SignalCounts | None,
     capital: float,
     years: float,
     bars_by_symbol: Mapping[str, pd.DataFrame] | None,
@@ -75,11 +75,11 @@ def sanity_warnings(
 
 
 def zero_trades_warning(
-    signals: Any, capital: float, bars_by_symbol: Mapping[str, pd.DataFrame] | None
+    signals: SignalCounts | None, capital: float, bars_by_symbol: Mapping[str, pd.DataFrame] | None
 ) -> str:
     """Why no trade happened, as far as the inputs tell."""
-    entries = read(signals, "entries")
-    if entries is not None and int(entries) == 0:
+    entries = signals.entries if signals is not None else None
+    if entries == 0:
         return (
             "No trades: the entry rule was never true in this window. Loosen its conditions, check the "
             "indicator periods against the window length, or test a longer period."
@@ -92,7 +92,7 @@ def zero_trades_warning(
             "asset."
         )
     if entries is not None:
-        n = int(entries)
+        n = entries
         return (
             f"No trades although the entry rule was true on {n} bar{'s' if n != 1 else ''}: its conditions "
             "were never true together with the rest of the strategy (for example the exit rule fired on the "

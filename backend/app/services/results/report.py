@@ -57,11 +57,13 @@ def render_report(
     equity = _frame(res.full_series.get("equity") or res.equity_series)
     bench = _frame(res.full_series.get("benchmark") or res.benchmark_series)
     drawdown = _frame(res.full_series.get("drawdown") or res.drawdown_series)
+    metrics = res.metrics.model_dump()
+    trades = [t.model_dump() for t in res.trades]
     figures = [
         _equity_figure(equity, bench),
         _drawdown_figure(drawdown),
-        _monthly_heatmap(equity, res.metrics),
-        *[_trades_figure(sym, frame, res.trades) for sym, frame in (bars_by_symbol or {}).items()],
+        _monthly_heatmap(equity, metrics),
+        *[_trades_figure(sym, frame, trades) for sym, frame in (bars_by_symbol or {}).items()],
     ]
     charts = "\n".join(
         f'<section class="chart">{fig.to_html(full_html=False, include_plotlyjs=False)}</section>'
@@ -91,10 +93,10 @@ table.list td.v {{ text-align: right; font-variant-numeric: tabular-nums; }}
 <body>
 <h1>{title}</h1>
 {_written_sections(context)}
-{_warnings_html(res.metrics.get("warnings") or [])}
-{_metrics_html(res.metrics)}
+{_warnings_html(res.metrics.warnings)}
+{_metrics_html(metrics)}
 {charts}
-{trades_html(res.trades) if context is not None else ""}
+{trades_html(trades) if context is not None else ""}
 </body>
 </html>
 """

@@ -28,7 +28,8 @@ from dramatiq.middleware import Middleware, Retries
 from redis.exceptions import RedisError
 
 from app.core.config import Settings
-from app.services.execution_runner import ExecutionInterrupted, is_connection_error
+from app.core.db import is_connection_error
+from app.services.execution_runner import ExecutionInterrupted
 from app.services.scaleout.sweeper import RedisLedger, job_key
 
 log = logging.getLogger(__name__)

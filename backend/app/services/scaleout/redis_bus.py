@@ -34,7 +34,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from app.services.events import EventBus, Subscription
+from app.services.event_bus import EventBus, Subscription
 
 log = logging.getLogger(__name__)
 OUTBOX_LIMIT = 50_000  # messages kept while Redis is away; older ones are dropped (watchers replay)

@@ -20,8 +20,8 @@ from app.core.config import Settings
 from app.core.db import create_engine, create_session_factory
 from app.models._types import utcnow
 from app.models.execution import ExecutionStatus, StrategyExecution
+from app.services.event_log import EventLog
 from app.services.execution_runner import claim, run_execution
-from app.services.progress import ExecutionProgress
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -85,7 +85,7 @@ class WorkerHost:
         ctx = self.runtime.ctx
         if not await claim(ctx, execution_id):
             return  # final already, or another worker holds it
-        progress = ExecutionProgress(ctx.session_factory, ctx.bus, execution_id)
+        progress = EventLog(ctx.session_factory, ctx.bus, execution_id)
 
         def apply(execution: StrategyExecution) -> None:
             execution.error_message = f"The job was dead-lettered: {reason}"

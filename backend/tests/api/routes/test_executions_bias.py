@@ -41,7 +41,7 @@ async def test_look_ahead_in_edited_code_is_a_warning_naming_the_bar(client: htt
     assert final["status"] == "completed", final["error_message"]
     check = final["agent_insights"]["bias_check"]
     assert check["checked"] is True and check["passed"] is False
-    assert check["cut"] == check["cuts"][-1]  # edited code is cut at up to 3 points; it stops at the first miss
+    assert check["cut"] == check["cuts"][-1]  # edited code: up to 3 cuts; the check stops at the first miss
     assert check["signal"] == "entries"
     assert check["first_changed_bar"] == check["cut"]  # the cut's last bar: it needed the bar after it
     results = (await client.get(f"/executions/{created['id']}/results", headers=headers)).json()

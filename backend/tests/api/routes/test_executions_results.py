@@ -79,9 +79,12 @@ async def test_csv_exports_match_the_results(client: httpx.AsyncClient, two_runs
 
 
 async def test_report_is_self_contained_html(client: httpx.AsyncClient, two_runs) -> None:  # type: ignore[no-untyped-def]
-    headers, _strategy, first, _second = two_runs
+    headers, strategy, first, _second = two_runs
     report = await client.get(f"/executions/{first['id']}/report", headers=headers)
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    # Titled with the strategy's name as it was when it ran (stored with the run), not its id.
+    assert f"<title>{strategy['name']} - backtest report</title>" in report.text
+    assert first["agent_insights"]["strategy_name"] == strategy["name"]
     sources: list[str] = []
 
     class ExternalReferences(HTMLParser):

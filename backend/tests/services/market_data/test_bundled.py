@@ -128,9 +128,9 @@ async def test_bad_arguments(md: MarketData) -> None:
 async def test_not_enough_bars_names_window_and_count(md: MarketData) -> None:
     bars = await md.load("SPX", "1d", date(2016, 1, 1), date(2016, 1, 31), None)
     assert len(bars.frame) == 19
-    md.check_enough_bars(bars, 18)
+    bars.check_enough(18)
     with pytest.raises(NotEnoughBars) as err:
-        md.check_enough_bars(bars, 50)
+        bars.check_enough(50)
     assert "19 bars" in err.value.message and "(50)" in err.value.message
     assert (err.value.window, err.value.bars) == (50, 19)
 

@@ -11,6 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.models.params import ExecutionParams
+from app.models.stops import Distance, Stops
+from app.services.sandbox.result import SignalCounts, TradeRecord
+
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(__file__).resolve().parents[4] / ".cache" / "numba"))
 
 CAPITAL = 10_000.0
@@ -25,10 +29,20 @@ class Run:
     pf: Any  # vbt.Portfolio
     bars: pd.DataFrame
     equity: list[tuple[str, float]]
-    trades: list[dict[str, Any]]
-    signals: dict[str, int]
-    params: dict[str, Any]
-    stops: dict[str, Any]
+    trades: list[TradeRecord]
+    signals: SignalCounts
+    params: ExecutionParams
+    stops: Stops
+
+
+def params(**values: Any) -> ExecutionParams:
+    """Execution parameters with no costs unless given (the results read capital, rate, timeframe)."""
+    return ExecutionParams.model_validate({"fees": 0.0, "slippage": 0.0, **values})
+
+
+def trade(**values: Any) -> TradeRecord:
+    """A closed long trade with no fees unless told otherwise."""
+    return TradeRecord.model_validate({"fees": 0.0, "status": "closed", "direction": "long", **values})
 
 
 def load_sp500() -> pd.DataFrame:
@@ -40,25 +54,27 @@ def load_sp500() -> pd.DataFrame:
     return frame
 
 
-def trades_from_vbt(pf: Any, symbol: str) -> list[dict[str, Any]]:
-    """`portfolio.trades.records_readable` -> TradeRecord-shaped dicts (open trades: no exit)."""
+def trades_from_vbt(pf: Any, symbol: str) -> list[TradeRecord]:
+    """`portfolio.trades.records_readable` -> the sandbox's TradeRecords (open trades: no exit)."""
     out = []
     for _, row in pf.trades.records_readable.iterrows():
         closed = row["Status"] == "Closed"
         out.append(
-            {
-                "symbol": symbol,
-                "entry_time": row["Entry Timestamp"].isoformat(),
-                "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
-                "entry_price": float(row["Avg Entry Price"]),
-                "exit_price": float(row["Avg Exit Price"]) if closed else None,
-                "size": float(row["Size"]),
-                "pnl": float(row["PnL"]),
-                "return_pct": float(row["Return"]) * 100.0,
-                "fees": float(row["Entry Fees"] + row["Exit Fees"]),
-                "status": "closed" if closed else "open",
-                "direction": str(row["Direction"]).lower(),
-            }
+            trade(
+                **{
+                    "symbol": symbol,
+                    "entry_time": row["Entry Timestamp"].isoformat(),
+                    "exit_time": row["Exit Timestamp"].isoformat() if closed else None,
+                    "entry_price": float(row["Avg Entry Price"]),
+                    "exit_price": float(row["Avg Exit Price"]) if closed else None,
+                    "size": float(row["Size"]),
+                    "pnl": float(row["PnL"]),
+                    "return_pct": float(row["Return"]) * 100.0,
+                    "fees": float(row["Entry Fees"] + row["Exit Fees"]),
+                    "status": "closed" if closed else "open",
+                    "direction": str(row["Direction"]).lower(),
+                }
+            )
         )
     return out
 
@@ -120,21 +136,26 @@ def run_vbt(
         bars=bars,
         equity=[(ts.isoformat(), float(v)) for ts, v in value.items()],
         trades=trades_from_vbt(pf, symbol),
-        signals={"entries": int(entries.sum()), "exits": int(exits.sum())},
-        params={
-            "initial_capital": capital,
-            "risk_free_rate": risk_free_rate,
-            "timeframe": "1d",
-            "fees": fees,
-            "slippage": slippage,
-            "symbols": [symbol],
-        },
-        stops={
-            "stop_loss_pct": sl if trail is None else None,
-            "take_profit_pct": tp,
-            "trailing_pct": trail,
-            "stop_loss_atr": {"multiple": sl_atr[0], "period": 14} if sl_atr is not None else None,
-        },
+        signals=SignalCounts(entries=int(entries.sum()), exits=int(exits.sum())),
+        params=params(
+            initial_capital=capital,
+            risk_free_rate=risk_free_rate,
+            timeframe="1d",
+            fees=fees,
+            slippage=slippage,
+            symbols=[symbol],
+        ),
+        stops=Stops(
+            stop_loss=(
+                Distance(fraction=sl / 100)
+                if sl is not None and trail is None
+                else Distance(atr_multiple=sl_atr[0], atr_period=14)
+                if sl_atr is not None
+                else None
+            ),
+            take_profit=Distance(fraction=tp / 100) if tp is not None else None,
+            trailing=Distance(fraction=trail / 100) if trail is not None else None,
+        ),
     )
 
 

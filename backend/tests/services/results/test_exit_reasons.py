@@ -132,21 +132,21 @@ def test_exit_reason_by_construction(case: Case, slippage: float) -> None:
         assert float(vbt_trade["Avg Exit Price"]) == pytest.approx(expected, rel=1e-12)
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
     trade = res.trades[0]
-    assert trade["exit_reason"] == case.reason
-    assert case.rule in trade["exit_rule"]
+    assert trade.exit_reason == case.reason
+    assert case.rule in trade.exit_rule
 
 
 def test_without_bars_the_entry_price_stands_in() -> None:
     case = CASES[0]
     run = _run(case, 0.0)
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, None)
-    assert res.trades[0]["exit_reason"] == "stop_loss"
-    assert res.trades[0]["exit_rule"].startswith("low <= entry 100.00 x (1 - 5%) = 95.00")
+    assert res.trades[0].exit_reason == "stop_loss"
+    assert res.trades[0].exit_rule.startswith("low <= entry 100.00 x (1 - 5%) = 95.00")
 
 
 def _reasons(run: Run) -> Counter[str]:
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
-    return Counter(t["exit_reason"] for t in res.trades)
+    return Counter(t.exit_reason for t in res.trades)
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_single_mechanism_on_real_data(sp500: pd.DataFrame, stops: dict[str, flo
     """No exit signal and one stop: every closed trade must be that stop, the open one end_of_data."""
     entries, exits = ma_signals(sp500["close"])
     run = run_vbt(sp500, entries, exits & False, **stops)
-    open_trades = sum(t["status"] == "open" for t in run.trades)
+    open_trades = sum(t.status == "open" for t in run.trades)
     got = _reasons(run)
     assert got == Counter({only: len(run.trades) - open_trades, "end_of_data": open_trades})
     assert got[only] >= 10
@@ -178,17 +178,17 @@ def test_mixed_run_matches_the_signal_bars(ma_run: Run) -> None:
     res = build_results(
         ma_run.equity, ma_run.trades, None, ma_run.params, ma_run.stops, ma_run.signals, {"SPX": ma_run.bars}
     )
-    counts = Counter(t["exit_reason"] for t in res.trades)
+    counts = Counter(t.exit_reason for t in res.trades)
     assert counts["signal"] > 0 and counts["stop_loss"] > 0 and counts["take_profit"] > 0
     close = ma_run.bars["close"]
     for t in res.trades:
-        exit_ts = pd.Timestamp(t["exit_time"])
-        if t["exit_reason"] == "signal":
+        exit_ts = pd.Timestamp(t.exit_time)
+        if t.exit_reason == "signal":
             assert exits[exit_ts], t
-            assert t["exit_price"] == pytest.approx(close[exit_ts] * (1 - ma_run.params["slippage"]))
+            assert t.exit_price == pytest.approx(close[exit_ts] * (1 - ma_run.params.slippage))
         else:
-            entry_close = close[pd.Timestamp(t["entry_time"])]
-            if t["exit_reason"] == "stop_loss":
-                assert t["exit_price"] <= entry_close * 0.95 + 1e-9, t
+            entry_close = close[pd.Timestamp(t.entry_time)]
+            if t.exit_reason == "stop_loss":
+                assert t.exit_price <= entry_close * 0.95 + 1e-9, t
             else:
-                assert t["exit_reason"] == "take_profit" and t["exit_price"] >= entry_close * 1.10 - 1e-9, t
+                assert t.exit_reason == "take_profit" and t.exit_price >= entry_close * 1.10 - 1e-9, t

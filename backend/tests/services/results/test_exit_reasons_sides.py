@@ -93,15 +93,15 @@ def _short_run(case: Case, slippage: float, stop_slippage: bool) -> Run:
 @pytest.mark.parametrize("case", SHORT_CASES, ids=[c.name for c in SHORT_CASES])
 def test_short_exit_reason_by_construction(case: Case, slippage: float, stop_slippage: bool) -> None:
     run = _short_run(case, slippage, stop_slippage)
-    assert len(run.trades) == 1 and run.trades[0]["direction"] == "short"
+    assert len(run.trades) == 1 and run.trades[0].direction == "short"
     # the construction is right: vectorbt bought back where the rule says (plus slippage when it applies)
     expected = case.fill * (1 + slippage) if stop_slippage else case.fill
-    assert run.trades[0]["exit_price"] == pytest.approx(expected, rel=1e-12)
+    assert run.trades[0].exit_price == pytest.approx(expected, rel=1e-12)
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
     trade = res.trades[0]
-    assert trade["exit_reason"] == case.reason
-    assert case.rule in trade["exit_rule"]
-    assert ("slippage" in trade["exit_rule"]) == stop_slippage
+    assert trade.exit_reason == case.reason
+    assert case.rule in trade.exit_rule
+    assert ("slippage" in trade.exit_rule) == stop_slippage
 
 
 def test_a_long_rule_does_not_explain_a_short_exit() -> None:
@@ -117,7 +117,7 @@ def test_a_long_rule_does_not_explain_a_short_exit() -> None:
     exits = pd.Series([False, False, True, False], index=index)
     run = run_vbt(bars, entries, exits, capital=1000.0, fees=0.0, slippage=0.0, short=True, sl=5.0)
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
-    assert res.trades[0]["exit_reason"] == "signal"
+    assert res.trades[0].exit_reason == "signal"
 
 
 def test_atr_stops_on_real_data_are_stop_losses_at_the_atr_level(sp500: pd.DataFrame) -> None:
@@ -128,22 +128,22 @@ def test_atr_stops_on_real_data_are_stop_losses_at_the_atr_level(sp500: pd.DataF
     atr = wilder_atr(sp500, 14)
     run = run_vbt(sp500, entries, entries & False, short_entries=shorts, sl_atr=(2.0, atr), slippage=0.0)
     res = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
-    counts = Counter((t["direction"], t["exit_reason"]) for t in res.trades)
+    counts = Counter((t.direction, t.exit_reason) for t in res.trades)
     assert counts[("long", "stop_loss")] >= 10 and counts[("short", "stop_loss")] >= 10
     assert counts[("long", "signal")] + counts[("short", "signal")] >= 10  # reversals
     close = sp500["close"]
     for t in res.trades:
-        entry = pd.Timestamp(t["entry_time"])
-        if t["exit_reason"] == "stop_loss":
-            level = close[entry] + (-2.0 if t["direction"] == "long" else 2.0) * atr[entry]
-            bar = sp500.loc[pd.Timestamp(t["exit_time"])]
-            gapped = bar["open"] <= level if t["direction"] == "long" else bar["open"] >= level
-            assert t["exit_price"] == pytest.approx(bar["open"] if gapped else level, rel=1e-9), t
-            assert "ATR(14)" in t["exit_rule"]
-        elif t["exit_reason"] == "signal":
-            assert "an entry of the other side reversed the position" in t["exit_rule"], t
+        entry = pd.Timestamp(t.entry_time)
+        if t.exit_reason == "stop_loss":
+            level = close[entry] + (-2.0 if t.direction == "long" else 2.0) * atr[entry]
+            bar = sp500.loc[pd.Timestamp(t.exit_time)]
+            gapped = bar["open"] <= level if t.direction == "long" else bar["open"] >= level
+            assert t.exit_price == pytest.approx(bar["open"] if gapped else level, rel=1e-9), t
+            assert "ATR(14)" in t.exit_rule
+        elif t.exit_reason == "signal":
+            assert "an entry of the other side reversed the position" in t.exit_rule, t
         else:
-            assert t["exit_reason"] == "end_of_data"
+            assert t.exit_reason == "end_of_data"
 
 
 def test_results_atr_is_the_generated_codes_atr(sp500: pd.DataFrame) -> None:
@@ -168,7 +168,7 @@ def test_metrics_with_both_sides(sp500: pd.DataFrame) -> None:
     entries, shorts = ma_signals(sp500["close"])
     run = run_vbt(sp500, entries, entries & False, short_entries=shorts, sl=6.0)
     m = build_results(run.equity, run.trades, None, run.params, run.stops, run.signals, {"SPX": run.bars})
-    metrics = m.metrics
+    metrics = m.metrics.model_dump()
     records = run.pf.trades.values
     is_short = records["direction"] == 1
     assert metrics["short_trades"] == int(is_short.sum()) >= 10

@@ -6,22 +6,23 @@ import numpy as np
 import pandas as pd
 
 from app.services.results import build_results
-from tests.services.results.results_fixtures import CAPITAL, Run, ma_signals, run_vbt
+from app.services.sandbox.result import SignalCounts
+from tests.services.results.results_fixtures import CAPITAL, Run, ma_signals, params, run_vbt, trade
 
-PARAMS = {"initial_capital": CAPITAL, "timeframe": "1d", "slippage": 0.0}
+PARAMS = params(initial_capital=CAPITAL, timeframe="1d", slippage=0.0)
 
 
-def _warnings(run: Run, signals: dict[str, int] | None = None) -> list[str]:
+def _warnings(run: Run) -> list[str]:
     res = build_results(
         run.equity,
         run.trades,
         run.bars["close"],
         run.params,
         run.stops,
-        signals if signals is not None else run.signals,
+        run.signals,
         {"SPX": run.bars},
     )
-    return res.metrics["warnings"]
+    return res.metrics.warnings
 
 
 def test_real_run_warns_only_that_one_trade_carries_it(ma_run: Run) -> None:
@@ -59,12 +60,12 @@ def test_capital_below_one_unit(sp500: pd.DataFrame) -> None:
         equity,
         [],
         sp500["close"],
-        {**PARAMS, "initial_capital": 500.0},
+        PARAMS.model_copy(update={"initial_capital": 500.0}),
         None,
-        {"entries": int(entries.sum()), "exits": int(exits.sum())},
+        SignalCounts(entries=int(entries.sum()), exits=int(exits.sum())),
         {"SPX": sp500},
     )
-    text = res.metrics["warnings"][0]
+    text = res.metrics.warnings[0]
     assert "below the price of one unit of SPX" in text
     assert f"{sp500['close'].min():,.2f}" in text
 
@@ -89,7 +90,7 @@ def test_few_trades_short_window_and_one_trade(sp500: pd.DataFrame) -> None:
     assert any(w.startswith(f"Only {n} trade") for w in warnings)
     months = len(bars) / 252 * 12
     assert any(f"only about {months:.1f} months" in w for w in warnings)
-    pnl = np.array([t["pnl"] for t in run.trades])
+    pnl = np.array([t.pnl for t in run.trades])
     net = run.equity[-1][1] - CAPITAL
     dominated = net > 0 and pnl.max() > 0.5 * net
     assert any("One trade made" in w for w in warnings) == dominated
@@ -101,29 +102,29 @@ def test_one_trade_carries_the_result() -> None:
     equity[300:] += 900.0
     equity[400:] += 100.0
     trades = [
-        {
-            "symbol": "AAA",
-            "entry_time": days[250].isoformat(),
-            "exit_time": days[300].isoformat(),
-            "entry_price": 10.0,
-            "exit_price": 19.0,
-            "size": 100.0,
-            "pnl": 900.0,
-            "return_pct": 90.0,
-        },
-        {
-            "symbol": "AAA",
-            "entry_time": days[350].isoformat(),
-            "exit_time": days[400].isoformat(),
-            "entry_price": 10.0,
-            "exit_price": 11.0,
-            "size": 100.0,
-            "pnl": 100.0,
-            "return_pct": 10.0,
-        },
+        trade(
+            symbol="AAA",
+            entry_time=days[250].isoformat(),
+            exit_time=days[300].isoformat(),
+            entry_price=10.0,
+            exit_price=19.0,
+            size=100.0,
+            pnl=900.0,
+            return_pct=90.0,
+        ),
+        trade(
+            symbol="AAA",
+            entry_time=days[350].isoformat(),
+            exit_time=days[400].isoformat(),
+            entry_price=10.0,
+            exit_price=11.0,
+            size=100.0,
+            pnl=100.0,
+            return_pct=10.0,
+        ),
     ]
     res = build_results([(t.isoformat(), v) for t, v in zip(days, equity, strict=True)], trades, None, PARAMS)
-    text = next(w for w in res.metrics["warnings"] if w.startswith("One trade made"))
+    text = next(w for w in res.metrics.warnings if w.startswith("One trade made"))
     assert "90% of the profit" in text and "+1.00%" in text
 
 
@@ -131,6 +132,6 @@ def test_equity_that_went_to_zero() -> None:
     days = pd.bdate_range("2015-01-01", periods=400, tz="UTC")
     equity = np.linspace(CAPITAL, 0.0, 200).tolist() + [0.0] * 200
     res = build_results([(t.isoformat(), v) for t, v in zip(days, equity, strict=True)], [], None, PARAMS)
-    m = res.metrics
+    m = res.metrics.model_dump()
     assert any(w.startswith(f"The equity fell to zero on {days[199].date()}") for w in m["warnings"])
     assert m["total_return"] == -100.0 and m["cagr"] == -100.0 and m["max_drawdown"] == -100.0

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from app.models.backtest import BacktestMetrics, TradeRow
-from app.services.results import METRIC_KEYS, BacktestResults, InvalidBacktestOutput, build_results
-from tests.services.results.results_fixtures import CAPITAL, Run
+from app.models.backtest import TradeRow
+from app.services.results import METRIC_KEYS, BacktestResults, build_results
+from app.services.sandbox.result import SignalCounts
+from tests.services.results.results_fixtures import CAPITAL, Run, params
 
 P = 252.0  # S&P 500 daily bars have no weekends
 
@@ -34,39 +35,20 @@ def bar_returns(run: Run) -> np.ndarray:
 
 
 def test_metric_keys_exact_and_json_safe(built: BacktestResults) -> None:
-    assert list(built.metrics) == [*METRIC_KEYS, "warnings"]
-    assert isinstance(built.metrics["warnings"], list)
+    assert list(built.metrics.model_dump()) == [*METRIC_KEYS, "warnings"]
+    assert isinstance(built.metrics.warnings, list)
     json.dumps(built.model_dump(), allow_nan=False)
 
 
-def test_metrics_and_trades_are_what_the_api_publishes(built: BacktestResults) -> None:
-    """The API's typed shapes take every key the results write, with their types, and drop none."""
-    metrics = BacktestMetrics.model_validate(built.metrics)
-    assert metrics.model_dump() == built.metrics
-    assert built.trades
-    for trade in built.trades:
-        assert TradeRow.model_validate(trade).model_dump() == trade
-
-
-def test_a_trade_with_a_nan_is_refused_naming_it() -> None:
-    trade = {
-        "symbol": "SPX",
-        "entry_time": "2020-01-02",
-        "entry_price": 10.0,
-        "exit_time": "2020-01-03",
-        "exit_price": 11.0,
-        "size": 1.0,
-        "pnl": float("nan"),
-        "return_pct": 10.0,
-        "fees": 0.0,
-    }
-    equity = [("2020-01-02T00:00:00+00:00", CAPITAL), ("2020-01-03T00:00:00+00:00", CAPITAL + 1)]
-    with pytest.raises(InvalidBacktestOutput, match=r"trade 1 \(SPX\) has a NaN"):
-        build_results(equity, [trade], None, {"initial_capital": CAPITAL})
+def test_stored_results_read_back_as_they_were_written(built: BacktestResults) -> None:
+    """What a BacktestRun stores (JSON) is what the API's typed shapes read back, key for key."""
+    stored = json.loads(json.dumps(built.model_dump(mode="json")))
+    assert BacktestResults.model_validate(stored) == built
+    assert built.trades and all(isinstance(t, TradeRow) for t in built.trades)
 
 
 def test_returns_and_risk(ma_run: Run, built: BacktestResults) -> None:
-    m, v = built.metrics, values(ma_run)
+    m, v = built.metrics.model_dump(), values(ma_run)
     r = bar_returns(ma_run)
     rf_p = 1.02 ** (1 / P) - 1
     years = len(v) / P
@@ -113,7 +95,7 @@ def _drawdown_by_loop(stamps: list[pd.Timestamp], v: np.ndarray) -> dict[str, An
 
 
 def test_drawdowns(ma_run: Run, built: BacktestResults) -> None:
-    m = built.metrics
+    m = built.metrics.model_dump()
     stamps = [pd.Timestamp(t) for t, _ in ma_run.equity]
     ref = _drawdown_by_loop(stamps, values(ma_run))
     assert m["max_drawdown"] == approx(ref["mdd"]) and m["max_drawdown"] < 0
@@ -132,7 +114,7 @@ def test_drawdowns(ma_run: Run, built: BacktestResults) -> None:
 def test_trade_statistics(ma_run: Run, built: BacktestResults) -> None:
     raw = ma_run.pf.trades.records_readable  # vectorbt's own table, not our input dicts
     pnl, ret = raw["PnL"].to_numpy(), raw["Return"].to_numpy() * 100
-    m = built.metrics
+    m = built.metrics.model_dump()
     assert m["trades"] == len(raw) > 10
     assert m["win_rate"] == approx((pnl > 0).sum() / len(pnl) * 100)
     assert m["profit_factor"] == approx(pnl[pnl > 0].sum() / -pnl[pnl < 0].sum())
@@ -150,7 +132,7 @@ def test_trade_statistics(ma_run: Run, built: BacktestResults) -> None:
 
 def test_benchmark_figures(ma_run: Run, built: BacktestResults) -> None:
     close = ma_run.bars["close"].to_numpy()
-    m = built.metrics
+    m = built.metrics.model_dump()
     bench_ret = (close[-1] / close[0] - 1) * 100
     assert m["benchmark_return"] == approx(bench_ret)
     assert m["vs_benchmark"] == approx(m["total_return"] - bench_ret)
@@ -171,8 +153,10 @@ def test_agrees_with_vectorbt_stats(ma_run: Run) -> None:
     """vectorbt annualises with 365 days by default: pass 252 to compare; its drawdown is positive, its
     peak starts at the first value (equal to the capital here, as no order fills on the first bar)."""
     pf = ma_run.pf
-    params = {**ma_run.params, "risk_free_rate": 0.0}
-    m = build_results(ma_run.equity, ma_run.trades, ma_run.bars["close"], params, ma_run.stops).metrics
+    no_rate = ma_run.params.model_copy(update={"risk_free_rate": 0.0})
+    m = build_results(
+        ma_run.equity, ma_run.trades, ma_run.bars["close"], no_rate, ma_run.stops
+    ).metrics.model_dump()
     vbt_stats = pf.stats(settings={"year_freq": "252 days"})
     assert m["total_return"] == approx(vbt_stats["Total Return [%]"])
     assert -m["max_drawdown"] == approx(vbt_stats["Max Drawdown [%]"])
@@ -190,7 +174,9 @@ def test_agrees_with_vectorbt_stats(ma_run: Run) -> None:
 def test_open_trade_counts_marked_to_market(trailing_run: Run) -> None:
     raw = trailing_run.pf.trades.records_readable
     assert (raw["Status"] == "Open").sum() == 1, "fixture should end with one open position"
-    m = build_results(trailing_run.equity, trailing_run.trades, None, trailing_run.params).metrics
+    m = build_results(
+        trailing_run.equity, trailing_run.trades, None, trailing_run.params
+    ).metrics.model_dump()
     pnl = raw["PnL"].to_numpy()
     assert m["trades"] == len(raw)
     assert m["win_rate"] == approx((pnl > 0).mean() * 100)
@@ -207,10 +193,8 @@ def test_open_trade_counts_marked_to_market(trailing_run: Run) -> None:
 def test_flat_equity_gives_none_not_nan() -> None:
     stamps = pd.bdate_range("2020-01-01", periods=300, tz="UTC")
     equity = [(t.isoformat(), 1000.0) for t in stamps]
-    res = build_results(
-        equity, [], None, {"initial_capital": 1000.0, "timeframe": "1d"}, None, {"entries": 0}
-    )
-    m = res.metrics
+    res = build_results(equity, [], None, params(initial_capital=1000.0), None, SignalCounts(entries=0))
+    m = res.metrics.model_dump()
     assert m["total_return"] == 0 and m["max_drawdown"] == 0 and m["volatility"] == 0
     for key in ("sharpe_ratio", "sortino_ratio", "calmar_ratio", "win_rate", "profit_factor"):
         assert m[key] is None, key
@@ -226,8 +210,8 @@ def test_crypto_calendar_uses_365_days(sp500: pd.DataFrame) -> None:
         [(t.isoformat(), x) for t, x in zip(days, v, strict=True)],
         [],
         None,
-        {"initial_capital": CAPITAL, "timeframe": "1d"},
-    ).metrics
+        params(initial_capital=CAPITAL),
+    ).metrics.model_dump()
     r = v / np.r_[CAPITAL, v[:-1]] - 1
     assert m["volatility"] == approx(r.std(ddof=1) * math.sqrt(365) * 100)
     assert m["cagr"] == approx(((v[-1] / CAPITAL) ** (365 / len(v)) - 1) * 100)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from app.services.results import build_results, downsample
-from tests.services.results.results_fixtures import CAPITAL, Run
+from tests.services.results.results_fixtures import CAPITAL, Run, params
 
 
 def test_downsample_keeps_envelope() -> None:
@@ -33,7 +33,7 @@ def test_long_series_are_downsampled_for_transport() -> None:
         [(t.isoformat(), v) for t, v in zip(stamps, equity, strict=True)],
         [],
         close,
-        {"initial_capital": CAPITAL, "timeframe": "1h"},
+        params(initial_capital=CAPITAL, timeframe="1h"),
     )
     for name in ("equity", "benchmark", "drawdown"):
         full, sent = res.full_series[name], getattr(res, f"{name}_series")
@@ -60,4 +60,4 @@ def test_benchmark_aligned_forward_filled_and_trimmed(ma_run: Run) -> None:
     expected = CAPITAL * expected[10:] / expected[10]  # nothing before the benchmark's first close
     assert got.index[0] == close.index[10]
     np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12)
-    assert any("benchmark's data starts on" in w for w in res.metrics["warnings"])
+    assert any("benchmark's data starts on" in w for w in res.metrics.warnings)

@@ -71,8 +71,10 @@ def normal_run(
     shows them."""
     import vectorbt as vbt
 
+    from app.models.params import ExecutionParams
     from app.services.results import build_results
     from app.services.sandbox.harness.extract import extract
+    from app.services.sandbox.result import TradeRecord
 
     frame = bars.rename(columns={c: c for c in bars.columns})
     close = frame[["close"]].rename(columns={"close": "SPX"})
@@ -90,5 +92,7 @@ def normal_run(
         init_cash=CAPITAL, freq="1D",
     )  # fmt: skip
     out = extract({"portfolio": portfolio}, ["SPX"])
-    params = {"initial_capital": CAPITAL, "risk_free_rate": 0.0, "timeframe": "1d", "slippage": 0.001}
-    return {"metrics": build_results(out["equity"], out["trades"], None, params).metrics, "extract": out}
+    params = ExecutionParams(initial_capital=CAPITAL, timeframe="1d", fees=0.0, slippage=0.001)
+    trades = [TradeRecord.model_validate(t) for t in out["trades"]]
+    metrics = build_results(out["equity"], trades, None, params).metrics.model_dump()
+    return {"metrics": metrics, "extract": out}

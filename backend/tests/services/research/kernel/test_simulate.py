@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.models.params import ExecutionParams
 from app.services.research.kernel.block import run_block
 from app.services.research.kernel.metrics import METRIC_NAMES, N_METRICS
 from app.services.results import build_results
 from app.services.sandbox.harness.extract import extract
+from app.services.sandbox.result import TradeRecord
 
 BARS = 700
 CAPITAL = 10_000.0
@@ -135,13 +137,11 @@ def test_kernel_reproduces_vectorbt_and_the_host_metrics(name: str, symbols: int
 
     out = extract({"portfolio": pf}, list(frames["close"].columns))
     assert len(out["trades"]) >= 5, "the case should trade"
-    params = {
-        "initial_capital": CAPITAL,
-        "risk_free_rate": 0.0,
-        "timeframe": "1d",
-        "slippage": case.get("slip", 0),
-    }
-    normal = build_results(out["equity"], out["trades"], None, params).metrics
+    params = ExecutionParams(
+        initial_capital=CAPITAL, risk_free_rate=0.0, timeframe="1d", fees=0.0, slippage=case.get("slip", 0)
+    )
+    trades = [TradeRecord.model_validate(t) for t in out["trades"]]
+    normal = build_results(out["equity"], trades, None, params).metrics.model_dump()
     for key, value in zip(METRIC_NAMES, metrics, strict=True):
         expected = normal[key]
         if expected is None:

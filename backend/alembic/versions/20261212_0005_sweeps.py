@@ -1,7 +1,7 @@
 """sweeps: a sweep execution's request, reduced result and table
 
-Revision ID: 0004_sweeps
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-11 09:00:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
-revision: str = "0004_sweeps"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

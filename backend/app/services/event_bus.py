@@ -1,9 +1,9 @@
-"""Progress events: written to the database first, then published to live watchers.
+"""The live side of execution events: fan-out to the watchers of an execution, and cancel requests.
 
-Writing before publishing is what lets a watcher that reconnects with `after=SEQ` replay from the
-database and miss nothing. The in-process bus fans events out to bounded per-watcher queues: a slow
-watcher never blocks the worker; when its queue is full it is told to reconnect (it then replays what it
-missed from the database).
+Events are written to the database first (`event_log`), then published here. The in-process bus fans them
+out to bounded per-watcher queues: a slow watcher never blocks the worker; when its queue is full it is told
+to reconnect (it then replays what it missed from the database). Scale-out mode carries the same messages
+over Redis (`scaleout.redis_bus`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,6 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
-
-from sqlalchemy import func
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
-from app.models.event import EventPublic, ExecutionEvent
-from app.models.execution import StrategyExecution
 
 log = logging.getLogger(__name__)
 
@@ -84,41 +77,3 @@ class EventBus:
 
     async def close(self) -> None:
         self._subs.clear()
-
-
-async def append_event(
-    session: AsyncSession,
-    execution: StrategyExecution,
-    *,
-    stage: str,
-    message: str,
-    progress: float,
-) -> EventPublic:
-    """Adds the next event (seq = last + 1) and its log line; the caller commits, then publishes."""
-    last = await session.exec(
-        select(func.coalesce(func.max(ExecutionEvent.seq), 0)).where(
-            ExecutionEvent.execution_id == execution.id
-        )
-    )
-    seq = int(last.one()) + 1
-    event = ExecutionEvent(
-        execution_id=execution.id,
-        seq=seq,
-        status=execution.status,
-        stage=stage,
-        message=message,
-        progress=max(0.0, min(1.0, progress)),
-    )
-    session.add(event)
-    execution.execution_logs = [*execution.execution_logs, message]
-    session.add(execution)
-    return EventPublic.model_validate(event, from_attributes=True)
-
-
-async def events_after(session: AsyncSession, execution_id: str, after: int) -> list[EventPublic]:
-    rows = await session.exec(
-        select(ExecutionEvent)
-        .where(ExecutionEvent.execution_id == execution_id, col(ExecutionEvent.seq) > after)
-        .order_by(col(ExecutionEvent.seq))
-    )
-    return [EventPublic.model_validate(row, from_attributes=True) for row in rows.all()]

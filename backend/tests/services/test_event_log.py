@@ -1,4 +1,4 @@
-"""ExecutionProgress on the real test database: every event numbered without gaps, logged, published."""
+"""The event log on the real test database: every event numbered without gaps, logged once, published."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from sqlmodel import col, select
 from app.core.ids import new_id
 from app.models.event import ExecutionEvent
 from app.models.execution import ExecutionStatus, StrategyExecution
+from app.models.status import Milestone
 from app.models.strategy import Strategy
-from app.services.progress import ExecutionProgress
+from app.services import executions
+from app.services.event_log import EventLog, first_event, log_lines
 from tests.utils.factories import create_strategy, register
 
 
@@ -27,15 +29,10 @@ async def _running_execution(app: Any, client: httpx.AsyncClient) -> str:
             user_id=strategy.user_id,
             status=ExecutionStatus.analyzing,
             params={},
-            execution_logs=["Queued"],
         )
         session.add(execution)
         await session.flush()
-        session.add(
-            ExecutionEvent(
-                execution_id=execution.id, seq=1, status="queued", stage="queued", message="Queued"
-            )
-        )
+        session.add(first_event(execution))
         await session.commit()
         return execution.id
 
@@ -55,24 +52,30 @@ async def _stored(app: Any, execution_id: str) -> tuple[list[ExecutionEvent], St
 async def test_events_are_numbered_logged_and_published_in_order(app: Any, client: httpx.AsyncClient) -> None:
     execution_id = await _running_execution(app, client)
     watcher = app.state.event_bus.subscribe(execution_id)
-    progress = ExecutionProgress(app.state.session_factory, app.state.event_bus, execution_id)
-    await progress.stage("analyzing", "reading the rules", 0.1)
+    progress = EventLog(app.state.session_factory, app.state.event_bus, execution_id)
+    await progress.stage(ExecutionStatus.analyzing, "reading the rules")
     await progress.log("understood 1 rule")
-    await progress.stage("generating_code", "writing code", 0.35)
-    await progress.log("a log line does not move progress back", 0.2)
+    await progress.stage(ExecutionStatus.generating_code, "writing code")
+    await progress.log("a log line keeps its stage's progress")
+    await progress.stage(ExecutionStatus.executing, "running")
+    await progress.log("ran", Milestone.backtest_ran)
     await progress.finish(ExecutionStatus.completed, "Completed")
 
     events, execution = await _stored(app, execution_id)
     messages = ["Queued", "reading the rules", "understood 1 rule", "writing code"]
-    messages += ["a log line does not move progress back", "Completed"]
-    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
+    messages += ["a log line keeps its stage's progress", "running", "ran", "Completed"]
+    assert [e.seq for e in events] == list(range(1, 9))
     assert [e.message for e in events] == messages
-    assert [e.status for e in events][1:] == ["analyzing"] * 2 + ["generating_code"] * 2 + ["completed"]
-    assert [e.progress for e in events][1:] == [0.1, 0.1, 0.35, 0.35, 1.0]
-    assert execution.execution_logs == messages
+    statuses = ["analyzing"] * 2 + ["generating_code"] * 2 + ["executing"] * 2 + ["completed"]
+    assert [e.status for e in events][1:] == statuses
+    assert [e.progress for e in events] == [0.0, 0.1, 0.1, 0.35, 0.35, 0.55, 0.85, 1.0]  # PROGRESS's weights
     assert execution.status == ExecutionStatus.completed
+    async with app.state.session_factory() as session:
+        assert (await log_lines(session, [execution_id]))[execution_id] == messages  # the API's logs
+        public = await executions.view(session, execution)
+    assert public.execution_logs == messages
     published = [watcher.queue.get_nowait() for _ in range(watcher.queue.qsize())]
-    assert [m.get("seq") for m in published] == [2, 3, 4, 5, 6, None]
+    assert [m.get("seq") for m in published] == [2, 3, 4, 5, 6, 7, 8, None]
     assert published[-1] == {"type": "end", "status": "completed"}
     app.state.event_bus.unsubscribe(watcher)
 
@@ -81,16 +84,15 @@ async def test_a_second_writer_never_breaks_the_numbering(app: Any, client: http
     """A run re-claimed by another worker while the first still writes: both keep appending after the
     last stored event (the first learns the seq it remembered was taken), no gap, no line lost."""
     execution_id = await _running_execution(app, client)
-    first = ExecutionProgress(app.state.session_factory, app.state.event_bus, execution_id)
-    second = ExecutionProgress(app.state.session_factory, app.state.event_bus, execution_id)
+    first = EventLog(app.state.session_factory, app.state.event_bus, execution_id)
+    second = EventLog(app.state.session_factory, app.state.event_bus, execution_id)
     await first.log("first 1")
     await first.log("first 2")
     await second.log("second 1")
     await first.log("first 3")  # its remembered seq (3) was taken by "second 1"
     await second.log("second 2")
 
-    events, execution = await _stored(app, execution_id)
+    events, _ = await _stored(app, execution_id)
     messages = ["Queued", "first 1", "first 2", "second 1", "first 3", "second 2"]
     assert [e.seq for e in events] == list(range(1, 7))
     assert [e.message for e in events] == messages
-    assert execution.execution_logs == messages
