@@ -57,6 +57,6 @@ async def test_a_sweep_runs_in_the_sandbox(sandbox_pool: SandboxPool, spx_file: 
     for name in ("fast", "slow", "drop", "sl.stop_pct"):
         graph = graph_with(graph, name, best[name])
     normal = await sandbox_pool.run(compile_spec(build_spec(parse_graph(graph), PARAMS)), {"SPX": spx_file})
-    expected = build_results(normal.equity, normal.trades, None, PARAMS).metrics
+    expected = build_results(normal.equity, normal.trades, None, PARAMS).metrics.model_dump()
     for key, value in sweep["best"]["metrics"].items():
         assert value == (pytest.approx(expected[key], abs=1e-9) if expected[key] is not None else None), key

@@ -5,6 +5,8 @@ loaded by its location) and on the host in tests and benches.
     outcome.summary   # bounded, JSON-ready: top rows, heatmap, walk-forward, overfitting, cost break-even
 """
 
+# Every numba kernel is decorated at import (so under the cache folder its loader chose), none lazily.
+from . import progress as progress
 from .block import run_block
 from .cache import ensure_fresh
 from .calendar import periods_per_year
@@ -14,6 +16,7 @@ from .frames import block_size, by_value, per_column, pick, rows, widen
 from .grid import Constraint, Grid
 from .metrics import METRIC_NAMES
 from .plan import Market, SweepPlan, WalkForward
+from .signals import IndicatorTable, crossed_above, crossed_below
 from .sweep import SweepOutcome, run_sweep
 
 ensure_fresh(run_block)
@@ -31,8 +34,6 @@ def warm() -> None:
     sandbox's zygote calls this at start-up, so a sweep's run compiles nothing."""
     import numpy as np
     import pandas as pd
-
-    from .signals import IndicatorTable, crossed_above, crossed_below
 
     index = pd.date_range("2020-01-01", periods=300, freq="B", tz="UTC")
     close = 100 * np.cumprod(1 + np.random.default_rng(0).normal(0.0003, 0.01, (len(index), 2)), axis=0)
@@ -77,6 +78,7 @@ __all__ = [
     "TABLE_COLUMNS",
     "Constraint",
     "Grid",
+    "IndicatorTable",
     "Market",
     "SweepOutcome",
     "SweepPlan",
@@ -84,6 +86,8 @@ __all__ = [
     "block_size",
     "by_value",
     "child_setup",
+    "crossed_above",
+    "crossed_below",
     "export",
     "per_column",
     "periods_per_year",

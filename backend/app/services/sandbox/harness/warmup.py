@@ -136,6 +136,8 @@ def load_packages(packages: dict[str, str]) -> None:
     import importlib.util
     import sys
 
+    from numba.core import config as numba_config
+
     for name, directory in packages.items():
         spec = importlib.util.spec_from_file_location(
             name, f"{directory}/__init__.py", submodule_search_locations=[directory]
@@ -143,10 +145,19 @@ def load_packages(packages: dict[str, str]) -> None:
         if spec is None or spec.loader is None:
             raise RuntimeError(f"package {name!r} not found at {directory}")
         module = sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        warm = getattr(module, "warm", None)
-        if callable(warm):
-            warm()
+        # numba names a cache entry after the source file, not the module: loaded here under another name
+        # than the host's (the unsandboxed fallback reads the same files), its entries get their own folder
+        # so neither side loads the other's.
+        cache_dir = numba_config.CACHE_DIR  # type: ignore[attr-defined]
+        if cache_dir:
+            numba_config.CACHE_DIR = f"{cache_dir}/packages/{name}"  # type: ignore[attr-defined]
+        try:
+            spec.loader.exec_module(module)
+            warm = getattr(module, "warm", None)
+            if callable(warm):
+                warm()
+        finally:
+            numba_config.CACHE_DIR = cache_dir  # type: ignore[attr-defined]
 
 
 def prepare_packages(packages: dict[str, str]) -> None:
