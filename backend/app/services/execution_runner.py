@@ -238,6 +238,7 @@ async def _sweep(
         settings=ctx.settings,
         market_data=pipeline.market_data,
         sandbox_pool=pipeline.sandbox_pool,
+        memory=getattr(pipeline, "memory", None),
     )
 
 

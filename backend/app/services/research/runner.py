@@ -55,11 +55,19 @@ async def run_sweep_execution(
     settings: Settings,
     market_data: Any,
     sandbox_pool: Any,
+    memory: Any = None,
 ) -> SweepRun:
     await progress.stage(
         ExecutionStatus.analyzing, "Optimizer: reading the strategy's parameters and the grid"
     )
     design = await asyncio.to_thread(design_for, graph, request, settings)
+    description = _describe(design)
+    suggestion = None
+    if memory is not None:
+        found = await memory.search_sweep_picks(execution.user_id, description)
+        if found:
+            suggestion = found[0]
+            await progress.log(f"Optimizer: memory suggests {suggestion.get('values')} from an earlier sweep")
     walk = (request.validation.folds, request.validation.in_sample) if request.validation else None
     heat = (request.heatmap[0], request.heatmap[1]) if request.heatmap else None
     source = await asyncio.to_thread(sweep_source, design, request.objective, walk, heat)
@@ -109,10 +117,32 @@ async def run_sweep_execution(
         Milestone.backtest_ran,
     )
     pick = await asyncio.to_thread(robust_pick, summary, table)
-    insights: dict[str, Any] = {"optimization": pick, "library_versions": dict(result.library_versions)}
+    insights: dict[str, Any] = {
+        "optimization": pick,
+        "library_versions": dict(result.library_versions),
+        "sweep_suggestion": suggestion,
+    }
     if pick is not None:
         await progress.log(f"Optimizer: {pick['reasons'][0]}", Milestone.results_ready)
+        if memory is not None:
+            chosen = ", ".join(f"{k} = {v:g}" for k, v in pick["values"].items())
+            await memory.add_sweep_pick(
+                execution.user_id,
+                f"{description}. Robust pick: {chosen}.",
+                {"execution_id": execution.id, "values": pick["values"], "reasons": pick["reasons"]},
+            )
     return SweepRun(code=code, summary=summary, table=table, insights=insights)
+
+
+def _describe(design: Any) -> str:
+    """The strategy in words, for memory's similarity: its rules as read, and what the sweep varies."""
+    rules = [
+        rule.understood or rule.text
+        for side in (design.default.entries, design.default.exits)
+        for rs in side
+        for rule in rs.rules
+    ]
+    return f"Sweep of {', '.join(design.grid)} over: {'; '.join(rules)}"
 
 
 async def store_sweep(

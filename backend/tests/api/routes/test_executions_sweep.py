@@ -93,6 +93,18 @@ async def test_sweep_contract_end_to_end(client: httpx.AsyncClient) -> None:
         else:
             assert value == pytest.approx(metrics[key], abs=1e-9), key
 
+    # the pick went to memory: the next sweep of a similar strategy starts with it as a suggestion
+    again = await client.post(
+        f"/executions/strategies/{strategy['id']}/sweep",
+        json={"params": PARAMS, "grid": {"fast": [5, 10], "slow": [50]}, "validation": None},
+        headers=headers,
+    )
+    second = await wait_final(client, headers, again.json()["id"], timeout_s=600)
+    assert second["status"] == "completed", second["error_message"]
+    suggestion = second["agent_insights"]["sweep_suggestion"]
+    assert suggestion["execution_id"] == body["id"]
+    assert suggestion["values"] == sweep["optimization"]["values"]
+
     # ownership: another user sees nothing
     stranger = await register(client)
     assert (await client.get(f"/executions/{body['id']}/sweep", headers=stranger)).status_code == 404
