@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
+from starlette.routing import Route
 
 from app.api.docs import mount_docs
 from app.api.errors import add_exception_handlers
@@ -19,6 +21,7 @@ from app.api.limits import BodySizeLimit
 from app.api.main import api_router
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_connection_error
+from app.mcp import MCP_PATH, McpFace
 from app.services.runtime import Runtime
 
 log = logging.getLogger("stratcrew")
@@ -26,6 +29,7 @@ log = logging.getLogger("stratcrew")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    mcp = McpFace(settings, lambda: app.state.runtime) if settings.mcp.enabled else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.memory = runtime.memory
         app.state.queue = runtime.queue
         try:
-            yield
+            async with mcp.running() if mcp is not None else contextlib.nullcontext():
+                yield
         finally:
             await runtime.stop()
             await engine.dispose()
@@ -66,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(DBAPIError, _database_error)
     _document_error_bodies(app)
     app.include_router(api_router)
+    if mcp is not None:
+        app.router.routes.append(Route(MCP_PATH, mcp.endpoint))  # an ASGI app: every method reaches it
     mount_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     mount_frontend(app, settings.frontend_dist)

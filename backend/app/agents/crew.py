@@ -12,14 +12,23 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
-from crewai import Agent, Crew, Process, Task
+from crewai import Agent, BaseLLM, Crew, Process, Task
+from crewai.crews.crew_output import CrewOutput
+from crewai.tools import BaseTool
+from pydantic import JsonValue
 
-from app.agents.tools import CONDITION_HINT, check_condition, extract_code, extract_json, format_violations
+from app.agents.tools import CONDITION_HINT, ToolContext, extract_code, extract_json
+from app.models.run_list import HEADLINE_METRICS
+from app.services.language.spec import Condition
+from app.services.pipeline import Events, SummaryFacts
+from app.services.pipeline.tools import check_condition
+from app.services.sandbox import Violation, validate_code
 
 ANSWER_ATTEMPTS = 2  # one answer, and one retry that is told why the first was rejected
+Log = Callable[[str], Awaitable[None]]
 
 
 @dataclass
@@ -29,9 +38,9 @@ class CrewAgents:
     executor: Agent
 
 
-def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
+def make_agents(llm: BaseLLM, tools: dict[str, BaseTool], max_iter: int) -> CrewAgents:
     # The guard (app.agents.llm) is the one retry layer: CrewAI retrying too would multiply the calls.
-    common: dict[str, Any] = {
+    common: dict[str, object] = {
         "llm": llm,
         "max_iter": max_iter,
         "max_retry_limit": 0,
@@ -73,7 +82,9 @@ def make_agents(llm: Any, tools: dict[str, Any], max_iter: int) -> CrewAgents:
 def _kickoff(agent: Agent, description: str, expected_output: str) -> str:
     task = Task(description=description, expected_output=expected_output, agent=agent)
     crew = Crew(agents=[agent], tasks=[task], process=Process.sequential, verbose=False)
-    output: Any = crew.kickoff()
+    output = crew.kickoff()
+    if not isinstance(output, CrewOutput):  # a streaming crew; these are never streamed
+        raise TypeError(f"unexpected crew output {type(output).__name__}")
     return str(output.raw)
 
 
@@ -92,7 +103,9 @@ class AnswerRejected(ValueError):
         self.reasons = reasons
 
 
-async def translate_rule(agents: CrewAgents, rule: str, grammar_error: str, log: Any) -> tuple[Any, str]:
+async def translate_rule(
+    agents: CrewAgents, rule: str, grammar_error: str, log: Log
+) -> tuple[Condition, str]:
     """Asks the analyzer for the rule as a condition; returns (validated condition, canonical wording)."""
     reasons: list[str] = []
     for attempt in range(1, ANSWER_ATTEMPTS + 1):
@@ -107,7 +120,10 @@ async def translate_rule(agents: CrewAgents, rule: str, grammar_error: str, log:
         )
         try:
             data = extract_json(answer)
-            condition, words = check_condition(data.get("condition", data))
+            candidate = data.get("condition", data)
+            if not isinstance(candidate, dict):
+                raise ValueError("the condition is not a JSON object")
+            condition, words = check_condition(candidate)
         except Exception as exc:
             reasons.append(f"{type(exc).__name__}: {str(exc)[:400]}")
             await log(f"Analyzer answer {attempt} for rule '{rule}' rejected: {reasons[-1]}")
@@ -119,7 +135,7 @@ async def translate_rule(agents: CrewAgents, rule: str, grammar_error: str, log:
 # -- generator: code that failed the policy or raised ----------------------------------------------------
 
 
-async def repair_code(agents: CrewAgents, code: str, problem: str, validate: Any) -> tuple[str, list[Any]]:
+async def repair_code(agents: CrewAgents, code: str, problem: str) -> tuple[str, list[Violation]]:
     """One repair: the generator's new code and its policy violations (empty when it passes)."""
     answer = await run_task(
         agents.generator,
@@ -131,7 +147,7 @@ async def repair_code(agents: CrewAgents, code: str, problem: str, validate: Any
         "The complete corrected script in a ```python block.",
     )
     new_code = extract_code(answer)
-    return new_code, validate(new_code)
+    return new_code, validate_code(new_code)
 
 
 # -- executor: the summary -------------------------------------------------------------------------------
@@ -139,7 +155,7 @@ async def repair_code(agents: CrewAgents, code: str, problem: str, validate: Any
 _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 
 
-def ungrounded_numbers(summary: str, facts: dict[str, Any]) -> list[str]:
+def ungrounded_numbers(summary: str, facts: dict[str, JsonValue]) -> list[str]:
     """Numbers in ``summary`` that are none of the facts' numbers (rounded either way), nor small counts.
 
     >>> ungrounded_numbers("Returned 25.5% with a Sharpe of 1.2 over 3 trades", {"total_return": 25.49,
@@ -161,7 +177,7 @@ def ungrounded_numbers(summary: str, facts: dict[str, Any]) -> list[str]:
     return bad
 
 
-def _flat_numbers(value: Any) -> list[float]:
+def _flat_numbers(value: JsonValue) -> list[float]:
     if isinstance(value, bool):
         return []
     if isinstance(value, int | float):
@@ -173,7 +189,7 @@ def _flat_numbers(value: Any) -> list[float]:
     return []
 
 
-async def write_summary(agents: CrewAgents, facts: dict[str, Any], log: Any) -> str:
+async def write_summary(agents: CrewAgents, facts: dict[str, JsonValue], log: Log) -> str:
     """The executor's summary, accepted only when every number it cites is one of the facts."""
     reasons: list[str] = []
     for attempt in range(1, ANSWER_ATTEMPTS + 1):
@@ -196,10 +212,37 @@ async def write_summary(agents: CrewAgents, facts: dict[str, Any], log: Any) -> 
     raise AnswerRejected("summary", reasons)
 
 
+class CrewAssistant:
+    """The run's `Assistant` (app.services.pipeline): each question goes to its agent, each answer is
+    validated here before the step uses it."""
+
+    def __init__(self, agents: CrewAgents, tools: ToolContext) -> None:
+        self.agents = agents
+        self.tools = tools
+
+    async def translate_rule(self, rule: str, grammar_error: str, events: Events) -> tuple[Condition, str]:
+        return await translate_rule(self.agents, rule, grammar_error, events.log)
+
+    async def repair_code(self, code: str, problem: str, compiled: str | None) -> tuple[str, list[Violation]]:
+        self.tools.compiled_code = compiled  # the compile_strategy tool's answer
+        return await repair_code(self.agents, code, problem)
+
+    async def summarize(self, facts: SummaryFacts, events: Events) -> str:
+        self.tools.metrics = facts.metrics  # the run_backtest tool's answer
+        figures = facts.metrics.model_dump()
+        answer_facts: dict[str, JsonValue] = {
+            "metrics": {key: figures[key] for key in HEADLINE_METRICS},
+            "warnings": list(facts.metrics.warnings),
+            "symbols": list(facts.symbols),
+            "benchmark": facts.benchmark,
+        }
+        return await write_summary(self.agents, answer_facts, events.log)
+
+
 __all__ = [
     "AnswerRejected",
     "CrewAgents",
-    "format_violations",
+    "CrewAssistant",
     "make_agents",
     "repair_code",
     "run_task",

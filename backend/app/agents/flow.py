@@ -1,105 +1,89 @@
-"""The execution as a CrewAI Flow: analyzing -> generating_code -> executing.
-
-Each step is its agent's job and calls the same tool functions in both modes. Offline, the steps are
-deterministic; in LLM mode the agents add judgement where the tools stop: a rule the grammar cannot read
-(analyzer), code that fails the policy or raises (generator), and the written summary (executor).
-The status events are the same in both modes.
+"""The execution as a CrewAI Flow: analyzing -> generating_code -> executing, a thin adapter over the typed
+steps of `app.services.pipeline`. Each flow step is its agent's job; offline the steps use the tools
+directly, in LLM mode they also ask the agents (through the run's `Assistant`) where the tools stop. The
+status events are the steps' own, the same in both modes.
 
 Importing this module imports crewai (~5 s): only the worker does, lazily.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from crewai.flow.flow import Flow, listen, start
 from pydantic import PrivateAttr
 
-from app.agents import crew as crew_mod
-from app.agents import steps
-from app.core.errors import DomainError
-from app.models.status import ExecutionStatus, Milestone
-
-log = logging.getLogger(__name__)
-
-
-class ExecutionCancelled(DomainError):
-    status_code = 409
+from app.services.pipeline import (
+    Analysis,
+    Backtest,
+    Job,
+    Review,
+    RunContext,
+    Script,
+    analyze,
+    execute,
+    generate,
+    remember_rules,
+    remember_run,
+    review,
+)
 
 
 @dataclass
-class RunState:
-    """Everything one execution's steps share (kept off the Flow's pydantic state: frames, services)."""
+class FlowRun:
+    """One run's job, context and step outputs (kept off the Flow's pydantic state: frames, services)."""
 
-    job: Any
-    progress: Any
-    cancel: asyncio.Event
-    settings: Any
-    market_data: Any
-    sandbox_pool: Any
-    memory: Any
-    agents: crew_mod.CrewAgents | None = None
-    llm: Any = None
-    tool_ctx: Any = None
-    spec: Any = None
-    compiled_code: str | None = None
-    code: str = ""
-    results: Any = None
-    data_sources: dict[str, Any] = field(default_factory=dict)
-    insights: dict[str, Any] = field(default_factory=dict)
-
-    def check_cancel(self) -> None:
-        if self.cancel.is_set():
-            raise ExecutionCancelled("Execution cancelled")
-
-    async def log(self, message: str, milestone: Milestone | None = None) -> None:
-        await self.progress.log(message, milestone)
+    job: Job
+    ctx: RunContext
+    analysis: Analysis | None = None
+    script: Script | None = None
+    backtest: Backtest | None = None
+    review: Review | None = None
 
 
 class ExecutionFlow(Flow):  # type: ignore[type-arg]
-    """One execution. Build with `ExecutionFlow.for_run(state)`, then `await flow.kickoff_async()`."""
+    """One execution. Build with `ExecutionFlow.for_run(run)`, then `await flow.kickoff_async()`."""
 
     suppress_flow_events: bool = True
     # CrewAI gives every flow its own crewai Memory unless told not to: a few ms per run, and its set-up keeps
     # the frames that built the flow (so this run's state) alive until a full collection. Memory is mem0's.
     _skip_auto_memory: bool = True
-    _run: RunState | None = PrivateAttr(default=None)
+    _run: FlowRun | None = PrivateAttr(default=None)
 
     @classmethod
-    def for_run(cls, state: RunState) -> ExecutionFlow:
+    def for_run(cls, run: FlowRun) -> ExecutionFlow:
         flow = cls()
-        flow._run = state
+        flow._run = run
         return flow
 
     def release(self) -> None:
-        """Drop the run's state (its frames, results and services) once the run is over."""
+        """Drop the run (its frames, results and services) once it is over."""
         self._run = None
 
     @property
-    def run_state(self) -> RunState:
-        assert self._run is not None, "ExecutionFlow needs for_run(state)"
+    def run_state(self) -> FlowRun:
+        assert self._run is not None, "ExecutionFlow needs for_run(run)"
         return self._run
 
     @start()
     async def analyzing(self) -> None:
-        s = self.run_state
-        s.check_cancel()
-        await s.progress.stage(ExecutionStatus.analyzing, "Analyzer: reading the strategy's rules")
-        await steps.analyze(s)
+        run = self.run_state
+        run.ctx.check_cancel()
+        run.analysis = await analyze(run.job, run.ctx)
+        await remember_rules(run.analysis, run.ctx.memory)
 
     @listen(analyzing)
     async def generating_code(self) -> None:
-        s = self.run_state
-        s.check_cancel()
-        await s.progress.stage(ExecutionStatus.generating_code, "Generator: writing the VectorBT code")
-        await steps.generate(s)
+        run = self.run_state
+        run.ctx.check_cancel()
+        assert run.analysis is not None
+        run.script = await generate(run.analysis, run.ctx)
 
     @listen(generating_code)
     async def executing(self) -> None:
-        s = self.run_state
-        s.check_cancel()
-        await s.progress.stage(ExecutionStatus.executing, "Executor: loading data and running the backtest")
-        await steps.execute(s)
+        run = self.run_state
+        run.ctx.check_cancel()
+        assert run.analysis is not None and run.script is not None
+        run.backtest = await execute(run.script, run.job, run.ctx)
+        await remember_run(run.analysis, run.backtest, run.ctx.memory, run.ctx.events)
+        run.review = await review(run.backtest, run.analysis, run.ctx)

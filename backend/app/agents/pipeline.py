@@ -1,11 +1,12 @@
 """The entry the job runner calls: `build_pipeline(...)` once per worker, `await pipeline.run(job, ...)`
-per execution.
+per execution (`app.services.pipeline.Pipeline`).
 
 This module is imported by the API process, so it imports neither crewai nor mem0 at module level: the
 first `run` (or `warm`, which the worker calls in a background thread at start-up) pays for them once.
 
 Offline mode (no ``ANTHROPIC_API_KEY``) runs the flow with the tools only; LLM mode gives each execution
-a fresh per-execution budget on a shared, guarded Claude client (see `app.agents.llm`).
+a fresh per-execution budget on a shared, guarded Claude client (see `app.agents.llm`) and the three
+agents as the run's `Assistant`.
 """
 
 from __future__ import annotations
@@ -14,40 +15,23 @@ import asyncio
 import logging
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Literal
 
 from app.core.config import Settings
-from app.models.status import ExecutionStatus, Milestone
+from app.models.insights import AgentInsights, AgentsInfo, LLMUsage
+from app.services.language import GraphLimits
+from app.services.market_data import MarketData
+from app.services.memory import MemoryService
+from app.services.pipeline import Events, Job, Outcome, RunContext
+from app.services.sandbox import SandboxPool
+
+if TYPE_CHECKING:
+    from crewai import BaseLLM
+
+    from app.agents.flow import FlowRun
+    from app.agents.llm import GuardedLLM
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class PipelineJob:
-    execution_id: str
-    user_id: str
-    strategy_id: str
-    strategy_name: str
-    graph: dict[str, Any]
-    params: Any
-    edited_code: str | None = None
-
-
-class Progress(Protocol):
-    async def stage(self, status: ExecutionStatus, message: str) -> None: ...
-
-    async def log(self, message: str, milestone: Milestone | None = None) -> None: ...
-
-
-@dataclass
-class PipelineOutcome:
-    spec: dict[str, Any] | None
-    code: str
-    results: Any
-    data_sources: dict[str, Any]
-    insights: dict[str, Any]
-    generated_code: str | None = None  # compiled from the spec; differs from `code` when edited code ran
 
 
 class ExecutionPipeline:
@@ -55,20 +39,26 @@ class ExecutionPipeline:
     (tests pass a scripted one); None with no key means offline mode."""
 
     def __init__(
-        self, *, settings: Settings, market_data: Any, sandbox_pool: Any, memory: Any, llm: Any = None
+        self,
+        *,
+        settings: Settings,
+        market_data: MarketData,
+        sandbox_pool: SandboxPool,
+        memory: MemoryService,
+        llm: BaseLLM | None = None,
     ) -> None:
         self.settings = settings
         self.market_data = market_data
         self.sandbox_pool = sandbox_pool
         self.memory = memory
         self._inner_llm = llm
-        self._guarded: Any = None
+        self._guarded: GuardedLLM | None = None
         self._warm_lock = threading.Lock()
         self._warmed = False
         self.startup: dict[str, float] = {}
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> Literal["offline", "llm"]:
         return "llm" if self._inner_llm is not None or self.settings.llm_mode else "offline"
 
     def warm(self) -> dict[str, float]:
@@ -85,75 +75,87 @@ class ExecutionPipeline:
 
             self.startup["import_crewai_s"] = round(time.perf_counter() - t0, 3)
             cache = AnswerCache(self.settings.llm.cache_size)
-            self._guarded = make_llm(
-                self.settings.llm, self.settings.llm_api_key, cache, inner=self._inner_llm
-            )
+            key = self.settings.llm_api_key
+            self._guarded = make_llm(self.settings.llm, key, cache, inner=self._inner_llm)
             t1 = time.perf_counter()
-            if self.memory is not None:
-                self.memory.load()
+            self.memory.load()
             self.startup["memory_start_s"] = round(time.perf_counter() - t1, 3)
             self._warmed = True
             log.info("agents ready (%s mode): %s", self.mode, self.startup)
             return self.startup
 
-    async def run(self, job: PipelineJob, progress: Progress, cancel: asyncio.Event) -> PipelineOutcome:
+    async def run(self, job: Job, events: Events, cancel: asyncio.Event) -> Outcome:
         await asyncio.to_thread(self.warm)
-        from app.agents.crew import make_agents
-        from app.agents.flow import ExecutionFlow, RunState
-        from app.agents.tools import ToolContext, build_tools
+        from app.agents.flow import ExecutionFlow, FlowRun
 
-        state = RunState(
-            job=job,
-            progress=progress,
+        settings = self.settings
+        ctx = RunContext(
+            events=events,
             cancel=cancel,
-            settings=self.settings,
             market_data=self.market_data,
-            sandbox_pool=self.sandbox_pool,
+            sandbox=self.sandbox_pool,
             memory=self.memory,
+            limits=GraphLimits.of(settings),
+            similar_k=settings.memory.similar_k,
+            repair_attempts=settings.code_repair_attempts,
+            summary=settings.llm.summary,
         )
-        state.insights["strategy_name"] = job.strategy_name
-        state.insights["agents"] = {"mode": self.mode}
+        llm: GuardedLLM | None = None
+        tool_calls: list[str] = []
         if self._guarded is not None:
-            state.llm = self._guarded.for_execution()
-            state.tool_ctx = ToolContext(
+            from app.agents.crew import CrewAssistant, make_agents
+            from app.agents.tools import ToolContext, build_tools
+
+            llm = self._guarded.for_execution()
+            tools = ToolContext(
                 loop=asyncio.get_running_loop(),
                 memory=self.memory,
                 user_id=job.user_id,
                 execution_id=job.execution_id,
-                similar_k=self.settings.memory.similar_k,
-                compiled_code=lambda: state.compiled_code,
-                backtest=lambda: _metrics_of(state),
+                similar_k=settings.memory.similar_k,
+                calls=tool_calls,
             )
-            tools = build_tools(state.tool_ctx)
-            state.agents = make_agents(state.llm, tools, self.settings.agents_max_iter)
-        flow = ExecutionFlow.for_run(state)
+            agents = make_agents(llm, build_tools(tools), settings.agents_max_iter)
+            ctx.assistant = CrewAssistant(agents, tools)
+        run = FlowRun(job=job, ctx=ctx)
+        flow = ExecutionFlow.for_run(run)
         try:
             await flow.kickoff_async()
         finally:
-            if state.llm is not None:
-                state.insights["llm"] = state.llm.usage.model_dump()
-            if state.tool_ctx is not None:
-                state.insights["agents"]["tool_calls"] = list(state.tool_ctx.calls)
-            # CrewAI's Flow and the tools' closures refer back to themselves; cut the links to this run's
-            # data so it is freed as soon as it is stored, not by a full collection (a ~70 ms pause on
-            # the event loop every other run when each run's series waited for one).
+            # CrewAI's Flow and the agents' tools refer back to themselves; cut the links to this run's data
+            # so it is freed as soon as it is stored, not by a full collection (a ~70 ms pause on the event
+            # loop every other run when each run's series waited for one).
             flow.release()
-            state.tool_ctx = state.agents = None
-        return PipelineOutcome(
-            spec=state.spec.model_dump(mode="json") if state.spec is not None else None,
-            code=state.code,
-            results=state.results,
-            data_sources=state.data_sources,
-            insights=state.insights,
-            generated_code=state.compiled_code,
-        )
+            ctx.assistant = None
+        return _outcome(run, self.mode, llm.usage if llm is not None else None, tool_calls)
 
 
-async def _metrics_of(state: Any) -> dict[str, Any]:
-    return state.results.metrics.model_dump() if state.results is not None else {"error": "not run yet"}
+def _outcome(
+    run: FlowRun, mode: Literal["offline", "llm"], usage: LLMUsage | None, calls: list[str]
+) -> Outcome:
+    analysis, backtest, review = run.analysis, run.backtest, run.review
+    assert analysis is not None and backtest is not None and review is not None, "the flow did not finish"
+    insights = AgentInsights(
+        strategy_name=run.job.strategy_name,
+        agents=AgentsInfo(mode=mode, tool_calls=calls),
+        indicators_used=analysis.indicators,
+        translated_rules=list(analysis.translated_rules),
+        similar_strategies=list(analysis.similar),
+        preferences=analysis.preferences,
+        memory_notes=[*analysis.memory_notes, *review.memory_notes],
+        code_repairs=list(backtest.script.repairs),
+        library_versions=dict(backtest.library_versions),
+        bias_check=backtest.bias_check,
+        llm=usage,
+        summary=review.summary,
+        summary_error=review.summary_error,
+    )
+    return Outcome(spec=analysis.spec, backtest=backtest, insights=insights)
 
 
-def build_pipeline(settings: Settings, market_data: Any, sandbox_pool: Any, memory: Any) -> ExecutionPipeline:
+def build_pipeline(
+    settings: Settings, market_data: MarketData, sandbox_pool: SandboxPool, memory: MemoryService
+) -> ExecutionPipeline:
     """Offline mode without ``ANTHROPIC_API_KEY``, Claude with it. Cheap: call `warm()` to pay start-up."""
     return ExecutionPipeline(
         settings=settings, market_data=market_data, sandbox_pool=sandbox_pool, memory=memory

@@ -1,6 +1,6 @@
-"""The agents' tools: plain functions of the services, and CrewAI `BaseTool` wrappers around them.
+"""The agents' tools: CrewAI `BaseTool` wrappers around the plain functions of `app.services.pipeline.tools`.
 
-The offline flow calls the plain functions directly; in LLM mode the agents get the wrappers (same
+The steps call the plain functions directly (both modes); in LLM mode the agents get these wrappers (same
 functions), so both modes run the same code paths. The wrappers are built lazily (`build_tools`) because
 `import crewai` costs about 5 s and must stay out of the API process's start.
 
@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
-from app.services.memory import MemoryService, SimilarStrategy
+from app.models.backtest import BacktestMetrics
+from app.services.memory import MemoryService
+from app.services.pipeline.tools import check_condition, format_violations, search_strategy_memory
 from app.services.sandbox import validate_code
+
+T = TypeVar("T")
 
 CONDITION_HINT = (
     "A StrategySpec condition as JSON. Expressions: {'type':'price','field':'close','lag':0}, "
@@ -33,25 +37,10 @@ CONDITION_HINT = (
 )
 
 
-# -- plain functions -------------------------------------------------------------------------------------
+# -- reading LLM answers ---------------------------------------------------------------------------------
 
 
-def check_condition(candidate: str | dict[str, Any]) -> tuple[Any, str]:
-    """Validates a condition against the StrategySpec model; returns (condition, canonical wording).
-
-    >>> cond, words = check_condition('{"type":"compare","left":{"type":"price","field":"close"},'
-    ...     '"op":">","right":{"type":"const","value":0}}')
-    >>> words
-    'close > 0'
-    """
-    from app.services.language.spec import Condition, describe
-
-    data = json.loads(candidate) if isinstance(candidate, str) else candidate
-    condition: Any = TypeAdapter(Condition).validate_python(data)
-    return condition, describe(condition)
-
-
-def extract_json(text: str) -> dict[str, Any]:
+def extract_json(text: str) -> dict[str, JsonValue]:
     """The first JSON object in an LLM answer (which may wrap it in prose or a ``` fence)."""
     start = text.find("{")
     if start < 0:
@@ -71,44 +60,24 @@ def extract_code(text: str) -> str:
     return text.strip() + "\n"
 
 
-def format_violations(violations: list[Any]) -> str:
-    return "; ".join(f"line {v.line}: {v.message} ({v.rule})" for v in violations)
-
-
-async def search_strategy_memory(
-    memory: MemoryService, user_id: str, query: str, *, k: int, exclude_execution: str | None = None
-) -> list[SimilarStrategy]:
-    return await memory.search_similar(user_id, query, limit=k, exclude_execution=exclude_execution)
-
-
-async def store_strategy_memory(
-    memory: MemoryService, user_id: str, pattern_text: str, metadata: dict[str, Any], code: str | None
-) -> dict[str, str | None]:
-    """Stores the user's pattern and, for generated code that ran, the shared code template."""
-    ids: dict[str, str | None] = {"pattern": await memory.add_pattern(user_id, pattern_text, metadata)}
-    if code is not None:
-        template_meta = {k: metadata.get(k) for k in ("spec_hash", "indicators", "timeframe")}
-        ids["code_template"] = await memory.add_code_template(pattern_text, code, template_meta)
-    return ids
-
-
 # -- CrewAI wrappers -------------------------------------------------------------------------------------
 
 
 @dataclass
 class ToolContext:
-    """What the wrappers need to reach the services from CrewAI's worker thread."""
+    """What the wrappers need to reach the services from CrewAI's worker thread; `compiled_code` and
+    `metrics` are set by the run's assistant before it asks the agent that may look them up."""
 
     loop: asyncio.AbstractEventLoop
     memory: MemoryService
     user_id: str
     execution_id: str
-    similar_k: int = 3
-    compiled_code: Callable[[], str | None] = lambda: None
-    backtest: Callable[[], Coroutine[Any, Any, dict[str, Any]]] | None = None
+    similar_k: int
+    compiled_code: str | None = None
+    metrics: BacktestMetrics | None = None
     calls: list[str] = field(default_factory=list)
 
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 120.0) -> Any:
+    def run(self, coro: Coroutine[object, object, T], timeout: float = 120.0) -> T:
         """Runs a service coroutine on the pipeline's event loop from the crew's thread."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
@@ -175,7 +144,7 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
 
         def _run(self) -> str:
             logged(self.name)
-            return ctx.compiled_code() or "no compiled code (the user supplied edited code)"
+            return ctx.compiled_code or "no compiled code (the user supplied edited code)"
 
     class ValidateCodeTool(BaseTool):
         name: str = "validate_code"
@@ -194,9 +163,9 @@ def build_tools(ctx: ToolContext) -> dict[str, Any]:
 
         def _run(self) -> str:
             logged(self.name)
-            if ctx.backtest is None:
+            if ctx.metrics is None:
                 return json.dumps({"error": "the backtest has not run yet"})
-            return json.dumps(ctx.run(ctx.backtest()), default=str)
+            return ctx.metrics.model_dump_json()
 
     class StoreMemoryTool(BaseTool):
         name: str = "store_strategy_memory"

@@ -12,9 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.config import Settings
 from app.core.db import is_connection_error
-from app.core.errors import Unauthorized
-from app.core.security import decode_access_token
 from app.models.user import User
+from app.services import users
 from app.services.language import GraphLimits
 
 if TYPE_CHECKING:
@@ -61,13 +60,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 async def get_current_user(
     session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User:
-    if not token:
-        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token)")
-    user_id = decode_access_token(token, settings.resolved_secret_key())
-    user = await session.get(User, user_id)
-    if user is None:
-        raise Unauthorized("Invalid token: the user no longer exists")
-    return user
+    return await users.user_for_token(session, token, settings.resolved_secret_key())
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

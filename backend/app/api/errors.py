@@ -10,13 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.errors import DomainError
+from app.core.errors import DomainError, validation_error_body
 
 log = logging.getLogger(__name__)
-
-
-def _field_path(loc: tuple[object, ...] | list[object]) -> str:
-    return ".".join(str(part) for part in loc if part != "body")
 
 
 def add_exception_handlers(app: FastAPI) -> None:
@@ -27,12 +23,7 @@ def add_exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(err.get("loc", ())), "field": _field_path(err.get("loc", ())), "msg": err.get("msg")}
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{e['field'] or 'body'}: {e['msg']}" for e in errors)
-        return JSONResponse({"error": "ValidationError", "detail": detail, "errors": errors}, status_code=422)
+        return JSONResponse(validation_error_body(exc.errors()), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -17,6 +17,7 @@ API_PREFIXES = (
     "memory",
     "reports",
     "health",
+    "mcp",
     "docs",
     "docs-assets",
     "redoc",

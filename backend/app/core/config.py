@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.core.config_agents import LLMSettings, MemorySettings
+from app.core.config_mcp import McpSettings
 from app.core.config_sandbox import SandboxSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -98,6 +99,8 @@ class Settings(BaseSettings):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings, description="SANDBOX_* variables.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="LLM_* variables.")
     memory: MemorySettings = Field(default_factory=MemorySettings, description="MEMORY_* variables.")
+
+    mcp: McpSettings = Field(default_factory=McpSettings, description="MCP_* variables (the /mcp face).")
 
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     start_worker: bool = True

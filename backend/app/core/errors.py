@@ -10,6 +10,7 @@ Services and agents raise these; the API maps them to responses in one place
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 
@@ -47,3 +48,22 @@ class InvalidInput(DomainError):
 
 class ServiceUnavailable(DomainError):
     status_code = 503
+
+
+def validation_error_body(errors: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The body of a refused input (REST's 422, an MCP tool error): each problem with its field path.
+
+    >>> body = validation_error_body([{"loc": ("body", "params", "fees"), "msg": "Input should be <= 0.1"}])
+    >>> body["detail"]
+    'params.fees: Input should be <= 0.1'
+    """
+    listed = [
+        {"loc": list(err.get("loc", ())), "field": _field_path(err.get("loc", ())), "msg": err.get("msg")}
+        for err in errors
+    ]
+    detail = "; ".join(f"{e['field'] or 'body'}: {e['msg']}" for e in listed)
+    return {"error": "ValidationError", "detail": detail, "errors": listed}
+
+
+def _field_path(loc: Iterable[object]) -> str:
+    return ".".join(str(part) for part in loc if part != "body")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import col
@@ -28,20 +29,17 @@ from app.models.execution import (
     ExecutionStatus,
     StrategyExecution,
 )
+from app.models.insights import AgentInsights, ErrorBody
 from app.models.params import ExecutionParams
 from app.models.strategy import Strategy
 from app.models.sweep import Sweep, SweepRequest
 from app.services.event_bus import EventBus
 from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
+from app.services.pipeline import Job, Pipeline
 from app.services.research.errors import InvalidSweep
 from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
-from app.services.run_storage import store_outcome
-
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from app.agents.pipeline import ExecutionPipeline
+from app.services.run_storage import store_outcome, stored_insights
 
 log = logging.getLogger(__name__)
 CANCEL_POLL_S = 0.25
@@ -53,7 +51,7 @@ class RunnerContext:
     settings: Settings
     session_factory: SessionFactory
     bus: EventBus
-    get_pipeline: Callable[[], Awaitable[ExecutionPipeline]]
+    get_pipeline: Callable[[], Awaitable[Pipeline]]
     worker_id: str = "inprocess"
     lease_s: float = 30.0
     running: dict[str, asyncio.Event] = field(default_factory=dict)
@@ -153,9 +151,7 @@ async def _run(
     cancel: asyncio.Event,
     started: float,
 ) -> None:
-    from app.agents.pipeline import PipelineJob
-
-    job = PipelineJob(
+    job = Job(
         execution_id=execution.id,
         user_id=execution.user_id,
         strategy_id=strategy.id,
@@ -163,6 +159,7 @@ async def _run(
         graph=strategy.graph,
         params=ExecutionParams.model_validate(execution.params),
         edited_code=execution.submitted_code,
+        kind=ExecutionKind(execution.kind),
     )
     sweep = execution.kind == ExecutionKind.sweep
     limit_s = ctx.settings.sweep_timeout_s if sweep else ctx.settings.execution_timeout_s
@@ -206,7 +203,7 @@ async def _run(
         if cancel.is_set():
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
             return
-        await _fail(progress, exc.message, {"error": exc.body(), "failed_stage": progress.status})
+        await _fail(progress, exc.message, ErrorBody.model_validate(exc.body()))
     except Exception as exc:
         if is_connection_error(exc):
             # The database went away mid-run: nothing final was written, so the run is safe to repeat.
@@ -214,7 +211,7 @@ async def _run(
             raise ExecutionInterrupted(f"database unavailable during {progress.status}: {exc}") from exc
         log.exception("execution %s crashed during %s", execution.id, progress.status)
         message = f"Internal error during {progress.status}: {type(exc).__name__}: {exc}"
-        await _fail(progress, message, {"error": {"error": "InternalError", "detail": message}})
+        await _fail(progress, message, ErrorBody(error="InternalError", detail=message))
 
 
 async def _sweep(
@@ -276,12 +273,12 @@ async def record_interruption(ctx: RunnerContext, execution_id: str) -> None:
             log.warning("could not release the lease of %s: %s: %s", execution_id, type(exc).__name__, exc)
 
 
-async def _fail(progress: EventLog, message: str, insights: dict[str, Any]) -> None:
+async def _fail(progress: EventLog, message: str, error: ErrorBody) -> None:
     stage = progress.status
 
     def apply(execution: StrategyExecution) -> None:
         execution.error_message = message
-        execution.agent_insights = {**execution.agent_insights, **insights, "failed_stage": stage}
+        execution.agent_insights = stored_insights(execution, AgentInsights(error=error, failed_stage=stage))
 
     await progress.finish(ExecutionStatus.failed, f"Failed during {stage}: {message}", apply=apply)
 

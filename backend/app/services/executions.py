@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +20,10 @@ from app.models.execution import (
 )
 from app.models.user import User
 from app.services import event_log, strategies
+
+if TYPE_CHECKING:
+    from app.services.event_bus import EventBus
+    from app.services.worker import ExecutionQueue
 
 
 class ExecutionNotFound(NotFound):
@@ -44,6 +50,26 @@ async def create(
     await session.flush()
     session.add(event_log.first_event(execution))
     await session.commit()
+    return execution
+
+
+async def submit(
+    session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest, queue: ExecutionQueue
+) -> StrategyExecution:
+    """Creates a `queued` execution (committed first), then enqueues it for the agents."""
+    execution = await create(session, user, strategy_id, request)
+    await queue.enqueue(execution.id)
+    return execution
+
+
+async def cancel(
+    session: AsyncSession, user: User, execution_id: str, bus: EventBus, queue: ExecutionQueue
+) -> StrategyExecution:
+    """Stops a queued or running execution: the process running it is told at once; one still queued is
+    run now, so it ends `cancelled` without waiting its turn."""
+    execution = await request_cancel(session, user, execution_id)
+    if not await bus.request_cancel(execution_id) and execution.status == ExecutionStatus.queued:
+        await queue.expedite(execution_id)
     return execution
 
 
@@ -125,5 +151,5 @@ async def get_code(session: AsyncSession, user: User, execution_id: str) -> Code
 
 async def get_many(session: AsyncSession, user: User, ids: list[str]) -> list[BacktestRun]:
     if not ids or len(ids) > 10:
-        raise InvalidInput("Give between 1 and 10 execution ids: ?ids=a,b,c", field="ids")
+        raise InvalidInput(f"Give between 1 and 10 execution ids (got {len(ids)})", field="ids")
     return [await get_results(session, user, execution_id) for execution_id in ids]

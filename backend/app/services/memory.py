@@ -9,7 +9,9 @@ never a dependency: when mem0 cannot start or an operation fails, the error is l
 Every read and write is scoped by ``user_id`` in mem0's filters, and every single-memory operation
 checks the owner, so one user's memories never reach another.
 
-Kinds (``metadata.kind``): ``pattern``, ``code_template``, ``rule_translation``, ``preferences``.
+Kinds (``metadata.kind``): ``pattern``, ``code_template``, ``rule_translation``, ``preferences``,
+``custom_indicator`` (the user's saved indicators: the database holds the library that runs; memory keeps
+what each name means, next to the strategies that used it).
 
 >>> svc = MemoryService(enabled=False, data_dir="/tmp")
 >>> svc.available, svc.unavailable_reason
@@ -33,7 +35,9 @@ from app.models.memory import MemoryItem, Preferences, SimilarStrategy
 log = logging.getLogger(__name__)
 
 SYSTEM_USER = "system"
-MemoryKind = Literal["pattern", "code_template", "rule_translation", "preferences", "sweep_pick"]
+MemoryKind = Literal[
+    "pattern", "code_template", "rule_translation", "preferences", "custom_indicator", "sweep_pick"
+]
 EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2
 EMBEDDING_CACHE_SIZE = 512
 
@@ -277,6 +281,27 @@ class MemoryService:
             f"Rule '{rule}' means: {understood}",
             {"rule_key": rule_key(rule), "rule": rule, "condition": condition, "understood": understood},
         )
+
+    # -- custom indicators ---------------------------------------------------------------------------
+
+    async def add_custom_indicator(self, user_id: str, name: str, formula: str, understood: str) -> None:
+        """Remembers one saved indicator (replacing an earlier memory of the same name)."""
+        await self.forget_custom_indicator(user_id, name)
+        await self._add(
+            user_id,
+            "custom_indicator",
+            f"Custom indicator '{name}' = {formula} (read as {understood})",
+            {"name_key": name.lower(), "name": name, "formula": formula, "understood": understood},
+        )
+
+    async def forget_custom_indicator(self, user_id: str, name: str) -> None:
+        for old in await self._find(
+            user_id, {"kind": "custom_indicator", "name_key": name.lower()}, limit=20
+        ):
+            await self._call("delete", lambda mem, i=old.id: mem.delete(i), None)
+
+    async def custom_indicators(self, user_id: str) -> list[MemoryItem]:
+        return await self._find(user_id, {"kind": "custom_indicator"}, limit=200)
 
     # -- preferences ---------------------------------------------------------------------------------
 

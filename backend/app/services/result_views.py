@@ -18,15 +18,24 @@ def _full(run: BacktestRun, key: str, fallback: list[Any]) -> list[Any]:
     return list(series) if series else fallback
 
 
+def full_series(run: BacktestRun, key: str) -> list[Any]:
+    """A series at every bar ("equity", "benchmark" or "drawdown"): the stored full resolution when the API
+    series is downsampled, else the API series itself."""
+    shipped = {
+        "equity": run.equity_series,
+        "benchmark": run.benchmark_series,
+        "drawdown": run.drawdown_series,
+    }
+    return _full(run, key, shipped[key])
+
+
 def trades_csv(run: BacktestRun) -> str:
     return render_trades_csv([TradeRow.model_validate(t) for t in run.trades])
 
 
 def equity_csv(run: BacktestRun) -> str:
     return render_equity_csv(
-        _full(run, "equity", run.equity_series),
-        _full(run, "benchmark", run.benchmark_series),
-        _full(run, "drawdown", run.drawdown_series),
+        full_series(run, "equity"), full_series(run, "benchmark"), full_series(run, "drawdown")
     )
 
 
@@ -39,6 +48,21 @@ async def report_html(execution: StrategyExecution, run: BacktestRun, strategy_n
         edited_code=execution.submitted_code is not None,
     )
     return await asyncio.to_thread(render_report, strategy_name, run, {}, context)
+
+
+def bundle(execution: StrategyExecution, run: BacktestRun) -> dict[str, Any]:
+    """What it takes to reproduce a run: the spec and the code that ran (with their hashes), the params, each
+    symbol's data source and content hash, library versions, the LLM (if any) and the seed."""
+    return {
+        **run.bundle,
+        "execution_id": execution.id,
+        "strategy_id": execution.strategy_id,
+        "spec": execution.agent_insights.get("spec"),
+        # the code that ran: the user's edit when there was one
+        "code": execution.submitted_code
+        if execution.submitted_code is not None
+        else execution.generated_code,
+    }
 
 
 def compare(ids: list[str], runs: list[BacktestRun]) -> dict[str, Any]:

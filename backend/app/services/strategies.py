@@ -13,10 +13,10 @@ from app.models._types import utcnow
 from app.models.backtest import BacktestRun
 from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
-from app.models.strategy import Strategy, StrategyCreate, StrategyUpdate
+from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.models.user import User
 from app.services.language import GraphLimits
-from app.services.strategy_checks import strategy_issues
+from app.services.strategy_checks import stored_issues, strategy_issues
 
 
 class StrategyNotFound(NotFound):
@@ -28,6 +28,18 @@ def _validated_graph(graph: dict[str, Any], limits: GraphLimits) -> dict[str, An
     # draft's unfinished parts are kept and reported as the strategy's `issues`.
     strategy_issues(graph, limits=limits)
     return graph
+
+
+def public(row: Strategy, *, llm_available: bool) -> StrategyPublic:
+    """A strategy as clients read it, with the draft's `issues` (what blocks a run, node by node)."""
+    return StrategyPublic(
+        id=row.id,
+        name=row.name,
+        graph=row.graph,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        issues=stored_issues(row.graph, llm_available=llm_available),
+    )
 
 
 async def create(session: AsyncSession, user: User, data: StrategyCreate, limits: GraphLimits) -> Strategy:

@@ -1,4 +1,4 @@
-"""Registration and sign-in."""
+"""Registration, sign-in, and who a bearer token belongs to (the REST API and the MCP face both ask here)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.core.errors import Conflict, Unauthorized
 from app.core.ids import new_id
-from app.core.security import hash_password, verify_password
+from app.core.security import decode_access_token, hash_password, verify_password
 from app.models.user import User, UserCreate
 
 
@@ -32,4 +32,14 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> U
     user = result.first()
     if user is None or not verify_password(password, user.hashed_password):
         raise Unauthorized("Incorrect username or password")
+    return user
+
+
+async def user_for_token(session: AsyncSession, token: str | None, secret: str) -> User:
+    """The signed-in user a bearer token names; `Unauthorized` for none, a bad one, or a deleted user."""
+    if not token:
+        raise Unauthorized("Not authenticated: send 'Authorization: Bearer <token>' (POST /auth/token)")
+    user = await session.get(User, decode_access_token(token, secret))
+    if user is None:
+        raise Unauthorized("Invalid token: the user no longer exists")
     return user

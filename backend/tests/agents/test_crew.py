@@ -43,6 +43,7 @@ def crew_on(steps: list[Any], *, native: bool, **settings: Any) -> tuple[Any, Sc
         memory=MemoryService(enabled=False, data_dir="/tmp"),
         user_id="u1",
         execution_id="exec_1",
+        similar_k=3,
     )
     return make_agents(llm, build_tools(ctx), max_iter=4), inner, ctx
 

@@ -169,3 +169,15 @@ async def test_the_service_caches_its_embedder(memory: MemoryService) -> None:
     assert len(vector) == 384
     assert embedder.embed(SMA, "add") == vector
     assert embedder.embed.__name__ == "cached"
+
+
+async def test_custom_indicators_are_remembered_per_user_and_forgotten(memory: MemoryService) -> None:
+    await memory.add_custom_indicator("heidi", "Spread", "close - SMA(50)", "close - SMA(50)")
+    await memory.add_custom_indicator("heidi", "spread", "close - SMA(20)", "close - SMA(20)")  # replaces
+    await memory.add_custom_indicator("ivan", "spread", "high - low", "high - low")
+    mine = await memory.custom_indicators("heidi")
+    assert [(i.metadata["name"], i.metadata["formula"]) for i in mine] == [("spread", "close - SMA(20)")]
+    assert "Custom indicator 'spread' = close - SMA(20)" in mine[0].text
+    await memory.forget_custom_indicator("heidi", "SPREAD")
+    assert await memory.custom_indicators("heidi") == []
+    assert [i.metadata["formula"] for i in await memory.custom_indicators("ivan")] == ["high - low"]

@@ -11,7 +11,7 @@ import { checkRule } from "./ruleChecks";
 type Check =
   | { state: "idle" }
   | { state: "checking" }
-  | { state: "ok"; parsed: unknown }
+  | { state: "ok"; parsed: unknown; understood?: string }
   | { state: "invalid"; detail: string; position: number | null; expected: string[]; suggestion: string | null; rule: string }
   | { state: "error"; message: string };
 
@@ -41,7 +41,7 @@ export function RuleField(props: {
       try {
         const res = await checkRule(value); // shared with the canvas marks: one request per text
         if (ctrl.signal.aborted) return;
-        if (res.ok) return setCheck({ state: "ok", parsed: res.parsed });
+        if (res.ok) return setCheck({ state: "ok", parsed: res.parsed, understood: res.understood });
         const { detail, body: b } = res.error;
         setCheck({
           state: "invalid",
@@ -87,7 +87,7 @@ export function RuleField(props: {
         {check.state === "checking" && <span className="muted">Checking…</span>}
         {check.state === "ok" && (
           <span className="ok" data-testid="rule-ok">
-            ✓ Understood{check.parsed ? `: ${describeParsed(check.parsed)}` : ""}
+            ✓ Understood{check.understood ? `: ${check.understood}` : check.parsed ? `: ${describeParsed(check.parsed)}` : ""}
           </span>
         )}
         {check.state === "error" && <span className="error">{check.message}</span>}

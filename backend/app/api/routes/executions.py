@@ -27,9 +27,7 @@ async def execute(
     strategy_id: str, request: ExecuteRequest, user: CurrentUser, session: SessionDep, queue: QueueDep
 ) -> ExecutionPublic:
     """Creates a `queued` execution (committed first), then enqueues it for the agents."""
-    execution = await executions.create(session, user, strategy_id, request)
-    await queue.enqueue(execution.id)
-    return await executions.view(session, execution)
+    return await executions.view(session, await executions.submit(session, user, strategy_id, request, queue))
 
 
 @router.post(
@@ -165,8 +163,7 @@ async def bundle(execution_id: str, user: CurrentUser, session: SessionDep) -> d
     """What it takes to reproduce the run: hashes, data sources, library versions, code and params."""
     execution = await executions.get_owned(session, user, execution_id)
     run = await executions.get_results(session, user, execution_id)
-    code = execution.submitted_code if execution.submitted_code is not None else execution.generated_code
-    return {**run.bundle, "execution_id": execution_id, "code": code}
+    return result_views.bundle(execution, run)
 
 
 @router.post("/{execution_id}/cancel", response_model=ExecutionPublic)
@@ -174,10 +171,7 @@ async def cancel(
     execution_id: str, user: CurrentUser, session: SessionDep, bus: EventBusDep, queue: QueueDep
 ) -> ExecutionPublic:
     """Stops a queued or running execution; it ends `cancelled` within about a second."""
-    execution = await executions.request_cancel(session, user, execution_id)
-    if not await bus.request_cancel(execution_id) and execution.status == "queued":
-        await queue.expedite(execution_id)
-    return await executions.view(session, execution)
+    return await executions.view(session, await executions.cancel(session, user, execution_id, bus, queue))
 
 
 def _csv(text: str, filename: str) -> PlainTextResponse:

@@ -8,7 +8,6 @@ from app.core.config import Settings
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.services import strategies
 from app.services.language import node_json_schema, parse_rule
-from app.services.strategy_checks import stored_issues
 
 router = APIRouter(prefix="/strategies", tags=["strategies"])
 
@@ -23,14 +22,7 @@ class RuleCheckResult(BaseModel):
 
 
 def _public(row: Strategy, settings: Settings) -> StrategyPublic:
-    return StrategyPublic(
-        id=row.id,
-        name=row.name,
-        graph=row.graph,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        issues=stored_issues(row.graph, llm_available=settings.llm_mode),
-    )
+    return strategies.public(row, llm_available=settings.llm_mode)
 
 
 @router.get("/schema", response_model=dict[str, Any])

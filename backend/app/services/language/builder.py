@@ -44,22 +44,50 @@ from app.services.language.spec import (
 
 
 class ExecutionParamsLike(Protocol):
-    """What `build_spec` reads from the execution's parameters (`app.models.params.ExecutionParams`)."""
+    """What `build_spec` reads from the execution's parameters (`app.models.params.ExecutionParams`);
+    read-only, so a narrower type (a `Literal` timeframe) satisfies it."""
 
-    symbols: list[str]
-    timeframe: str
-    start_date: date
-    end_date: date
-    initial_capital: float
-    benchmark: str | None
-    fees: float
-    slippage: float
-    position_sizing: str
-    position_size: float | None
-    exposure: float
-    risk_free_rate: float
-    stop_slippage: bool
-    reenter_on_exit_bar: bool
+    @property
+    def symbols(self) -> list[str]: ...
+
+    @property
+    def timeframe(self) -> str: ...
+
+    @property
+    def start_date(self) -> date: ...
+
+    @property
+    def end_date(self) -> date: ...
+
+    @property
+    def initial_capital(self) -> float: ...
+
+    @property
+    def benchmark(self) -> str | None: ...
+
+    @property
+    def fees(self) -> float: ...
+
+    @property
+    def slippage(self) -> float: ...
+
+    @property
+    def position_sizing(self) -> str: ...
+
+    @property
+    def position_size(self) -> float | None: ...
+
+    @property
+    def exposure(self) -> float: ...
+
+    @property
+    def risk_free_rate(self) -> float: ...
+
+    @property
+    def stop_slippage(self) -> bool: ...
+
+    @property
+    def reenter_on_exit_bar(self) -> bool: ...
 
 
 def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpec:

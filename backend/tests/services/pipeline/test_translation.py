@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.agents.translation import PLACEHOLDER, apply_translations, with_placeholders
 from app.services.language import build_spec, parse_graph, parse_rule
+from app.services.pipeline.translation import PLACEHOLDER, apply_translations, with_placeholders
 from tests.services.language.helpers import Params
 
 GRAPH = {

@@ -14,7 +14,12 @@ True
 from __future__ import annotations
 
 import copy
-from typing import Any
+
+from pydantic import JsonValue
+
+from app.services.language.spec import Condition, Rule, RuleSet, StrategySpec
+
+JsonObject = dict[str, JsonValue]
 
 # Always true on real prices, so it cannot make `build_spec` call an exit "never triggers".
 PLACEHOLDER = "close above 0"
@@ -22,12 +27,23 @@ PLACEHOLDER = "close above 0"
 Key = tuple[str, str]  # (node id, rule text)
 
 
-def with_placeholders(graph: dict[str, Any], keys: set[Key]) -> dict[str, Any]:
+def _nodes(graph: JsonObject) -> list[dict[str, JsonValue]]:
+    nodes = graph.get("nodes")
+    return [node for node in nodes if isinstance(node, dict)] if isinstance(nodes, list) else []
+
+
+def _rules(node: dict[str, JsonValue]) -> list[JsonValue] | None:
+    meta = node.get("meta")
+    rules = meta.get("rules") if isinstance(meta, dict) else None
+    return rules if isinstance(rules, list) else None
+
+
+def with_placeholders(graph: JsonObject, keys: set[Key]) -> JsonObject:
     swapped = copy.deepcopy(graph)
-    for node in swapped.get("nodes", []):
-        meta = node.get("meta") or {}
-        rules = meta.get("rules")
-        if not isinstance(rules, list):
+    for node in _nodes(swapped):
+        rules = _rules(node)
+        meta = node.get("meta")
+        if rules is None or not isinstance(meta, dict):
             continue
         meta["rules"] = [
             PLACEHOLDER if isinstance(rule, str) and (node.get("id"), rule) in keys else rule
@@ -36,17 +52,17 @@ def with_placeholders(graph: dict[str, Any], keys: set[Key]) -> dict[str, Any]:
     return swapped
 
 
-def apply_translations(spec: Any, graph: dict[str, Any], translations: dict[Key, tuple[Any, str]]) -> Any:
+def apply_translations(
+    spec: StrategySpec, graph: JsonObject, translations: dict[Key, tuple[Condition, str]]
+) -> StrategySpec:
     """Puts each translated condition where its placeholder was parsed; returns a new (validated) spec."""
-    from app.services.language.spec import Rule, StrategySpec
-
     originals: dict[str, list[str]] = {}
-    for node in graph.get("nodes", []):
-        rules = (node.get("meta") or {}).get("rules")
-        if isinstance(rules, list):
+    for node in _nodes(graph):
+        rules = _rules(node)
+        if rules is not None:
             originals[str(node.get("id"))] = [r for r in rules if isinstance(r, str)]
 
-    def fix(rule_sets: list[Any]) -> list[Any]:
+    def fix(rule_sets: list[RuleSet]) -> list[RuleSet]:
         fixed = []
         for rule_set in rule_sets:
             pending = [

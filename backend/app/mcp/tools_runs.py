@@ -1,0 +1,204 @@
+"""Tools that start and steer runs: run_backtest (with progress and cancellation), get_execution,
+cancel_execution. Executions are created and cancelled by the services REST's routes call
+(`executions.submit`, `executions.cancel`), so the same ownership, params validation, code policy and
+sandbox apply to a run started here."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated, Any
+
+import anyio
+from mcp.server.fastmcp import Context, FastMCP
+from mcp.types import CallToolResult, ResourceLink, ToolAnnotations
+from pydantic import AnyUrl, BaseModel, Field
+
+from app.core.errors import DomainError
+from app.mcp.answers import ToolFailed, answer
+from app.mcp.backend import Backend, Caller
+from app.models.execution import ExecuteRequest, ExecutionPublic, ExecutionStatus, StrategyExecution
+from app.models.params import ExecutionParams
+from app.models.user import User
+from app.services import executions
+from app.services.watch import follow
+
+Ctx = Context[Any, Any, Any]
+ExecutionId = Annotated[str, Field(description="An execution id (exec_...), from run_backtest.")]
+Code = Annotated[str | None, ExecuteRequest.model_fields["code"]]
+
+HEADLINE = (
+    "total_return", "benchmark_return", "vs_benchmark", "cagr", "sharpe_ratio", "sortino_ratio",
+    "max_drawdown", "win_rate", "trades", "profit_factor", "exposure", "start", "end",
+)  # fmt: skip
+
+
+class BacktestOut(BaseModel):
+    execution_id: str
+    strategy_id: str
+    status: ExecutionStatus
+    backtest_run_id: str | None = None
+    metrics: dict[str, Any] = Field(description="Headline metrics; percents as numbers (25.5 = 25.5 %).")
+    warnings: list[str] = Field(description="What makes the numbers less trustworthy (read them).")
+    indicators_used: list[str] = []
+    explanation: str | None = Field(
+        default=None, description="The agents' summary, when an LLM is configured."
+    )
+    duration_s: float | None = None
+    report_uri: str = Field(description="MCP resource: the run's HTML report.")
+    bundle_uri: str = Field(description="MCP resource: what it takes to reproduce the run.")
+
+
+def register(mcp: FastMCP, caller: Caller) -> None:
+    @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False))
+    async def run_backtest(
+        strategy_id: Annotated[str, Field(description="The strategy to run (strat_...).")],
+        ctx: Ctx,
+        params: Annotated[
+            ExecutionParams | None,
+            Field(description="Symbols, dates, capital, costs, sizing; omitted: defaults."),
+        ] = None,
+        code: Code = None,
+        wait: Annotated[
+            bool,
+            Field(
+                description="true: answer when the run ends, with progress on the way; false: answer at once "
+                "with the execution id (then get_execution / get_results)."
+            ),
+        ] = True,
+    ) -> Annotated[CallToolResult, BacktestOut]:
+        """Backtests a saved strategy (POST /executions/strategies/{id}/execute): its rules become a typed
+        spec, then readable VectorBT code, run in a sandbox on the chosen symbols and dates. Reports
+        progress as the stages pass (analyzing, generating_code, executing) and answers the headline
+        metrics, warnings and the execution id. Cancelling this call cancels the run. A run that fails
+        answers an error naming the node, rule or line at fault."""
+        request = ExecuteRequest(code=code) if params is None else ExecuteRequest(params=params, code=code)
+        async with caller.call(ctx) as call:
+            execution = await executions.submit(
+                call.session, call.user, strategy_id, request, call.backend.queue
+            )
+            user = call.user
+        if not wait:
+            return answer(
+                f"Queued {execution.id}; poll get_execution or get_results.", _outcome(execution, None)
+            )
+        backend = caller.get_backend()
+        try:
+            with anyio.move_on_after(backend.settings.mcp.run_wait_s):
+                await _report_stages(backend, execution.id, ctx)
+        except anyio.get_cancelled_exc_class():
+            if not caller.stopping:  # the client gave up (not the server shutting down): stop the run
+                with anyio.CancelScope(shield=True):
+                    await _cancel(backend, user, execution.id)
+            raise
+        async with backend.session_factory() as session:
+            final = await executions.get_owned(session, user, execution.id)
+            run = (
+                await executions.get_results(session, user, execution.id)
+                if final.status == "completed"
+                else None
+            )
+        return _final_answer(final, run)
+
+    @mcp.tool(annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=False))
+    async def get_execution(
+        execution_id: ExecutionId, ctx: Ctx
+    ) -> Annotated[CallToolResult, ExecutionPublic]:
+        """An execution's status, log lines, error (naming the node, rule or line at fault) and insights
+        (GET /executions/{id})."""
+        async with caller.call(ctx) as call:
+            row = await executions.get_owned(call.session, call.user, execution_id)
+            public = await executions.view(call.session, row)
+        detail = f": {row.error_message}" if row.error_message else ""
+        return answer(f"Execution {row.id} is {row.status}{detail}", public)
+
+    @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, openWorldHint=False))
+    async def cancel_execution(
+        execution_id: ExecutionId, ctx: Ctx
+    ) -> Annotated[CallToolResult, ExecutionPublic]:
+        """Stops a queued or running execution (POST /executions/{id}/cancel); it ends `cancelled` within
+        about a second. One that already ended answers a Conflict error."""
+        async with caller.call(ctx) as call:
+            row = await executions.cancel(
+                call.session, call.user, execution_id, call.backend.bus, call.backend.queue
+            )
+            public = await executions.view(call.session, row)
+        return answer(f"Cancelling {row.id} (was {row.status}).", public)
+
+
+async def _report_stages(backend: Backend, execution_id: str, ctx: Ctx) -> None:
+    """One progress notification per stage the run enters, in order, until its final status."""
+    stage, sent = "", -1.0
+    async for event in follow(backend.session_factory, backend.bus, execution_id):
+        if event.status == stage:
+            continue
+        stage = event.status
+        sent = max(event.progress, sent + 1e-6)  # progress must increase, even if a re-run restarts stages
+        await ctx.report_progress(sent, 1.0, f"{event.status}: {event.message}")
+
+
+async def _cancel(backend: Backend, user: User, execution_id: str) -> None:
+    async with backend.session_factory() as session:
+        with contextlib.suppress(DomainError):  # it ended meanwhile: nothing to stop
+            await executions.cancel(session, user, execution_id, backend.bus, backend.queue)
+
+
+def _outcome(execution: StrategyExecution, metrics: dict[str, Any] | None) -> BacktestOut:
+    insights = execution.agent_insights or {}
+    metrics = metrics or {}
+    return BacktestOut(
+        execution_id=execution.id,
+        strategy_id=execution.strategy_id,
+        status=ExecutionStatus(execution.status),
+        backtest_run_id=execution.backtest_run_id,
+        metrics={key: metrics[key] for key in HEADLINE if key in metrics},
+        warnings=list(metrics.get("warnings") or []),
+        indicators_used=list(insights.get("indicators_used") or []),
+        explanation=insights.get("summary"),
+        duration_s=insights.get("execution_time"),
+        report_uri=report_uri(execution.id),
+        bundle_uri=bundle_uri(execution.id),
+    )
+
+
+def _final_answer(execution: StrategyExecution, run: Any) -> CallToolResult:
+    status = ExecutionStatus(execution.status)
+    if status == ExecutionStatus.failed:
+        body = dict(execution.agent_insights.get("error") or {"error": "ExecutionFailed"})
+        body.setdefault("detail", execution.error_message)
+        raise ToolFailed({**body, "execution_id": execution.id, "execution_status": status.value})
+    if status == ExecutionStatus.cancelled:
+        raise ToolFailed(
+            {"error": "ExecutionCancelled", "detail": execution.error_message or "cancelled",
+             "execution_id": execution.id, "execution_status": status.value}
+        )  # fmt: skip
+    out = _outcome(execution, run.metrics if run is not None else None)
+    if not status.is_final:
+        return answer(f"{execution.id} is still {status.value}; poll get_execution or get_results.", out)
+    links = [
+        ResourceLink(type="resource_link", uri=AnyUrl(out.report_uri), name="report", mimeType="text/html"),
+        ResourceLink(
+            type="resource_link", uri=AnyUrl(out.bundle_uri), name="bundle", mimeType="application/json"
+        ),
+    ]
+    return answer(_completed_summary(out), out, extra=links)
+
+
+def _completed_summary(out: BacktestOut) -> str:
+    m = out.metrics
+    parts = [
+        f"Backtest {out.execution_id} completed ({m.get('start')}..{m.get('end')}):",
+        f"total return {m.get('total_return')}% vs benchmark {m.get('benchmark_return')}% "
+        f"({m.get('vs_benchmark')} pp), CAGR {m.get('cagr')}%, Sharpe {m.get('sharpe_ratio')}, "
+        f"max drawdown {m.get('max_drawdown')}%, win rate {m.get('win_rate')}%, {m.get('trades')} trades.",
+    ]
+    parts.append("Warnings: " + " | ".join(out.warnings) if out.warnings else "No warnings.")
+    parts.append(f"More: get_results {out.execution_id}; report {out.report_uri}.")
+    return " ".join(parts)
+
+
+def report_uri(execution_id: str) -> str:
+    return f"stratcrew://executions/{execution_id}/report"
+
+
+def bundle_uri(execution_id: str) -> str:
+    return f"stratcrew://executions/{execution_id}/bundle"
