@@ -20,7 +20,7 @@ import numpy as np
 from . import progress
 from .block import run_block
 from .metrics import METRIC_NAMES, N_METRICS
-from .plan import Market, SweepPlan, resolve_fields
+from .plan import Market, SweepPlan, resolve_fields, writable
 from .walk_forward import fold_windows
 
 OBJECTIVES = (
@@ -103,7 +103,7 @@ def signal_arrays(
             raise ValueError(
                 f"signals[{key!r}] has shape {arr.shape}, expected {shape} (combinations x bars)"
             )
-        out.append(np.ascontiguousarray(arr, dtype=np.bool_))
+        out.append(writable(arr.astype(np.bool_, copy=False)))
     return out
 
 
