@@ -19,15 +19,17 @@ k.warm()
 caching.Cache.load_overload = lambda self, sig, ctx: None
 caching.Cache.save_overload = lambda self, sig, data: None
 index = pd.date_range("2020-01-01", periods=300, freq="B", tz="UTC")
-close = pd.DataFrame(100 * np.cumprod(1 + np.random.default_rng(0).normal(0.0003, 0.01, (300, 1)), axis=0), index=index)
+steps = 1 + np.random.default_rng(0).normal(0.0003, 0.01, (300, 1))
+close = pd.DataFrame(100 * np.cumprod(steps, axis=0), index=index)
 market = k.Market.from_frames(close * 0.999, close * 1.01, close * 0.99, close)
 table = k.IndicatorTable([5, 10, 50], lambda n: close.iloc[:, 0].rolling(n).mean())
 def signals(p):
     f, s = table.pick(p["fast"]), table.pick(p["slow"])
     return {"entries": k.crossed_above(f, s), "exits": k.crossed_below(f, s)}
 counts = []
-for fields, walk in (({"size": 1.0, "size_type": "percent", "sl_stop": 0.05}, None),
-                     ({"size": 1.0, "size_type": "percent", "sl_stop": lambda p: p["sl"]}, k.WalkForward(2, 0.6))):
+constant = {"size": 1.0, "size_type": "percent", "sl_stop": 0.05}
+swept = {"size": 1.0, "size_type": "percent", "sl_stop": lambda p: p["sl"]}
+for fields, walk in ((constant, None), (swept, k.WalkForward(2, 0.6))):
     with event.install_recorder("numba:compile") as rec:
         k.run_sweep(market, k.SweepPlan(grid=k.Grid({"fast": [5, 10], "slow": [50], "sl": [0.03, 0.05]}),
             signals=signals, signal_params=["fast", "slow"], init_cash=1e4, periods=252.0, fields=fields,
