@@ -19,10 +19,10 @@ from app.api.errors import add_exception_handlers
 from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
 from app.api.main import api_router
+from app.composition import Runtime
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_connection_error
 from app.mcp import MCP_PATH, McpFace
-from app.services.runtime import Runtime
 
 log = logging.getLogger("stratcrew")
 
@@ -41,8 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = Runtime(
             settings,
             app.state.session_factory,
-            getattr(app.state, "injected_sandbox_pool", None),
-            getattr(app.state, "injected_memory", None),
+            sandbox_pool=getattr(app.state, "injected_sandbox_pool", None),
+            memory=getattr(app.state, "injected_memory", None),
         )
         await runtime.start()
         app.state.runtime = runtime

@@ -23,8 +23,7 @@ from types import FrameType
 import dramatiq
 
 from app.core.config import get_settings
-from app.services.scaleout.dramatiq_queue import DeadLetters, build_broker
-from app.services.scaleout.worker_host import WorkerHost, install_host
+from app.worker_host import WorkerHost, install_host, worker_broker
 
 log = logging.getLogger("stratcrew.worker")
 POLL_MS = 200  # longest idle wait of a consumer for a new job
@@ -56,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     host = WorkerHost(settings)
     install_host(host)
     host.start()
-    broker = build_broker(settings, DeadLetters())
+    broker = worker_broker(settings)
     worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=POLL_MS)
     worker.queue_prefetch = threads  # no job waits in one worker's cache while another worker is idle
     worker.start()

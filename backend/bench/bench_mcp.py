@@ -41,7 +41,7 @@ async def main_async() -> None:
     app = create_app(Settings(data_dir=data_dir, database_url=url))
     async with app.router.lifespan_context(app):
         await app.state.sandbox_pool.wait_ready(300)
-        await app.state.runtime.get_pipeline()
+        await app.state.runtime.pipelines.get()
         server = LiveServer(app)
         await server.start()
         async with httpx.AsyncClient(base_url=server.http_url, timeout=120) as http:

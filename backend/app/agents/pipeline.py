@@ -66,7 +66,7 @@ class ExecutionPipeline:
         with self._warm_lock:
             if self._warmed:
                 return self.startup
-            from app.agents.runtime_env import configure_runtime_env
+            from app.core.runtime_env import configure_runtime_env
 
             configure_runtime_env(self.settings.data_dir)
             t0 = time.perf_counter()

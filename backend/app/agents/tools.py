@@ -14,11 +14,12 @@ import asyncio
 import json
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from app.models.backtest import BacktestMetrics
+from app.services.language.indicators import IndicatorKind
 from app.services.memory import MemoryService
 from app.services.pipeline.tools import check_condition, format_violations, search_strategy_memory
 from app.services.sandbox import validate_code
@@ -28,12 +29,12 @@ T = TypeVar("T")
 CONDITION_HINT = (
     "A StrategySpec condition as JSON. Expressions: {'type':'price','field':'close','lag':0}, "
     "{'type':'const','value':30}, {'type':'indicator','indicator':{'kind':'rsi','period':14}}, "
-    "{'type':'arith','op':'mul','left':E,'right':E}. "
+    "{'type':'arith','op':'mul','left':E,'right':E} (op add, sub, mul or div). "
     "Conditions: {'type':'compare','left':E,'op':'>','right':E}, "
     "{'type':'cross','left':E,'direction':'above','right':E}, {'type':'all','items':[C,...]}, "
-    "{'type':'any','items':[C,...]}, {'type':'not','item':C}. Indicator kinds: sma ema wma rsi macd "
-    "macd_signal macd_hist bb_upper bb_middle bb_lower atr stoch_k stoch_d adx cci roc highest lowest "
-    "volume_sma (macd needs slow and signal; bollinger needs std)."
+    "{'type':'any','items':[C,...]}, {'type':'not','item':C}, {'type':'persist','item':C,'bars':3}. "
+    f"Indicator kinds: {' '.join(get_args(IndicatorKind))} (macd needs slow and signal; bollinger "
+    "std; keltner mult; the stochastic smooth (%K smoothing) and signal (%D smoothing))."
 )
 
 

@@ -26,8 +26,15 @@ class McpFace:
             max_sessions=settings.mcp.max_sessions,
             idle_timeout_s=settings.mcp.session_idle_timeout_s,
         )
-        for module in (tools_strategies, tools_language, tools_runs, tools_results, resources):
-            module.register(self.server, self.caller)
+        for register in (
+            tools_strategies.register,
+            tools_language.register,
+            tools_runs.register,
+            tools_runs.register_history,
+            tools_results.register,
+            resources.register,
+        ):
+            register(self.server, self.caller)
         prompts.register(self.server)
         self.server.streamable_http_app()  # creates the session manager (the app it returns is not used)
         self.endpoint = BearerGuard(StreamableHTTPASGIApp(self.server.session_manager), get_backend)

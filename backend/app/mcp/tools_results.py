@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from app.mcp.answers import answer
 from app.mcp.backend import Caller
 from app.models.execution import CodePublic
-from app.services import executions, result_views
+from app.models.run_list import ReportLink
+from app.services import executions, report_links, result_views
 from app.services.results import MAX_POINTS, downsample
 
 Ctx = Context[Any, Any, Any]
@@ -100,6 +101,21 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         edited = " (the user's edit)" if out.submitted_code is not None else ""
         lines = len(out.code.splitlines())
         return answer(f"Code of {execution_id}{edited} ({lines} lines of Python):", out, text=out.code)
+
+    @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False))
+    async def get_report_link(execution_id: ExecutionId, ctx: Ctx) -> Annotated[CallToolResult, ReportLink]:
+        """A signed URL of a completed run's HTML report that opens in any browser without signing in, until
+        `expires_at` (POST /executions/{id}/report-link): give it to the person you work for. The report
+        itself is also the resource stratcrew://executions/{id}/report."""
+        request = ctx.request_context.request
+        base_url = str(getattr(request, "base_url", ""))
+        async with caller.call(ctx) as call:
+            link = await report_links.link(
+                call.session, call.user, execution_id, call.backend.settings, base_url
+            )
+        return answer(
+            f"Report of {execution_id}: {link.url} (valid until {link.expires_at:%Y-%m-%d %H:%M} UTC)", link
+        )
 
     @mcp.tool(annotations=read_only)
     async def compare_runs(

@@ -16,10 +16,18 @@ from pydantic import AnyUrl, BaseModel, Field
 from app.core.errors import DomainError
 from app.mcp.answers import ToolFailed, answer
 from app.mcp.backend import Backend, Caller
-from app.models.execution import ExecuteRequest, ExecutionPublic, ExecutionStatus, StrategyExecution
+from app.models.code import CodeCheck, CodeCheckResult
+from app.models.execution import (
+    ExecuteRequest,
+    ExecutionKind,
+    ExecutionPublic,
+    ExecutionStatus,
+    StrategyExecution,
+)
 from app.models.params import ExecutionParams
+from app.models.run_list import MAX_RUN_PAGE, RunPage
 from app.models.user import User
-from app.services import executions
+from app.services import code_check, executions, run_history
 from app.services.watch import follow
 
 Ctx = Context[Any, Any, Any]
@@ -123,6 +131,53 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             )
             public = await executions.view(call.session, row)
         return answer(f"Cancelling {row.id} (was {row.status}).", public)
+
+
+def register_history(mcp: FastMCP, caller: Caller) -> None:
+    read_only = ToolAnnotations(readOnlyHint=True, idempotentHint=True, openWorldHint=False)
+
+    @mcp.tool(annotations=read_only)
+    async def list_runs(
+        ctx: Ctx,
+        strategy_id: Annotated[str | None, Field(description="Only this strategy's runs.")] = None,
+        status: Annotated[
+            list[ExecutionStatus] | None, Field(description="Only runs in these statuses.")
+        ] = None,
+        kind: Annotated[ExecutionKind | None, Field(description="backtest or sweep.")] = None,
+        limit: Annotated[int, Field(ge=1, le=MAX_RUN_PAGE, description="Runs per page.")] = 20,
+        offset: Annotated[int, Field(ge=0, description="First run of the page.")] = 0,
+    ) -> Annotated[CallToolResult, RunPage]:
+        """Your runs across strategies, newest first (GET /executions): strategy name, symbols and dates,
+        status, an edited-code mark and the headline metrics of completed runs."""
+        query = run_history.RunQuery(
+            strategy_id=strategy_id, statuses=tuple(status or ()), kind=kind, limit=limit, offset=offset
+        )
+        async with caller.call(ctx) as call:
+            page = await run_history.list_runs(call.session, call.user, query)
+        lines = [
+            f"{r.id} {r.strategy_name!r} {r.status}"
+            + (f" total return {r.metrics.total_return}%" if r.metrics is not None else "")
+            for r in page.items
+        ]
+        shown = (
+            f"{offset + 1}..{offset + len(page.items)} of {page.total}"
+            if page.items
+            else f"0 of {page.total}"
+        )
+        return answer(f"Runs {shown}: " + "; ".join(lines), page)
+
+    @mcp.tool(annotations=read_only)
+    async def validate_code(
+        code: Annotated[str, CodeCheck.model_fields["code"]], ctx: Ctx
+    ) -> Annotated[CallToolResult, CodeCheckResult]:
+        """Checks Python code against the policy every run goes through (POST /code/validate) before
+        run_backtest's `code`: allowed imports (vectorbt, pandas, numpy, math, datetime, json), no file,
+        network or interpreter internals; answers each violation with its line and column. Code that passes
+        still runs in the OS sandbox with its limits."""
+        async with caller.call(ctx):
+            result = code_check.check(code)
+        found = "; ".join(f"line {v.line}: {v.message}" for v in result.violations)
+        return answer("The code passes the policy." if result.ok else f"Refused: {found}", result)
 
 
 async def _report_stages(backend: Backend, execution_id: str, ctx: Ctx) -> None:

@@ -64,6 +64,10 @@ class StrategyOut(BaseModel):
     rules: list[RuleReading] = Field(description="Each rule the grammar reads, with what it becomes.")
 
 
+class Deleted(BaseModel):
+    deleted: str
+
+
 class StrategiesOut(BaseModel):
     strategies: list[StrategyOut]
 
@@ -113,6 +117,14 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             )
             out = strategy_out(row, llm_available=settings.llm_mode)
         return _strategy_answer("Updated", out)
+
+    @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False))
+    async def delete_strategy(strategy_id: StrategyId, ctx: Ctx) -> Annotated[CallToolResult, Deleted]:
+        """Deletes a strategy with its runs, their events and results (DELETE /strategies/{id}). It cannot be
+        undone."""
+        async with caller.call(ctx) as call:
+            await strategies.remove(call.session, call.user, strategy_id)
+        return answer(f"Deleted strategy {strategy_id} and its runs.", Deleted(deleted=strategy_id))
 
     @mcp.tool(annotations=read_only)
     async def list_strategies(ctx: Ctx) -> Annotated[CallToolResult, StrategiesOut]:

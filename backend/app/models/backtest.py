@@ -32,7 +32,7 @@ class BacktestRun(SQLModel, table=True):
 
 # [ISO timestamp, value]; null where the value has no JSON form (a benchmark gap).
 SeriesPoint = tuple[str, float | None]
-ExitReason = Literal["signal", "stop_loss", "take_profit", "trailing_stop", "end_of_data"]
+ExitReason = Literal["signal", "stop_loss", "take_profit", "trailing_stop", "time", "end_of_data"]
 PERCENT = "Percent: 25.5 means 25.5 %."
 
 

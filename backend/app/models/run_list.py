@@ -15,6 +15,9 @@ HEADLINE_METRICS = (
 )  # fmt: skip
 
 
+MAX_RUN_PAGE = 200  # most runs in one page of the list
+
+
 class HeadlineMetrics(BaseModel):
     """Percent convention as everywhere: 25.5 means 25.5 %; `vs_benchmark` is in percentage points."""
 

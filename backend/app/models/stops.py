@@ -31,6 +31,7 @@ class Stops:
     stop_loss: Distance | None = None  # against the position, from the entry close
     take_profit: Distance | None = None  # in its favour, from the entry close
     trailing: Distance | None = None  # against it, from the best price since entry
+    exit_after_bars: int | None = None  # the time limit: closed at the close of this bar after the entry
 
     def atr_periods(self) -> set[int]:
         found = (self.stop_loss, self.take_profit, self.trailing)

@@ -101,7 +101,7 @@ class MemoryService:
                 return True
             import time
 
-            from app.agents.runtime_env import configure_runtime_env
+            from app.core.runtime_env import configure_runtime_env
 
             started = time.perf_counter()
             try:

@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.core.config import Settings
 from app.core.errors import DomainError, NotFound
 from app.core.security import ALGORITHM
+from app.models.run_list import ReportLink
 from app.models.user import User
 from app.services import executions, result_views, strategies
 
@@ -53,6 +55,19 @@ def open_report_link(token: str, secret: str) -> tuple[str, str]:
     if claims.get("typ") != LINK_TYPE or not isinstance(execution_id, str) or not isinstance(user_id, str):
         raise ReportLinkNotValid("This report link is not valid")
     return execution_id, user_id
+
+
+async def link(
+    session: AsyncSession, user: User, execution_id: str, settings: Settings, base_url: str
+) -> ReportLink:
+    """A signed link to one of the user's completed runs' report, absolute from `base_url` (this server as
+    the request reached it)."""
+    await executions.get_results(session, user, execution_id)  # only a completed run has a report
+    token, expires = sign_report_link(
+        execution_id, user.id, settings.resolved_secret_key(), minutes=settings.report_link_expire_minutes
+    )
+    path = f"/reports/{token}"
+    return ReportLink(path=path, url=base_url.rstrip("/") + path, expires_at=expires)
 
 
 async def report_of(session: AsyncSession, user: User, execution_id: str) -> str:

@@ -31,11 +31,14 @@ from app.services.language import (
     GraphLimits,
     ImpossibleStrategy,
     InvalidStrategyGraph,
+    ReadContext,
     RuleNotUnderstood,
+    SavedIndicator,
     StrategyGraph,
     build_spec,
+    context_for,
     parse_graph,
-    parse_rule,
+    read_rule,
 )
 
 # A rule every bar satisfies, put in place of a missing or unreadable one so the other checks still run.
@@ -55,6 +58,7 @@ def strategy_issues(
             parse_graph(graph, limits)
     issues: list[StrategyIssue] = []
     readable = _finished(graph, issues)
+    context = _reading_context(readable, issues)
     parsed = parse_graph(readable)
     for raw in readable["nodes"]:
         rules = raw.get("meta", {}).get("rules") if isinstance(raw, dict) else None
@@ -62,7 +66,7 @@ def strategy_issues(
             continue
         for index, rule in enumerate(rules):
             try:
-                parse_rule(str(rule))
+                read_rule(str(rule), context=context)  # stops and time limits written as rules read too
             except RuleNotUnderstood as err:
                 issues.append(_unreadable(str(raw["id"]), index, str(rule), err, blocking=not llm_available))
                 rules[index] = _PLACEHOLDER
@@ -105,6 +109,26 @@ def stored_issues(graph: dict[str, Any], *, llm_available: bool = False) -> list
         return strategy_issues(graph, llm_available=llm_available)
     except DomainError as err:
         return [StrategyIssue(node_id=str(err.fields.get("node_id", "")), detail=err.message, blocking=True)]
+
+
+def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> ReadContext:
+    """The custom indicators the rules may name; a broken one is an issue on its node (then left out)."""
+    customs = [
+        SavedIndicator(str(meta.get("name", "")), str(meta.get("formula", "")), str(raw.get("id", "")))
+        for raw in graph["nodes"]
+        if isinstance(raw, dict) and raw.get("type") == "custom_indicator"
+        for meta in [raw.get("meta") or {}]
+    ]
+    try:
+        return context_for("1d", customs)
+    except DomainError as err:
+        node_id = str(err.fields.get("node_id", ""))
+        issues.append(StrategyIssue(node_id=node_id, detail=err.message, blocking=True))
+        # Checked without them: the rules that name them become issues of their own.
+        graph["nodes"] = [
+            n for n in graph["nodes"] if not (isinstance(n, dict) and n.get("type") == "custom_indicator")
+        ]
+        return ReadContext()
 
 
 def _finished(graph: dict[str, Any], issues: list[StrategyIssue]) -> dict[str, Any]:

@@ -35,6 +35,8 @@ async def test_another_users_ids_are_not_found_everywhere(
     rest_execution = (await http.get(f"/executions/{execution_id}/results", headers=headers)).json()
     calls: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         ("update_strategy", {"strategy_id": strategy_id, "graph": DIP_BUYER}, rest_strategy),
+        ("delete_strategy", {"strategy_id": strategy_id}, rest_strategy),
+        ("get_report_link", {"execution_id": execution_id}, rest_execution),
         ("run_backtest", {"strategy_id": strategy_id, "params": SEED_PARAMS}, rest_strategy),
         ("get_execution", {"execution_id": execution_id}, rest_execution),
         ("get_results", {"execution_id": execution_id}, rest_execution),
@@ -53,7 +55,8 @@ async def test_another_users_ids_are_not_found_everywhere(
             assert caught.value.error.code == -32002
             assert caught.value.error.data["error"] == "ExecutionNotFound"
         listed = ok(await session.call_tool("list_strategies", {}))
-    assert listed["strategies"] == []
+        runs = ok(await session.call_tool("list_runs", {}))
+    assert listed["strategies"] == [] and runs["items"] == [] and runs["total"] == 0
     owner = owned["owner"]
     assert (await http.get(f"/strategies/{strategy_id}", headers=owner)).json()["schema"] == owned[
         "strategy"

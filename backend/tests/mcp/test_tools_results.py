@@ -146,3 +146,32 @@ async def test_results_of_a_run_not_completed_are_not_ready(
     )
     assert caught.value.error.data["error"] == "ResultsNotReady"
     assert cancelled["id"] == queued["execution_id"]
+
+
+async def test_report_link_opens_without_signing_in(
+    server: LiveServer, http: httpx.AsyncClient, runs: tuple[dict[str, str], list[str]]
+) -> None:
+    headers, (execution_id, _) = runs
+    async with mcp_session(server.http_url, headers) as session:
+        link = ok(await session.call_tool("get_report_link", {"execution_id": execution_id}))
+    assert link["url"] == f"{server.http_url}{link['path']}"
+    opened = await http.get(link["url"])  # no Authorization header
+    rest_report = (await http.get(f"/executions/{execution_id}/report", headers=headers)).text
+    assert opened.status_code == 200 and strip_plotly_ids(opened.text) == strip_plotly_ids(rest_report)
+
+
+async def test_list_runs_is_rests_run_list(
+    server: LiveServer, http: httpx.AsyncClient, runs: tuple[dict[str, str], list[str]]
+) -> None:
+    headers, ids = runs
+    async with mcp_session(server.http_url, headers) as session:
+        page = ok(await session.call_tool("list_runs", {"limit": 1}))
+        second = ok(await session.call_tool("list_runs", {"limit": 1, "offset": 1}))
+        completed = ok(await session.call_tool("list_runs", {"status": ["completed"], "kind": "backtest"}))
+        too_many = error(await session.call_tool("list_runs", {"limit": 10_000}))
+    rest = (await http.get("/executions", params={"limit": 50}, headers=headers)).json()
+    assert [page["items"][0], second["items"][0]] == rest["items"] and page["total"] == rest["total"] == 2
+    assert [r["id"] for r in completed["items"]] == ids[::-1]  # newest first
+    assert completed["items"][0]["metrics"]["total_return"] is not None
+    refused = await http.get("/executions", params={"limit": 10_000}, headers=headers)
+    assert refused.status_code == 422 and too_many["errors"][0]["field"] == "limit"

@@ -174,3 +174,44 @@ async def test_an_unreadable_rule_fails_naming_node_and_rule(
     assert body["error"] == "RuleNotUnderstood" and body["execution_id"].startswith("exec_")
     assert body["node_id"] == "buy" and body["rule"] == "RSI is bananas"
     assert isinstance(body["position"], int) and body["suggestion"]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import vectorbt as vbt\nportfolio = None\n",
+        "import os\nos.system('id')\n",
+        "import vectorbt as vbt\nx = ().__class__.__bases__[0].__subclasses__()\n",
+        "open('/etc/passwd').read()\n",
+    ],
+)
+async def test_validate_code_is_rests_policy_check(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], code: str
+) -> None:
+    async with mcp_session(server.http_url, headers) as session:
+        checked = ok(await session.call_tool("validate_code", {"code": code}))
+    rest = (await http.post("/code/validate", json={"code": code}, headers=headers)).json()
+    assert checked == rest
+    assert checked["ok"] == (code.startswith("import vectorbt as vbt\nportfolio"))
+    assert all(v["line"] >= 1 for v in checked["violations"])
+
+
+async def test_a_run_longer_than_the_wait_answers_its_status_and_keeps_going(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str], app: Any
+) -> None:
+    strategy = await create_strategy(http, headers)
+    await app.state.runtime.pipelines.get()  # loaded, so the run is surely past `queued` when the wait ends
+    settings = app.state.runtime.settings
+    waited, settings.mcp.run_wait_s = settings.mcp.run_wait_s, 3.0
+    try:
+        async with mcp_session(server.http_url, headers) as session:
+            result = await session.call_tool("run_backtest", {"strategy_id": strategy["id"], "code": SPIN})
+    finally:
+        settings.mcp.run_wait_s = waited
+    still = ok(result)
+    assert still["status"] in ("analyzing", "generating_code", "executing")  # the spin runs for 20 s
+    assert "still" in text_of(result).split("\n", 1)[0]
+    running = (await http.get(f"/executions/{still['execution_id']}", headers=headers)).json()
+    assert running["status"] not in ("cancelled", "failed", "completed")  # not cancelled by the wait ending
+    await http.post(f"/executions/{still['execution_id']}/cancel", headers=headers)
+    assert (await wait_final(http, headers, still["execution_id"], timeout_s=10))["status"] == "cancelled"

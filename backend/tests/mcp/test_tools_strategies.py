@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from tests.mcp.client import DIP_BUYER, error, http_statuses, mcp_session, ok, text_of, without_status
+from tests.utils.factories import wait_final
 from tests.utils.live_server import LiveServer
 
 ENTRY = {"id": "e", "type": "entry_condition", "meta": {"rules": ["RSI below 30"]}}
@@ -129,3 +130,19 @@ async def test_an_oversized_request_is_refused_before_it_is_read(
         async with mcp_session(server.http_url, headers) as session:
             await session.call_tool("create_strategy", {"name": "Huge", "graph": graph})
     assert http_statuses(caught.value) == [413]
+
+
+async def test_delete_strategy_removes_it_with_its_runs(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    async with mcp_session(server.http_url, headers) as session:
+        created = ok(await session.call_tool("create_strategy", {"name": "Gone", "graph": DIP_BUYER}))
+        run = ok(await session.call_tool("run_backtest", {"strategy_id": created["id"], "wait": False}))
+        await wait_final(http, headers, run["execution_id"])
+        assert ok(await session.call_tool("delete_strategy", {"strategy_id": created["id"]})) == {
+            "deleted": created["id"]
+        }
+        again = error(await session.call_tool("delete_strategy", {"strategy_id": created["id"]}))
+    assert again["error"] == "StrategyNotFound" and again["status"] == 404
+    assert (await http.get(f"/strategies/{created['id']}", headers=headers)).status_code == 404
+    assert (await http.get(f"/executions/{run['execution_id']}", headers=headers)).status_code == 404

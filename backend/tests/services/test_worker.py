@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from app.composition import ParkedQueue
 from tests.utils.factories import create_strategy, execute, register, wait_final
 
 
@@ -96,12 +97,11 @@ async def test_a_queued_execution_cancelled_while_no_worker_runs_ends_cancelled(
 async def test_cancelling_a_queued_execution_ends_it_at_once(client: httpx.AsyncClient, app) -> None:  # type: ignore[no-untyped-def]
     headers = await register(client)
     strategy = await create_strategy(client, headers)
-    runtime = app.state.runtime
-    worker, runtime.worker = runtime.worker, None  # nothing consumes the queue for a moment
+    queue, app.state.queue = app.state.queue, ParkedQueue()  # nothing consumes the queue for a moment
     try:
         queued = await execute(client, headers, strategy["id"])
     finally:
-        runtime.worker = worker
+        app.state.queue = queue
     response = await client.post(f"/executions/{queued['id']}/cancel", headers=headers)
     assert response.status_code == 200
     final = await wait_final(client, headers, queued["id"], timeout_s=2)

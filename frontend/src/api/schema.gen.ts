@@ -670,7 +670,8 @@ export interface paths {
         put?: never;
         /**
          * Validate Rule
-         * @description Parses one rule; a rule that cannot be read answers 422 with the position and what was expected.
+         * @description Reads one rule and answers what was understood, in one canonical line; a rule that cannot be read
+         *     answers 422 `RuleNotUnderstood` with the position, what was expected and a suggestion.
          */
         post: operations["validate_rule_strategies_rules_validate_post"];
         delete?: never;
@@ -1127,6 +1128,13 @@ export interface components {
              */
             violations: string | null;
         };
+        /** CustomIndicatorIn */
+        CustomIndicatorIn: {
+            /** Formula */
+            formula: string;
+            /** Name */
+            name: string;
+        };
         /**
          * ErrorBody
          * @description The error that ended the execution, as the API would answer it: the error class, the message and
@@ -1492,22 +1500,61 @@ export interface components {
         /** RuleCheck */
         RuleCheck: {
             /**
+             * Custom Indicators
+             * @description Custom indicators the rule may name (the strategy's nodes).
+             * @default []
+             */
+            custom_indicators: components["schemas"]["CustomIndicatorIn"][];
+            /**
              * Rule
              * @description One plain-language rule.
              */
             rule: string;
+            /**
+             * Timeframe
+             * @description Bar interval: days, weeks and months are converted to these bars.
+             * @default 1d
+             * @enum {string}
+             */
+            timeframe: "1d" | "1h" | "1wk" | "1mo";
         };
         /** RuleCheckResult */
         RuleCheckResult: {
+            /**
+             * Exit After Bars
+             * @description A time limit the rule states, in bars.
+             */
+            exit_after_bars?: number | null;
+            /**
+             * Notes
+             * @description Unit conversions, e.g. '52 weeks = 1 year = 252 daily bars'.
+             * @default []
+             */
+            notes: string[];
             /**
              * Ok
              * @default true
              */
             ok: boolean;
-            /** Parsed */
+            /**
+             * Parsed
+             * @description The condition as the spec stores it (null for a stop or a time limit written as a rule).
+             */
             parsed: {
                 [key: string]: unknown;
-            };
+            } | null;
+            /**
+             * Price Exit
+             * @description A stop the rule states, as its node.
+             */
+            price_exit?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Understood
+             * @description One canonical line, e.g. 'RSI(14) crosses above 30'.
+             */
+            understood: string;
         };
         /** RunPage */
         RunPage: {
@@ -1827,7 +1874,7 @@ export interface components {
              * Exit Reason
              * @enum {string}
              */
-            exit_reason: "signal" | "stop_loss" | "take_profit" | "trailing_stop" | "end_of_data";
+            exit_reason: "signal" | "stop_loss" | "take_profit" | "trailing_stop" | "time" | "end_of_data";
             /**
              * Exit Rule
              * @description How the exit was filled, in words.

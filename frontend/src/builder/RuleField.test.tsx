@@ -55,6 +55,15 @@ describe("RuleField", () => {
     expect(screen.getByRole("textbox")).toHaveValue("close above the 20-day high");
   });
 
+  it("shows the server's canonical line, for a compound rule too", async () => {
+    const understood = "RSI(14) < 30 and close > SMA(200)";
+    stubFetch(() => jsonResponse(200, { ok: true, parsed: { type: "all", items: [] }, understood }));
+    render(<Harness initial="RSI below 30 and close above the 200-day SMA" />);
+    const ok = await screen.findByTestId("rule-ok", {}, { timeout: 2000 });
+    expect(ok).toHaveTextContent(`Understood: ${understood}`);
+    expect(ok).not.toHaveTextContent("all");
+  });
+
   it("shows a non-parse server error as worded", async () => {
     stubFetch(() => jsonResponse(503, { error: "Unavailable", detail: "The rule checker is restarting" }));
     render(<Harness initial="RSI(14) below 30" />);

@@ -12,7 +12,7 @@ from app.models.execution import (
     ExecutionPublic,
     ExecutionStatus,
 )
-from app.models.run_list import ReportLink, RunPage
+from app.models.run_list import MAX_RUN_PAGE, ReportLink, RunPage
 from app.models.sweep import SweepPublic, SweepRequest
 from app.services import executions, report_links, result_views, run_history
 from app.services.research import sweeps
@@ -65,7 +65,7 @@ async def list_runs(
         list[ExecutionStatus] | None, Query(description="Repeat for several: ?status=completed&status=failed")
     ] = None,
     kind: ExecutionKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_RUN_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RunPage:
     """The user's runs across strategies, newest first, with the strategy's name, the symbols and dates,
@@ -150,12 +150,7 @@ async def report_link(
     execution_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep, request: Request
 ) -> ReportLink:
     """A signed URL of the run's report that opens without signing in, until `expires_at`."""
-    await executions.get_results(session, user, execution_id)  # only a completed run has a report
-    token, expires = report_links.sign_report_link(
-        execution_id, user.id, settings.resolved_secret_key(), minutes=settings.report_link_expire_minutes
-    )
-    path = f"/reports/{token}"
-    return ReportLink(path=path, url=str(request.base_url).rstrip("/") + path, expires_at=expires)
+    return await report_links.link(session, user, execution_id, settings, str(request.base_url))
 
 
 @router.get("/{execution_id}/bundle")

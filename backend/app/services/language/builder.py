@@ -2,19 +2,26 @@
 
 Several entry (or exit) nodes: each node is one self-contained setup, so a signal fires when ANY node's
 rules hold; inside a node, rules combine with AND unless ``meta.combine`` is ``"any"``.
+
+A rule that states a stop ("stop loss 8%", "2.5 ATR trailing stop") becomes the node of that kind, as if
+it had been drawn (so the one-node-per-kind checks apply); a rule that states a time limit ("exit after
+10 days", "... or after 10 days, whichever comes first") sets ``exit_after_bars``: those exits are not
+combined with the node's other rules, they close the position on their own (see `builder_rules.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Literal, Protocol
+from typing import Protocol
 
+from app.services.language.builder_rules import RuleReader, custom_context, needed_customs
 from app.services.language.builder_stops import price_exit_fields, single
 from app.services.language.checks import check_spec, never_true
+from app.services.language.custom import SavedIndicator
 from app.services.language.errors import ImpossibleStrategy
 from app.services.language.indicators import DEFAULT_PERIOD, Indicator
 from app.services.language.nodes import (
-    ConditionMeta,
     EntryConditionNode,
     ExitConditionNode,
     Operand,
@@ -24,8 +31,6 @@ from app.services.language.nodes import (
     StrategyGraph,
     StructuredCondition,
 )
-from app.services.language.parameters import understood_with
-from app.services.language.parser import parse_rule
 from app.services.language.spec import (
     Arith,
     Compare,
@@ -35,11 +40,9 @@ from app.services.language.spec import (
     Expr,
     IndicatorRef,
     PriceRef,
-    Rule,
     RuleSet,
     Sizing,
     StrategySpec,
-    describe,
 )
 
 
@@ -90,13 +93,19 @@ class ExecutionParamsLike(Protocol):
     def reenter_on_exit_bar(self) -> bool: ...
 
 
-def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpec:
+def build_spec(
+    graph: StrategyGraph, params: ExecutionParamsLike, library: Sequence[SavedIndicator] = ()
+) -> StrategySpec:
     """Read every rule, gather stops and sizing, and check the result can mean something.
 
-    Raises `RuleNotUnderstood` for a rule the grammar cannot read, `ImpossibleStrategy` otherwise.
+    ``library`` holds the user's saved custom indicators (usable by name; a ``custom_indicator`` node of
+    the same name wins). Raises `RuleNotUnderstood` for a rule the grammar cannot read,
+    `InvalidStrategyGraph` for a bad custom indicator, `ImpossibleStrategy` otherwise.
     """
+    customs, ctx = custom_context(graph, library, params.timeframe)
+    reader = RuleReader(ctx)
     sides = {
-        field: [_rule_set(node.id, node.meta) for node in graph.nodes if isinstance(node, cls)]
+        field: reader.rule_sets(graph, cls, field)
         for field, cls in (
             ("entries", EntryConditionNode),
             ("exits", ExitConditionNode),
@@ -104,10 +113,14 @@ def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpe
             ("short_exits", ShortExitConditionNode),
         )
     }
+    if not sides["entries"] and not sides["short_entries"]:
+        raise ImpossibleStrategy("the entry nodes hold no entry signal, only stops or time limits")
+    graph = reader.with_stop_nodes(graph)
     stops = price_exit_fields(graph)
     sizing = _sizing(single(graph, PositionSizingNode, "position_sizing"), params)
     for rule_set in [*sides["exits"], *sides["short_exits"]]:
-        if not stops and all(never_true(rule.condition) for rule in rule_set.rules):
+        way_out = stops or reader.time_limit is not None
+        if not way_out and all(never_true(rule.condition) for rule in rule_set.rules):
             raise ImpossibleStrategy(
                 "these exit rules can never trigger and there is no stop or take-profit, "
                 "so a position would never close",
@@ -128,6 +141,9 @@ def build_spec(graph: StrategyGraph, params: ExecutionParamsLike) -> StrategySpe
         sizing=sizing,
         stop_slippage=params.stop_slippage,
         reenter_on_exit_bar=params.reenter_on_exit_bar,
+        exit_after_bars=reader.time_limit,
+        custom_indicators=needed_customs(customs, graph, [rs for side in sides.values() for rs in side]),
+        stated_exits=reader.stated,
         **sides,
         **stops,
     )
@@ -159,18 +175,6 @@ def _sizing(node: PositionSizingNode | None, params: ExecutionParamsLike) -> Siz
             f"a fixed fraction is a share of cash between 0 and 1 (got {value})", node_id=node_id
         )
     return Sizing(method=method, value=value)
-
-
-def _rule_set(node_id: str, meta: ConditionMeta) -> RuleSet:
-    rules = []
-    for text in meta.rules:
-        cond = parse_rule(text, node_id)
-        rules.append(Rule(text=text, condition=cond, understood=understood_with(describe(cond), text)))
-    for structured in meta.conditions:
-        cond = structured_condition(structured, node_id)
-        rules.append(Rule(text=describe(cond), condition=cond, understood=describe(cond)))
-    combine: Literal["all", "any"] = meta.combine
-    return RuleSet(node_id=node_id, combine=combine, rules=rules)
 
 
 _OPS = {"above": ">", "below": "<", "at_or_above": ">=", "at_or_below": "<=", ">": ">", "<": "<"}

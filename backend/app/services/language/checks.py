@@ -7,8 +7,9 @@ combination of such conditions rules everything out.
 
 from __future__ import annotations
 
+from app.services.language import catalog
 from app.services.language.errors import ImpossibleStrategy
-from app.services.language.indicators import BOUNDS
+from app.services.language.indicators import Indicator
 from app.services.language.spec import (
     AllOf,
     AnyOf,
@@ -16,8 +17,11 @@ from app.services.language.spec import (
     Const,
     Cross,
     Expr,
+    Extreme,
     IndicatorRef,
     Not,
+    Pattern,
+    Persist,
     PriceRef,
     StrategySpec,
     describe,
@@ -26,7 +30,9 @@ from app.services.language.spec import (
 
 def _bounds(expr: Expr) -> tuple[float, float] | None:
     if isinstance(expr, IndicatorRef):
-        return BOUNDS.get(expr.indicator.kind)
+        if expr.indicator.of is not None:
+            return None
+        return catalog.output(expr.indicator.kind).bounds
     if isinstance(expr, PriceRef):
         return (0.0, float("inf"))
     if isinstance(expr, Const):
@@ -37,7 +43,7 @@ def _bounds(expr: Expr) -> tuple[float, float] | None:
 def never_true(cond: Condition) -> bool:
     """True when ``cond`` cannot hold on any bar (see module doc).
 
-    >>> from app.services.language.parser import parse_rule
+    >>> from app.services.language.reading import parse_rule
     >>> never_true(parse_rule("RSI above 120")), never_true(parse_rule("RSI above 70"))
     (True, False)
     """
@@ -47,6 +53,10 @@ def never_true(cond: Condition) -> bool:
         return all(never_true(item) for item in cond.items)
     if isinstance(cond, Not):
         return always_true(cond.item)
+    if isinstance(cond, Persist):
+        return never_true(cond.item)
+    if isinstance(cond, Extreme | Pattern):
+        return False
     if cond.left == cond.right:
         return isinstance(cond, Cross) or cond.op in (">", "<")
     left, right = _bounds(cond.left), _bounds(cond.right)
@@ -84,22 +94,7 @@ def check_spec(spec: StrategySpec) -> None:
     for rule_set in spec.rule_sets():
         for rule in rule_set.rules:
             for ind in _indicators(rule.condition):
-                where = f"rule '{rule.text}': {ind.label()}"
-                if (
-                    ind.period < 1
-                    or (ind.slow is not None and ind.slow < 1)
-                    or (ind.signal is not None and ind.signal < 1)
-                ):
-                    raise ImpossibleStrategy(f"{where} has a window of 0 bars", node_id=rule_set.node_id)
-                if ind.family == "macd" and ind.slow is not None and ind.period >= ind.slow:
-                    raise ImpossibleStrategy(
-                        f"{where}: the fast window must be shorter than the slow one",
-                        node_id=rule_set.node_id,
-                    )
-                if ind.family == "bb" and (ind.std is None or ind.std <= 0):
-                    raise ImpossibleStrategy(
-                        f"{where}: the band width must be above 0", node_id=rule_set.node_id
-                    )
+                check_indicator(ind, f"rule '{rule.text}'", rule_set.node_id)
     for rule_set in [*spec.entries, *spec.short_entries]:
         for rule in rule_set.rules:
             if never_true(rule.condition) and rule_set.combine == "all":
@@ -110,7 +105,24 @@ def check_spec(spec: StrategySpec) -> None:
                 )
 
 
-def _indicators(cond: Condition) -> list:  # type: ignore[type-arg]
+def check_indicator(ind: Indicator, where: str, node_id: str) -> None:
+    """One indicator's parameters (and those of the indicator it is taken of) must make sense."""
+    if isinstance(ind.of, Indicator):
+        check_indicator(ind.of, where, node_id)
+    what = f"{where}: {ind.label()}"
+    family = catalog.family_of(ind.kind)
+    for param, value in zip(family.params, ind.params(), strict=True):
+        if param.whole and value < 1:
+            raise ImpossibleStrategy(f"{what} has a window of 0 bars", node_id=node_id)
+        if not param.whole and value <= 0:
+            raise ImpossibleStrategy(f"{what}: the {param.label} must be above 0", node_id=node_id)
+    if family.key == "macd" and ind.slow is not None and ind.period >= ind.slow:
+        raise ImpossibleStrategy(
+            f"{what}: the fast window must be shorter than the slow one", node_id=node_id
+        )
+
+
+def _indicators(cond: Condition) -> list[Indicator]:
     from app.services.language.spec import _condition_indicators
 
     return _condition_indicators(cond)

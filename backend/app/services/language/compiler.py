@@ -17,7 +17,8 @@ import textwrap
 
 from app.models.fills import fill_conventions
 from app.services.language.compiler_engine import order_loop
-from app.services.language.compiler_indicators import indicator_comment, indicator_lines, source_var
+from app.services.language.compiler_indicators import indicator_section, source_var
+from app.services.language.compiler_patterns import pattern_lines
 from app.services.language.compiler_portfolio import (
     atr_stop_lines,
     needs_order_loop,
@@ -35,9 +36,14 @@ from app.services.language.spec import (
     Condition,
     Const,
     Cross,
+    CustomRef,
     Expr,
+    Extreme,
     IndicatorRef,
     Not,
+    Pattern,
+    PatternName,
+    Persist,
     PriceRef,
     RuleSet,
     StrategySpec,
@@ -133,28 +139,33 @@ def _constants(spec: StrategySpec) -> str:
     ]
     lines += sizing_lines(spec)
     lines += stop_constant_lines(spec)
+    for stated in spec.stated_exits:
+        lines.append(f"# Node {stated.node_id!r}, rule: {_comment_text(stated.text)}")
+        lines.append(f"#   understood as: {_comment_text(stated.understood)}")
     return "\n".join(lines)
 
 
 def _indicators(spec: StrategySpec) -> str:
-    indicators = spec.indicators()
-    if not indicators:
-        return ""
-    lines = ["", "# Indicators (formulas: see StratCrew's docs; warm-up bars are NaN, which never signals)"]
-    done_families: set[tuple[object, ...]] = set()
-    emitted: set[str] = set()
-    for ind in indicators:
-        key = (ind.family, ind.params()) if ind.family in ("macd", "bb", "stoch") else (ind.var_name(),)
-        if key in done_families:
-            continue
-        done_families.add(key)
-        lines.append(indicator_comment(ind))
-        for line in indicator_lines(ind):
-            if line.startswith(("previous_close =", "true_range =")) and line in emitted:
-                continue
-            emitted.add(line)
-            lines.append(line)
+    lines = indicator_section(spec) + pattern_lines(patterns_of(spec))
     return "\n".join(lines)
+
+
+def patterns_of(spec: StrategySpec) -> list[PatternName]:
+    """The candle patterns the rules use, once each, in order of use."""
+    found: dict[PatternName, None] = {}
+    for cond in spec.rule_conditions():
+        for item in _walk(cond):
+            if isinstance(item, Pattern):
+                found.setdefault(item.name)
+    return list(found)
+
+
+def _walk(cond: Condition) -> list[Condition]:
+    if isinstance(cond, AllOf | AnyOf):
+        return [cond, *(c for item in cond.items for c in _walk(item))]
+    if isinstance(cond, Not | Persist):
+        return [cond, *_walk(cond.item)]
+    return [cond]
 
 
 def _signals(spec: StrategySpec) -> str:
@@ -212,7 +223,7 @@ def _comment_text(text: str) -> str:
     return " ".join(text.split())
 
 
-_OP = {"add": "+", "sub": "-", "mul": "*"}
+_OP = {"add": "+", "sub": "-", "mul": "*", "div": "/"}
 
 
 def render_expr(expr: Expr) -> str:
@@ -222,11 +233,15 @@ def render_expr(expr: Expr) -> str:
         base = source_var(expr.field)
     elif isinstance(expr, IndicatorRef):
         base = expr.indicator.var_name()
+    elif isinstance(expr, CustomRef):
+        base = expr.name
     else:
         left, right = render_expr(expr.left), render_expr(expr.right)
-        if isinstance(expr.left, Arith) and expr.op == "mul" and expr.left.op != "mul":
+        if isinstance(expr.left, Arith) and expr.op in ("mul", "div") and expr.left.op in ("add", "sub"):
             left = f"({left})"
-        if isinstance(expr.right, Arith) and not (expr.op == "add" and expr.right.op == "mul"):
+        if isinstance(expr.right, Arith) and not (
+            expr.op in ("add", "sub") and expr.right.op in ("mul", "div")
+        ):
             right = f"({right})"
         return f"{left} {_OP[expr.op]} {right}"
     return base if expr.lag == 0 else f"{base}.shift({expr.lag})"
@@ -237,7 +252,34 @@ def _shift(expr: Expr) -> str:
     if isinstance(expr, Const):
         return render_expr(expr)
     text = render_expr(expr)
-    return f"{text}.shift(1)" if isinstance(expr, PriceRef | IndicatorRef) else f"({text}).shift(1)"
+    return (
+        f"{text}.shift(1)" if isinstance(expr, PriceRef | IndicatorRef | CustomRef) else f"({text}).shift(1)"
+    )
+
+
+def _series_refs(cond: Condition) -> list[str]:
+    """Every series a condition reads (with its lags, and the previous bar's for a cross), rendered."""
+    from app.services.language.spec import condition_exprs
+
+    found: dict[str, None] = {}
+
+    def add(expr: Expr, cross: bool) -> None:
+        if isinstance(expr, Arith):
+            add(expr.left, cross)
+            add(expr.right, cross)
+        elif not isinstance(expr, Const):
+            found.setdefault(render_expr(expr))
+            if cross:
+                found.setdefault(_shift(expr))
+
+    for item in _walk(cond):
+        if isinstance(item, Cross):
+            add(item.left, True)
+            add(item.right, True)
+        elif isinstance(item, Compare | Extreme):
+            for expr in condition_exprs(item):
+                add(expr, False)
+    return list(found)
 
 
 def render_condition(cond: Condition, top: bool = False) -> str:
@@ -248,7 +290,23 @@ def render_condition(cond: Condition, top: bool = False) -> str:
         left, right = cond.left, cond.right
         text = f"({render_expr(left)} {now} {render_expr(right)}) & ({_shift(left)} {before} {_shift(right)})"
     elif isinstance(cond, Not):
-        return f"~({render_condition(cond.item, top=True)})"
+        # NaN compares False, so '~' alone would fire during a warm-up: require every series to exist.
+        defined = " & ".join(f"{ref}.notna()" for ref in _series_refs(cond.item))
+        text = f"~({render_condition(cond.item, top=True)})" + (f" & {defined}" if defined else "")
+    elif isinstance(cond, Persist):
+        inner = render_condition(cond.item, top=True)
+        text = f"({inner}).astype(float).rolling({cond.bars}).min() == 1"
+    elif isinstance(cond, Extreme):
+        how, op = ("max", ">=") if cond.which == "high" else ("min", "<=")
+        value = render_expr(cond.expr)
+        window = (
+            f"{value}.rolling"
+            if isinstance(cond.expr, PriceRef | IndicatorRef | CustomRef)
+            else f"({value}).rolling"
+        )
+        text = f"{value} {op} {window}({cond.bars}).{how}()"
+    elif isinstance(cond, Pattern):
+        text = cond.name
     else:
         joiner = " & " if isinstance(cond, AllOf) else " | "
         text = joiner.join(render_condition(item) for item in cond.items)

@@ -1,9 +1,11 @@
-"""The generated code's bar-by-bar order loop, for the two fills vectorbt's ``from_signals`` cannot make.
+"""The generated code's bar-by-bar order loop, for the fills vectorbt's ``from_signals`` cannot make.
 
 ``from_signals`` makes at most one order per bar and symbol, and refuses to size a reversal as a percent of
 cash. So a strategy with ``reenter_on_exit_bar`` (a stop fill and a new entry on one bar: two orders) or with
 both sides sized as a fraction of the cash below 100% (a reversal closes, then opens with that fraction of
-the cash after the close) gets this loop instead: plain Python over the bars, the same rules as
+the cash after the close), or with a time limit (``exit_after_bars``: from_signals has no time stop and
+the generated code may not bring its own numba kernel) gets this loop instead: plain Python over the bars,
+the same rules as
 ``from_signals`` (stop checks, fill prices, fees, slippage, the conflicts of `compiler_portfolio`), writing
 vectorbt order records from which ``vbt.Portfolio`` builds the equity and the trades. Where both can run
 (no re-entry, no fractional reversal) the two give the same orders; the tests hold them to that.
@@ -19,6 +21,7 @@ ORDER_LOOP = '''
 # reversal as a fraction of cash; this strategy needs {why}, so this loop writes the orders by the same
 # rules and vectorbt builds the portfolio from them.
 REENTER_ON_EXIT_BAR = {reenter}  # an entry signal on a bar where a stop filled is taken at its close
+MAX_BARS = {max_bars}  # the time limit: a position is closed at the close of its Nth bar (None: none)
 
 
 def by_symbol(values):
@@ -37,6 +40,7 @@ stop_ref = [math.nan] * len(SYMBOLS)  # the stops' reference: entry close, or th
 stop_sl = [math.nan] * len(SYMBOLS)
 stop_tp = [math.nan] * len(SYMBOLS)
 entry_close = [math.nan] * len(SYMBOLS)
+bars_held = [0] * len(SYMBOLS)  # bars (with a price) since the position opened
 orders = []
 
 
@@ -107,6 +111,8 @@ for bar in range(len(close)):
         held = position[col]
         if math.isnan(close_cols[col][bar]):
             continue
+        if held != 0:
+            bars_held[col] += 1
         if held != 0 and not (math.isnan(stop_sl[col]) and math.isnan(stop_tp[col])):
             filled_at = stop_fill(bar, col)
             if SL_TRAIL and held > 0:
@@ -118,6 +124,13 @@ for bar in range(len(close)):
                 if not REENTER_ON_EXIT_BAR:
                     continue
                 held = 0.0
+        if held != 0 and MAX_BARS is not None and bars_held[col] >= MAX_BARS:
+            # The time limit closes the position at this close, like an exit signal that takes the bar.
+            book(bar, col, -held, close_cols[col][bar], SLIPPAGE)
+            entry_close[col] = stop_ref[col] = stop_sl[col] = stop_tp[col] = math.nan
+            if not REENTER_ON_EXIT_BAR:
+                continue
+            held = 0.0
         long_entry, long_exit, short_entry, short_exit = (cols[col][bar] > 0 for cols in signal_cols)
         if long_entry and long_exit:  # an entry and an exit of one side on one bar cancel out
             long_entry = long_exit = False
@@ -138,6 +151,7 @@ for bar in range(len(close)):
         if position[col] != 0 and (held == 0 or (position[col] > 0) != (held > 0)):  # opened or reversed
             entry_close[col] = stop_ref[col] = close_cols[col][bar]
             stop_sl[col], stop_tp[col] = sl_cols[col][bar], tp_cols[col][bar]
+            bars_held[col] = 0
         elif position[col] == 0:
             entry_close[col] = stop_ref[col] = stop_sl[col] = stop_tp[col] = math.nan
 
@@ -158,10 +172,13 @@ def order_loop(spec: StrategySpec) -> str:
         reasons.append("a stop fill and a new entry on one bar (REENTER_ON_EXIT_BAR)")
     if fractional_reversal(spec):
         reasons.append("reversals sized as a fraction of the cash")
+    if spec.exit_after_bars is not None:
+        reasons.append(f"a time limit (positions close after {spec.exit_after_bars} bars)")
     several = len(spec.symbols) > 1
     return ORDER_LOOP.format(
         why=" and ".join(reasons),
         reenter=spec.reenter_on_exit_bar,
+        max_bars=spec.exit_after_bars,
         group_by=", group_by=True" if several else "",
         cash_sharing=several,
     )

@@ -42,7 +42,7 @@ def fractional_reversal(spec: StrategySpec) -> bool:
 
 def needs_order_loop(spec: StrategySpec) -> bool:
     """Fills ``from_signals`` cannot make: the generated code runs `compiler_engine`'s loop instead."""
-    return spec.reenter_on_exit_bar or fractional_reversal(spec)
+    return spec.reenter_on_exit_bar or fractional_reversal(spec) or spec.exit_after_bars is not None
 
 
 def sizing_lines(spec: StrategySpec) -> list[str]:

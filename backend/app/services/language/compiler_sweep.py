@@ -17,10 +17,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from app.services.language.compiler import PRICES, _constants, _header, _lit, render_condition
-from app.services.language.compiler_indicators import indicator_comment, indicator_lines
+from app.services.language.compiler import PRICES, _constants, _header, _lit, patterns_of, render_condition
+from app.services.language.compiler_indicators import indicator_lines
+from app.services.language.compiler_patterns import pattern_lines
 from app.services.language.indicators import Indicator
-from app.services.language.spec import Condition, StrategySpec
+from app.services.language.spec import Condition, StrategySpec, with_inputs
 
 _CONDITION: TypeAdapter[Condition] = TypeAdapter(Condition)
 _MARK = 900_001
@@ -103,25 +104,15 @@ def _all_indicators(spec: StrategySpec, source: SweepSource) -> list[Indicator]:
     for leaf in source.leaves:
         if leaf.kind == "indicator":
             for ind in leaf.table.values():
-                found.setdefault(ind.var_name(), ind)
+                for inner in with_inputs(ind):  # an average of RSI needs the RSI first
+                    found.setdefault(inner.var_name(), inner)
     return sorted(found.values(), key=lambda i: (i.family, i.params(), i.source, i.kind))
 
 
 def _indicators(spec: StrategySpec, source: SweepSource) -> str:
     lines = ["", "# Indicators: every one any combination uses, each computed once with the normal code"]
-    done: set[tuple[object, ...]] = set()
-    emitted: set[str] = set()
-    for ind in _all_indicators(spec, source):
-        key = (ind.family, ind.params()) if ind.family in ("macd", "bb", "stoch") else (ind.var_name(),)
-        if key in done:
-            continue
-        done.add(key)
-        lines.append(indicator_comment(ind))
-        for line in indicator_lines(ind):
-            if line.startswith(("previous_close =", "true_range =")) and line in emitted:
-                continue
-            emitted.add(line)
-            lines.append(line)
+    lines += indicator_lines([*_all_indicators(spec, source), *spec.custom_indicators])
+    lines += pattern_lines(patterns_of(spec))
     lines += ["", "# What moves with the parameters: per value, the indicator's series or the rule's number"]
     for k, leaf in enumerate(source.leaves, start=1):
         entries = ", ".join(

@@ -43,7 +43,9 @@ class RuleNotUnderstood(DomainError):
     """A plain-language rule the grammar cannot read.
 
     ``position`` is the 0-based character offset in ``rule`` where reading stopped, ``expected`` what
-    the grammar would have accepted there, ``suggestion`` the closest phrasing it does understand.
+    the grammar would have accepted there, ``suggestion`` the closest phrasing it does understand (built
+    from the user's own words), ``reason`` a definite refusal when there is one ("RSI takes (length): got
+    2 numbers", "'TEMA' is not an indicator the language knows; known: ..."), ``unknown`` that word.
     """
 
     status_code = 422
@@ -56,13 +58,27 @@ class RuleNotUnderstood(DomainError):
         position: int,
         expected: list[str],
         suggestion: str | None,
+        reason: str | None = None,
+        unknown: str | None = None,
     ) -> None:
         wanted = _join_alternatives(expected) or "something else"
-        message = f"{_where(node_id)}could not read rule '{rule}' at position {position}: expected {wanted}."
+        what = reason if reason else f"expected {wanted}"
+        message = f"{_where(node_id)}could not read rule '{rule}' at position {position}: {what}."
         if suggestion:
             message += f" Did you mean: '{suggestion}'?"
+        extra: dict[str, object] = {}
+        if reason:
+            extra["reason"] = reason
+        if unknown:
+            extra["unknown"] = unknown
         super().__init__(
-            message, node_id=node_id, rule=rule, position=position, expected=expected, suggestion=suggestion
+            message,
+            node_id=node_id,
+            rule=rule,
+            position=position,
+            expected=expected,
+            suggestion=suggestion,
+            **extra,
         )
 
 

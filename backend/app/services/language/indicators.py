@@ -1,111 +1,50 @@
-"""Indicator definitions: what each indicator is, its label, its variable name and its warm-up.
+"""One indicator series as the spec stores it: its kind, parameters and input; label, name and warm-up.
 
-The formulas themselves live with the code that writes them (`compiler_indicators.py`); the docstring
-there is the reference a quant can check them against.
+What each kind means (names, parameters, formula, code) is in the catalog (`catalog.py`,
+`catalog_families.py`); this model only holds the values.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.services.language import catalog
+
 PriceField = Literal["open", "high", "low", "close", "volume"]
 
 IndicatorKind = Literal[
-    "sma",
-    "ema",
-    "wma",
-    "rsi",
-    "macd",
-    "macd_signal",
-    "macd_hist",
-    "bb_upper",
-    "bb_middle",
-    "bb_lower",
-    "atr",
-    "stoch_k",
-    "stoch_d",
-    "adx",
-    "cci",
-    "roc",
-    "highest",
-    "lowest",
-    "volume_sma",
-]
+    "sma", "ema", "wma", "tema", "sum", "rsi", "macd", "macd_signal", "macd_hist",
+    "bb_upper", "bb_middle", "bb_lower", "bb_pctb", "bb_width",
+    "kc_upper", "kc_middle", "kc_lower", "dc_middle",
+    "atr", "stoch_k", "stoch_d", "adx", "plus_di", "minus_di", "cci", "roc", "willr", "mfi", "obv", "vwap",
+    "highest", "lowest", "volume_sma",
+]  # fmt: skip
 
-# Indicators whose values are bounded: used to spot conditions that can never be true.
-BOUNDS: dict[str, tuple[float, float]] = {
-    "rsi": (0.0, 100.0),
-    "stoch_k": (0.0, 100.0),
-    "stoch_d": (0.0, 100.0),
-    "adx": (0.0, 100.0),
-    "atr": (0.0, float("inf")),
-    "volume_sma": (0.0, float("inf")),
-    "roc": (-100.0, float("inf")),
-}
-
-_NAMES: dict[str, str] = {
-    "sma": "SMA",
-    "ema": "EMA",
-    "wma": "WMA",
-    "rsi": "RSI",
-    "macd": "MACD",
-    "macd_signal": "MACD signal",
-    "macd_hist": "MACD histogram",
-    "bb_upper": "Bollinger upper",
-    "bb_middle": "Bollinger middle",
-    "bb_lower": "Bollinger lower",
-    "atr": "ATR",
-    "stoch_k": "Stochastic %K",
-    "stoch_d": "Stochastic %D",
-    "adx": "ADX",
-    "cci": "CCI",
-    "roc": "ROC",
-    "highest": "Highest high",
-    "lowest": "Lowest low",
-    "volume_sma": "Volume SMA",
-}
-
-# Multi-output indicators are computed together; the family names the shared block.
-FAMILY: dict[str, str] = {
-    "macd": "macd",
-    "macd_signal": "macd",
-    "macd_hist": "macd",
-    "bb_upper": "bb",
-    "bb_middle": "bb",
-    "bb_lower": "bb",
-    "stoch_k": "stoch",
-    "stoch_d": "stoch",
-}
-
+# Kept for callers that still look these up by kind (structured operands, the LLM hint).
 DEFAULT_PERIOD: dict[str, int] = {
-    "rsi": 14,
-    "atr": 14,
-    "adx": 14,
-    "cci": 20,
-    "roc": 10,
-    "stoch_k": 14,
-    "stoch_d": 14,
-    "bb_upper": 20,
-    "bb_middle": 20,
-    "bb_lower": 20,
-    "volume_sma": 20,
-    "macd": 12,
-    "macd_signal": 12,
-    "macd_hist": 12,
-}
+    "rsi": 14, "atr": 14, "adx": 14, "plus_di": 14, "minus_di": 14, "cci": 20, "roc": 10, "willr": 14,
+    "mfi": 14, "stoch_k": 14, "stoch_d": 14, "bb_upper": 20, "bb_middle": 20, "bb_lower": 20, "bb_pctb": 20,
+    "bb_width": 20, "kc_upper": 20, "kc_middle": 20, "kc_lower": 20, "dc_middle": 20, "volume_sma": 20,
+    "macd": 12, "macd_signal": 12, "macd_hist": 12,
+}  # fmt: skip
 
 
 class Indicator(BaseModel):
-    """One indicator series. ``period`` is the main window (the fast EMA for MACD, %K's window for
-    the stochastic); ``slow``/``signal`` complete MACD, ``signal`` is %D's smoothing, ``std`` the band
-    width of Bollinger bands, ``source`` the price a moving average or ROC is taken of.
+    """One indicator series. ``period`` is the main window (the fast EMA for MACD, the stochastic's
+    length); ``slow``/``signal`` complete MACD; the stochastic's %K smoothing is ``smooth`` and its %D
+    smoothing ``signal``; ``std`` is the Bollinger width in standard deviations, ``mult`` the Keltner
+    width in ATRs; ``source`` is the price an average or extreme is taken of, ``of`` another indicator
+    (or a custom indicator's name) it is taken of instead ("SMA(9) of RSI(14)").
 
     >>> Indicator(kind="sma", period=20).label()
     'SMA(20)'
     >>> Indicator(kind="macd_signal", period=12, slow=26, signal=9).var_name()
     'macd_signal_12_26_9'
+    >>> Indicator(kind="sma", period=9, of=Indicator(kind="rsi", period=14)).label()
+    'SMA(9) of RSI(14)'
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -115,50 +54,95 @@ class Indicator(BaseModel):
     source: PriceField = "close"
     slow: int | None = Field(default=None, ge=0)
     signal: int | None = Field(default=None, ge=0)
+    smooth: int | None = Field(default=None, ge=0)
     std: float | None = None
+    mult: float | None = None
+    of: Indicator | str | None = None
 
     @property
     def family(self) -> str:
-        return FAMILY.get(self.kind, self.kind)
+        return catalog.family_of(self.kind).key
 
     def params(self) -> tuple[float, ...]:
-        values: list[float] = [self.period]
-        if self.family == "macd":
-            values += [self.slow or 0, self.signal or 0]
-        elif self.family == "stoch":
-            values.append(self.signal or 0)
-        elif self.family == "bb":
-            values.append(self.std or 0.0)
-        return tuple(values)
+        return _params(self)
 
     def _param_text(self, sep: str) -> str:
         return sep.join(_num(v) for v in self.params())
 
     def label(self) -> str:
-        """Human label, e.g. ``SMA(20)``, ``MACD(12,26,9)``; other sources are named: ``SMA(20, high)``."""
-        source = f", {self.source}" if self._shows_source() else ""
-        return f"{_NAMES[self.kind]}({self._param_text(',')}{source})"
+        """Human label, e.g. ``SMA(20)``, ``MACD(12,26,9)``, ``Highest close(10)``, ``SMA(9) of RSI(14)``."""
+        return _label(self)
+
+    def _label(self) -> str:
+        name = catalog.output(self.kind).label
+        args = f"({self._param_text(',')})" if self.params() else ""
+        if self.kind in ("highest", "lowest"):
+            name = f"{name} {self.source}" if self.of is None else name
+        elif self._shows_source():
+            args = f"({self._param_text(',')}, {self.source})"
+        inner = f" of {_input_label(self.of)}" if self.of is not None else ""
+        return f"{name}{args}{inner}"
 
     def var_name(self) -> str:
-        """Python variable name in the generated code, e.g. ``sma_20``, ``bb_upper_20_2``."""
+        """Python variable name in the generated code, e.g. ``sma_20``, ``sma_9_of_rsi_14``."""
+        return _var_name(self)
+
+    def _var_name(self) -> str:
         source = f"_{self.source}" if self._shows_source() else ""
-        return f"{self.kind}{source}_{self._param_text('_').replace('.', 'p')}"
+        params = self._param_text("_").replace(".", "p").replace("-", "m")
+        base = f"{self.kind}{source}_{params}" if params else self.kind
+        if self.of is not None:
+            base += f"_of_{_input_var(self.of)}"
+        return base
+
+    def input_var(self, source_var: str) -> str:
+        """The variable this indicator is computed from (a price frame or another indicator)."""
+        return _input_var(self.of) if self.of is not None else source_var
 
     def warmup(self) -> int:
         """Bars before the first value exists (the longest look-back this indicator needs)."""
-        n = self.period
-        if self.family == "macd":
-            return max(n, self.slow or 0) + (self.signal or 0)
-        if self.family == "stoch":
-            return n + (self.signal or 0)
-        if self.kind == "adx":
-            return 2 * n + 1
-        if self.kind in ("rsi", "atr", "roc", "highest", "lowest"):
-            return n + 1
-        return n
+        own = catalog.family_of(self.kind).warmup(self)
+        if isinstance(self.of, Indicator):
+            return own + self.of.warmup()
+        return own
 
     def _shows_source(self) -> bool:
-        return self.kind in ("sma", "ema", "wma", "roc") and self.source != "close"
+        """Labels name the source when it is not the kind's natural one (highest -> high, else close)."""
+        if self.of is not None or self.kind not in _SOURCED:
+            return False
+        return self.source != _NATURAL_SOURCE.get(self.kind, "close")
+
+
+# Labels and names are asked for many times per script; an indicator is frozen, so each is computed once.
+@lru_cache(maxsize=4096)
+def _params(ind: Indicator) -> tuple[float, ...]:
+    values: list[float] = []
+    for param in catalog.family_of(ind.kind).params:
+        value = getattr(ind, param.field)
+        values.append(value if value is not None else param.default)
+    return tuple(values)
+
+
+@lru_cache(maxsize=4096)
+def _label(ind: Indicator) -> str:
+    return ind._label()
+
+
+@lru_cache(maxsize=4096)
+def _var_name(ind: Indicator) -> str:
+    return ind._var_name()
+
+
+_SOURCED = frozenset(["sma", "ema", "wma", "tema", "roc", "sum", "highest", "lowest"])
+_NATURAL_SOURCE = {"highest": "high", "lowest": "low"}
+
+
+def _input_label(of: Indicator | str) -> str:
+    return of.label() if isinstance(of, Indicator) else of
+
+
+def _input_var(of: Indicator | str) -> str:
+    return of.var_name() if isinstance(of, Indicator) else of
 
 
 def _num(value: float) -> str:

@@ -31,6 +31,10 @@ structured ``conditions`` (for builders without free text), combined with AND un
 where an operand is ``{"value": 30}``, ``{"price": "close"}`` or ``{"indicator": KIND, "period": N, ...}``
 (MACD: ``period`` fast, ``slow``, ``signal``; stochastic: ``period`` %K, ``signal`` %D; Bollinger: ``std``),
 optionally ``"multiplier": 0.95`` (scale) and ``"lag": 1`` (previous bar).
+
+A ``custom_indicator`` node names a formula the rules can use by name (see `custom.py`)::
+
+    {"id": "ci", "type": "custom_indicator", "meta": {"name": "spread", "formula": "close - SMA(50)"}}
 """
 
 from __future__ import annotations
@@ -161,6 +165,18 @@ class TrailingStopNode(_Node):
     meta: TrailingStopMeta
 
 
+class CustomIndicatorMeta(_Strict):
+    name: str = Field(min_length=1, max_length=40, description="How rules refer to it, e.g. 'spread'.")
+    formula: str = Field(
+        min_length=1, max_length=500, description="Arithmetic in the rule language, e.g. 'close - SMA(50)'."
+    )
+
+
+class CustomIndicatorNode(_Node):
+    type: Literal["custom_indicator"]
+    meta: CustomIndicatorMeta
+
+
 class PositionSizingMeta(_Lenient):
     method: Literal["equal", "fixed_fraction", "fixed_amount"] = "equal"
     value: float | None = None
@@ -179,12 +195,13 @@ Node = Annotated[
     | TakeProfitNode
     | StopLossNode
     | TrailingStopNode
-    | PositionSizingNode,
+    | PositionSizingNode
+    | CustomIndicatorNode,
     Field(discriminator="type"),
 ]
 NODE_TYPES = (
     "entry_condition", "exit_condition", "short_entry_condition", "short_exit_condition", "take_profit",
-    "stop_loss", "trailing_stop", "position_sizing",
+    "stop_loss", "trailing_stop", "position_sizing", "custom_indicator",
 )  # fmt: skip
 ENTRY_TYPES = ("entry_condition", "short_entry_condition")
 CONDITION_NODES = (EntryConditionNode, ExitConditionNode, ShortEntryConditionNode, ShortExitConditionNode)

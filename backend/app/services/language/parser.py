@@ -1,58 +1,68 @@
-"""Recursive-descent reader of one plain-language rule into a spec condition.
+"""Recursive-descent reader of one plain-language rule into a spec condition (plus, for exit rules, a time
+limit, or a stop written as a rule).
 
 Grammar (after synonyms are folded and filler words dropped, see `lexer.py`)::
 
-    rule       := prefix? or_expr END
+    rule       := prefix? (price_exit | or_expr) END
     prefix     := ('enter' | 'exit' | 'buy' | 'sell' | 'go long' | ...)* ('when' | 'if' | 'on' | ...)*
-    or_expr    := and_expr ('or' and_expr)*
-    and_expr   := unary (('and' | ',') (tail_of_last_subject | unary))*
-    unary      := 'not' unary | '(' or_expr ')' | special | subject tail
-    special    := golden/death cross | bullish/bearish MACD crossover | N% drop/rise (from X | in N days)
-    tail       := 'not'? ( band | cross_op rhs | compare_op rhs | 'between' N 'and' M | touch rhs
-                           | move | 'makes new N-day high' | 'turns positive' | 'oversold' ... )
-    band       := N% above/below X | k ATR above/below X
-    rhs        := band | k times X | X (('+'|'-') k ('*')? Y)? | number
+    or_expr    := 'either'? and_expr (('or' | ',') (time_limit | and_expr))* (', whichever comes first')?
+    and_expr   := unary (('and' | ',' | 'but only if' | 'while' | 'when' | ...) (last_subject_tail | unary))*
+    unary      := ('not' unary | '(' or_expr ')' | event | subject tail) persistence?
+    persistence:= 'for' N unit ('in a row' | 'consecutive')? | N 'consecutive' unit | N unit 'in a row'
+    event      := golden/death cross | MACD crossover | N% drop/rise | candle pattern | gap | N down days
+                  in a row | higher highs ... | highest volume in N days | Bollinger squeeze
+                  (all in parser_events.py)
+    subject    := expression (formula.py: series with + - * /), a series is read by series.py
+    tail       := 'not'? ( band | cross_op level | compare_op level | 'between' N 'and' M
+                  | 'within' D level | 'inside' channel | touch level | move | new extreme | at extreme
+                  | state | slope )
+    time_limit := 'after'? N unit ('in the trade' | 'after entry')?   (exit after N bars, reason 'time')
+    price_exit := 'stop loss' N% | N% 'trailing stop' | 'take profit at' N% | N 'ATR' ('(' P ')')? stop ...
 
-Semantics a trader might wonder about are in each reader's docstring; the full list of accepted
-phrasings is the test file `tests/services/language/test_parser.py`.
+Units (days, weeks, months, years, bars) become bars by the strategy's interval (`context.py`). Semantics
+a trader might wonder about are in each reader's docstring and in docs/language.md; the accepted
+phrasings are tested in `tests/services/language/test_parser*.py`.
 """
 
 from __future__ import annotations
 
-from app.services.language.cursor import Cursor
-from app.services.language.errors import RuleNotUnderstood
+from app.services.language.cursor import Cursor, may_start, starts
 from app.services.language.indicators import Indicator
-from app.services.language.lexer import tokenize
-from app.services.language.parser_tail import TailReader
+from app.services.language.parser_events import EventReader, PriceExit
 from app.services.language.series import Subject, parse_series
-from app.services.language.spec import AllOf, AnyOf, Condition, Cross, IndicatorRef, Not
-from app.services.language.suggest import suggest
+from app.services.language.spec import AllOf, AnyOf, Condition, Cross, IndicatorRef, Not, Persist
 
 _VERBS = (
-    "enter",
-    "entry",
-    "exit",
-    "buy",
-    "sell",
-    "long",
-    "position",
-    "trade",
-    "out",
-    "get",
-    "signal",
-    "trigger",
-)
+    "enter", "entry", "exit", "buy", "sell", "long", "position", "out", "get", "signal", "trigger",
+    "go",
+)  # fmt: skip
 _CONNECTORS = ("when", "whenever", "if", "once", "on", "after", "as soon as", "there", "where", "while")
+_AND = (
+    ", and", "and also", "and when", "and if", "and", "but only if", "but only when", "but only while",
+    "only if", "only when", "provided", "as long as", "but", "with", "while", "when", "if", ",",
+)  # fmt: skip
 
 
-class RuleParser(TailReader):
+class RuleParser(EventReader):
+    def __init__(self, cursor: Cursor) -> None:
+        super().__init__(cursor)
+        self.time_limit: int | None = None
+        self.price_exit: PriceExit | None = None
+
     def rule(self) -> Condition | None:
+        """The rule's condition; a stop written as a rule sets ``price_exit`` and returns None, a time
+        limit alone sets ``time_limit`` and returns None. Check `at_end` for success."""
         self._prefix()
-        cond = self.or_expr()
-        if cond is None:
+        mark = self.c.mark()
+        stop = self.price_exit_rule()
+        if stop is not None and self.c.at_end():
+            self.price_exit = stop
             return None
+        self.c.reset(mark)
+        cond = self.or_expr()
         if not self.c.at_end():
             self.c.note("'and'", "'or'", "the end of the rule")
+            self.time_limit = None
             return None
         return cond
 
@@ -67,23 +77,45 @@ class RuleParser(TailReader):
                 c.i += 1
                 continue
             break
-        while c.opt(*_CONNECTORS):
-            pass
+        while True:
+            mark = c.mark()
+            if c.opt(*_CONNECTORS) is None:
+                break
+            if c.at_word("after", ahead=-1) and self.peek_time_limit():
+                c.reset(mark)  # "sell after 10 days": the time limit keeps its 'after'
+                break
 
     def or_expr(self) -> Condition | None:
-        first = self.and_expr()
-        if first is None:
-            return None
-        items = [first]
+        """Alternatives; one of them may be a time limit ('... or after 10 days, whichever comes first')."""
+        c = self.c
+        c.opt("either")
+        items: list[Condition] = []
+        first = True
         while True:
-            mark = self.c.mark()
-            if not self.c.opt("or"):
+            mark = c.mark()
+            if not first and not c.opt("or", ", or", ","):
                 break
-            item = self.and_expr()
-            if item is None:
-                self.c.reset(mark)
-                break
-            items.append(item)
+            if not first:
+                c.opt("when", "if", "on")
+            limit = self.time_limit_phrase()
+            if limit is not None:
+                if self.time_limit is not None:
+                    c.fail("only one time limit per rule")
+                    c.reset(mark)
+                    break
+                self.time_limit = limit
+            else:
+                item = self.and_expr()
+                if item is None:
+                    c.reset(mark)
+                    if first:
+                        return None
+                    break
+                items.append(item)
+            first = False
+        c.opt(", whichever comes first", "whichever comes first", ", whichever first", "whichever first")
+        if not items:
+            return None
         return items[0] if len(items) == 1 else AnyOf(items=items)
 
     def and_expr(self) -> Condition | None:
@@ -93,7 +125,7 @@ class RuleParser(TailReader):
         items = [first]
         while True:
             mark = self.c.mark()
-            if not (self.c.opt(", and", "and", ",", "but", "with", "while")):
+            if self.c.opt(*_AND) is None:
                 break
             item = self._elliptic() or self.unary()
             if item is None:
@@ -110,7 +142,8 @@ class RuleParser(TailReader):
         cond = self.tail(self.last_subject)
         if cond is None:
             self.c.reset(mark)
-        return cond
+            return None
+        return self.persistence(cond)
 
     def unary(self) -> Condition | None:
         c = self.c
@@ -124,13 +157,13 @@ class RuleParser(TailReader):
         if c.opt("("):
             inner = self.or_expr()
             if inner is not None and c.phrase(")"):
-                return inner
+                return self.persistence(inner)
             c.reset(mark)
         special = self.special()
         if special is not None:
-            return special
+            return self.persistence(special)
         c.reset(mark)
-        subject = parse_series(c)
+        subject = self.subject()
         if subject is None:
             c.note("'golden cross'", "'death cross'", "a percent such as '5%'")
             return None
@@ -138,10 +171,38 @@ class RuleParser(TailReader):
         cond = self.tail(subject)
         if cond is None:
             c.reset(mark)
-        return cond
+            return None
+        return self.persistence(cond)
+
+    def persistence(self, cond: Condition) -> Condition:
+        """'... for 3 consecutive days', '... 3 days in a row', '... for two days' -> held on each bar."""
+        c = self.c
+        mark = c.mark()
+        lead = c.opt("for", "on", "over") is not None
+        c.opt("at least", "each of", "previous", "past")
+        num_mark = c.mark()
+        tok = c.peek()
+        n = c.whole_number("a number of bars")
+        if n is None or tok is None:
+            c.reset(mark)
+            return cond
+        consecutive = c.opt("consecutive", "straight", "successive") is not None
+        unit = c.unit()
+        in_row = c.opt("in row", "consecutively", "running") is not None
+        if unit is None or not (lead or in_row or consecutive):
+            c.reset(mark)
+            return cond
+        bars = c.span(n, unit, num_mark)
+        if bars is None:
+            c.reset(mark)
+            return cond
+        return cond if bars == 1 else Persist(item=cond, bars=bars)
 
     def special(self) -> Condition | None:
-        for reader in (self._golden_cross, self._macd_crossover, self._percent_first):
+        key = self.c.start_key()
+        for reader in (self._golden_cross, self._macd_crossover, *self.event_readers()):
+            if not may_start(reader, key):
+                continue
             mark = self.c.mark()
             found = reader()
             if found is not None:
@@ -149,6 +210,7 @@ class RuleParser(TailReader):
             self.c.reset(mark)
         return None
 
+    @starts("golden cross", "death cross")
     def _golden_cross(self) -> Condition | None:
         """'golden cross' = SMA(50) crosses above SMA(200); 'death cross' the reverse.
 
@@ -161,11 +223,11 @@ class RuleParser(TailReader):
         mark = c.mark()
         c.opt("(")
         a = c.whole_number("a period")
-        c.opt("bar")
+        c.unit()
         sep = c.opt("/", "and", ",")
         b = c.whole_number("a period") if sep else None
         if a is not None and b is not None:
-            c.opt("bar")
+            c.unit()
             c.opt(")")
             word = c.opt("sma", "ema", "wma", "moving average", "ma")
             fast, slow = min(a, b), max(a, b)
@@ -180,6 +242,8 @@ class RuleParser(TailReader):
     def _macd_crossover(self) -> Condition | None:
         """'bullish MACD crossover' = MACD crosses above its signal; 'bearish' = crosses below."""
         c = self.c
+        if not c.at_word("bullish", "bearish", "macd"):
+            return None
         mood = c.opt("bullish", "bearish")
         macd = parse_series(c)
         if macd is None or macd.domain != "macd":
@@ -192,74 +256,7 @@ class RuleParser(TailReader):
         signal = IndicatorRef(indicator=ind.model_copy(update={"kind": "macd_signal"}))
         return Cross(left=macd.expr, direction="above" if mood == "bullish" else "below", right=signal)
 
-    def _percent_first(self) -> Condition | None:
-        """'a 5% price drop from the 20-day moving average' = close <= SMA(20) * (1 - 0.05);
-        'a 5% drop in 3 days' = ROC(3) <= -5; 'a 5% drop' alone means in one bar."""
-        c = self.c
-        tok = c.number("a percent", percent=True)
-        if tok is None:
-            return None
-        c.opt("price", "close")
-        direction = c.phrase("drop", "rise")
-        if direction is None:
-            return None
-        c.opt("price", "in price")
-        close = Subject(self.close_ref(), "close")
-        return self.percent_move(close, tok.value, direction, strict=False)
+    def subject(self) -> Subject | None:
+        from app.services.language.formula import read_expression
 
-
-def parse_rule(text: str, node_id: str = "") -> Condition:
-    """Read one rule; raise `RuleNotUnderstood` naming where reading stopped and what would fit there.
-
-    >>> from app.services.language.spec import describe
-    >>> describe(parse_rule("Enter on a 5% price drop from the 20-day moving average"))
-    'close <= SMA(20) * 0.95'
-    """
-    if "{" in text:  # named parameters ({fast=10}): read the rule with their defaults
-        return _parse_with_defaults(text, node_id)
-    tokens = tokenize(text)
-    cursor = Cursor(text, tokens)
-    bad = next((t for t in tokens if t.kind == "bad"), None)
-    cond = RuleParser(cursor).rule() if bad is None else None
-    if cond is not None:
-        return cond
-    if bad is not None:
-        position, expected = bad.pos, ["letters, numbers, '%', '(', ')' or ','"]
-    else:
-        position, expected = cursor.char_pos(max(cursor.fail_i, 0)), cursor.fail_expected
-    raise RuleNotUnderstood(
-        node_id=node_id, rule=text, position=position, expected=expected, suggestion=suggest(text)
-    )
-
-
-def _parse_with_defaults(text: str, node_id: str) -> Condition:
-    from app.services.language.parameters import position_in_original, substitute
-
-    plain = substitute(text)
-    if "{" in plain:
-        at = _stray_brace(text)
-        raise RuleNotUnderstood(
-            node_id=node_id,
-            rule=text,
-            position=at,
-            expected=["a parameter written {name=default}, e.g. {fast=10}"],
-            suggestion=None,
-        )
-    try:
-        return parse_rule(plain, node_id)
-    except RuleNotUnderstood as exc:
-        raise RuleNotUnderstood(
-            node_id=node_id,
-            rule=text,
-            position=position_in_original(text, int(exc.fields.get("position") or 0)),
-            expected=list(exc.fields.get("expected") or []),
-            suggestion=exc.fields.get("suggestion"),
-        ) from None
-
-
-def _stray_brace(text: str) -> int:
-    """Position of the first ``{`` that does not start a well-formed ``{name=default}``."""
-    from app.services.language.parameters import PATTERN
-
-    covered = {i for m in PATTERN.finditer(text) for i in range(m.start(), m.end())}
-    return next(i for i, c in enumerate(text) if c == "{" and i not in covered)
+        return read_expression(self.c, None, allow_const=False)

@@ -1,28 +1,17 @@
 """The second half of a comparison: what is said about the subject ("crosses above the 50 EMA",
-"is 5% below the 20-day SMA", "drops 5% in 3 days", "touches the lower Bollinger band").
+"is 5% below the 20-day SMA", "is within 2% of the 200-day SMA", "touches the lower Bollinger band",
+"is inside the Keltner channel"). Moves, extremes and slopes are in `parser_moves.py`.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from app.services.language.cursor import Cursor
-from app.services.language.indicators import Indicator
-from app.services.language.series import Subject, parse_series
-from app.services.language.spec import (
-    AllOf,
-    Arith,
-    Compare,
-    Condition,
-    Const,
-    Cross,
-    Expr,
-    IndicatorRef,
-    Not,
-    PriceRef,
-)
-
-Op = Literal[">", ">=", "<", "<="]
+from app.services.language.cursor import NUM, Cursor, may_start, starts
+from app.services.language.formula import PERCENT, read_expression
+from app.services.language.parser_moves import MoveReader, Op
+from app.services.language.series import Subject, lagged, parse_series
+from app.services.language.spec import AllOf, Arith, Compare, Condition, Const, Cross, Expr, Not, PriceRef
 
 CROSS_ABOVE = (
     "cross back above", "cross up above", "cross up through", "cross above", "cross through", "cross up",
@@ -43,16 +32,10 @@ COMPARE: tuple[tuple[str, Op], ...] = (
     (">", ">"), ("exceeds", ">"),
     ("below", "<"), ("less", "<"), ("lower", "<"), ("smaller", "<"), ("fewer", "<"), ("<", "<"),
 )  # fmt: skip
-# Oversold / overbought thresholds by indicator.
-ZONES: dict[str, tuple[float, float]] = {
-    "rsi": (30.0, 70.0),
-    "stoch_k": (20.0, 80.0),
-    "stoch_d": (20.0, 80.0),
-    "cci": (-100.0, 100.0),
-}
+_BREAKOUT_LEVELS = ("highest", "lowest")
 
 
-class TailReader:
+class TailReader(MoveReader):
     def __init__(self, cursor: Cursor) -> None:
         self.c = cursor
         self.last_subject: Subject | None = None
@@ -64,16 +47,25 @@ class TailReader:
     def tail(self, subject: Subject) -> Condition | None:
         c = self.c
         negate = c.opt("does not", "doesnt", "isnt", "not", "never") is not None
+        key = c.start_key()
         for reader in (
+            self.closes_direction,
             self._band,
             self._cross,
+            self._within,
+            self._inside,
             self._compare,
             self._between,
             self._touch,
-            self._move,
-            self._new_extreme,
-            self._state,
+            self._range_position,
+            self.move,
+            self.new_extreme,
+            self.at_extreme,
+            self.state,
+            self.slope,
         ):
+            if not may_start(reader, key):
+                continue
             mark = c.mark()
             cond = reader(subject)
             if cond is not None:
@@ -87,7 +79,7 @@ class TailReader:
         """'5% below the 20-day SMA' -> ('below', SMA(20) * 0.95); '2 ATR above the 20-day SMA' ->
         ('above', SMA(20) + 2 * ATR(14))."""
         c = self.c
-        tok = c.number("a number")
+        tok = c.number("a number", signed=False)
         if tok is None:
             return None
         atr = None
@@ -95,51 +87,51 @@ class TailReader:
             atr = parse_series(c)
             if atr is None or atr.domain != "atr":
                 return None
-        side = c.phrase("above", "below")
+        side = c.phrase("above", "below", "higher", "lower")
         if side is None:
             return None
-        base = parse_series(c, ctx)
+        side = {"higher": "above", "lower": "below"}.get(side, side)
+        base = self.level(ctx, side)
         if base is None:
             return None
         if atr is not None:
             offset = Arith(op="mul", left=Const(value=tok.value), right=atr.expr)
-            return side, Arith(op="add" if side == "above" else "sub", left=base.expr, right=offset)
+            return side, Arith(op="add" if side == "above" else "sub", left=base, right=offset)
         factor = 1 + tok.value / 100 if side == "above" else 1 - tok.value / 100
-        return side, Arith(op="mul", left=base.expr, right=Const(value=round(factor, 12)))
+        return side, Arith(op="mul", left=base, right=Const(value=round(factor, 12)))
 
-    def rhs(self, subject: Subject) -> Expr | None:
+    def level(self, subject: Subject, side: str) -> Expr | None:
+        """A series to compare with; a channel named without a side gives its upper line for 'above'
+        and its lower line for 'below'; 'it was 20 days ago' is the subject itself, earlier."""
         c = self.c
-        mark = c.mark()
-        banded = self.band(subject)
-        if banded is not None:
-            return banded[1]
-        c.reset(mark)
-        tok = c.peek()
-        if tok is not None and tok.kind == "num" and c.at_word("times", "*", ahead=1):
-            c.i += 2
-            scaled = parse_series(c, subject)
-            if scaled is None:
+        if c.opt("it was", "they were", "was", "were"):
+            n = c.bars()
+            if n is None or not c.opt("ago"):
                 return None
-            return Arith(op="mul", left=Const(value=tok.value), right=scaled.expr)
-        base = parse_series(c, subject, allow_const=True)
-        if base is None:
+            return lagged(subject, n).expr
+        found = read_expression(c, subject, allow_const=True)
+        if found is None:
             return None
-        mark = c.mark()
-        sign = c.opt("+", "plus", "-", "minus", "*")
-        if sign is None:
-            return base.expr
-        k = c.number("a number", percent=False)
-        if k is not None and sign == "*":
-            return Arith(op="mul", left=base.expr, right=Const(value=k.value))
-        c.opt("times", "*")
-        other = parse_series(c, subject, allow_const=k is None)
-        if other is None:
-            c.reset(mark)
-            return base.expr
-        offset = other.expr if k is None else Arith(op="mul", left=Const(value=k.value), right=other.expr)
-        return Arith(op="add" if sign in ("+", "plus") else "sub", left=base.expr, right=offset)
+        if found.pair is not None:
+            return (found.pair[0] if side == "above" else found.pair[1]).expr
+        if found.domain == PERCENT:
+            return self._percent_level(subject, found)
+        return found.expr
+
+    def _percent_level(self, subject: Subject, found: Subject) -> Expr | None:
+        """'RSI below 30%' is 30; 'bandwidth below 5%' is 0.05; 'close above 5%' has no meaning."""
+        assert isinstance(found.expr, Const)
+        if subject.unit in ("points", "percent"):
+            return Const(value=round(found.expr.value * 100, 12))
+        if subject.unit == "fraction":
+            return found.expr
+        self.c.fail(
+            "a percent needs a base here, e.g. '5% above the 20-day SMA' or 'ATR(14) below 2% of the close'"
+        )
+        return None
 
     # -- tails ----------------------------------------------------------------------------------
+    @starts("closes", "stays", "more", "at least", "by", NUM)
     def _band(self, subject: Subject) -> Condition | None:
         """'close is (at least | more than) 5% below the 20-day SMA': the band's side sets the direction."""
         c = self.c
@@ -152,7 +144,10 @@ class TailReader:
         op: Op = (">" if strict else ">=") if side == "above" else ("<" if strict else "<=")
         return Compare(left=subject.expr, op=op, right=level)
 
+    @starts(CROSS_ABOVE, CROSS_BELOW)
     def _cross(self, subject: Subject) -> Condition | None:
+        """'crosses above X'; against an N-day high or low (a level of the PREVIOUS bars) it is a
+        comparison: each close above the 20-day high is a new break of it."""
         c = self.c
         direction: Literal["above", "below"]
         if c.opt(*CROSS_ABOVE):
@@ -161,23 +156,28 @@ class TailReader:
             direction = "below"
         else:
             return None
-        right = self.rhs(subject)
-        return None if right is None else Cross(left=subject.expr, direction=direction, right=right)
+        right = self.level(subject, direction)
+        if right is None:
+            return None
+        if right.type == "indicator" and right.indicator.kind in _BREAKOUT_LEVELS and right.lag == 0:
+            return Compare(left=subject.expr, op=">" if direction == "above" else "<", right=right)
+        return Cross(left=subject.expr, direction=direction, right=right)
 
+    @starts("closes", "stays", NUM, (p for p, _ in COMPARE))
     def _compare(self, subject: Subject) -> Condition | None:
         c = self.c
         c.opt("closes", "stays")
-        phrases = [p for p, _ in COMPARE]
-        word = c.opt(*phrases)
+        word = c.opt(*(p for p, _ in COMPARE))
         tok = c.peek()
         if word is None and tok is not None and tok.kind == "num" and c.at_word("times", ahead=1):
             word = "at least"  # "volume is 2 times its average"
         if word is None:
             return None
         op = dict(COMPARE)[word]
-        right = self.rhs(subject)
+        right = self.level(subject, "above" if op in (">", ">=") else "below")
         return None if right is None else Compare(left=subject.expr, op=op, right=right)
 
+    @starts("between")
     def _between(self, subject: Subject) -> Condition | None:
         c = self.c
         if not c.opt("between"):
@@ -195,10 +195,95 @@ class TailReader:
             ]
         )
 
+    @starts("within")
+    def _within(self, subject: Subject) -> Condition | None:
+        """'within 2% of the 200-day SMA' = SMA(200) * 0.98 <= close <= SMA(200) * 1.02;
+        'within 1 ATR of the 20-day EMA' = EMA(20) - ATR(14) <= close <= EMA(20) + ATR(14)."""
+        c = self.c
+        if not c.opt("within"):
+            return None
+        tok = c.number("a distance such as '2%' or '1 ATR'", signed=False)
+        if tok is None:
+            return None
+        atr = None if tok.percent else parse_series(c)
+        if not tok.percent and (atr is None or atr.domain != "atr"):
+            c.note("'%' or 'ATR'")
+            return None
+        base = self.level(subject, "above")
+        if base is None:
+            return None
+        if atr is not None:
+            offset = Arith(op="mul", left=Const(value=tok.value), right=atr.expr)
+            low: Expr = Arith(op="sub", left=base, right=offset)
+            high: Expr = Arith(op="add", left=base, right=offset)
+        else:
+            low = Arith(op="mul", left=base, right=Const(value=round(1 - tok.value / 100, 12)))
+            high = Arith(op="mul", left=base, right=Const(value=round(1 + tok.value / 100, 12)))
+        return AllOf(
+            items=[
+                Compare(left=subject.expr, op=">=", right=low),
+                Compare(left=subject.expr, op="<=", right=high),
+            ]
+        )
+
+    @starts("inside", "within", "outside")
+    def _inside(self, subject: Subject) -> Condition | None:
+        """'Bollinger bands (20, 2) inside the Keltner channel (20, 1.5)': upper below upper, lower above
+        lower (the squeeze); 'outside' the reverse on both sides."""
+        c = self.c
+        where = c.opt("inside", "within", "outside")
+        if where is None or subject.pair is None:
+            return None
+        other = parse_series(c, subject)
+        if other is None or other.pair is None:
+            c.note("a channel, e.g. 'the Keltner channel (20, 1.5)'")
+            return None
+        (up, lo), (o_up, o_lo) = subject.pair, other.pair
+        inside = where != "outside"
+        return AllOf(
+            items=[
+                Compare(left=up.expr, op="<" if inside else ">", right=o_up.expr),
+                Compare(left=lo.expr, op=">" if inside else "<", right=o_lo.expr),
+            ]
+        )
+
+    @starts("closes", "in", "within", "at", "bottom", "lower", "top", "upper")
+    def _range_position(self, subject: Subject) -> Condition | None:
+        """'close in the bottom 20% of the day's range' = (close - low) / (high - low) < 0.2; 'top 25%'
+        = > 0.75; 'upper half' = > 0.5 (a bar without range never qualifies)."""
+        c = self.c
+        if subject.expr.type != "price" or subject.domain not in ("price", "close", "open"):
+            return None
+        c.opt("closes")
+        c.opt("in", "within", "at")
+        side = c.opt("bottom", "lower", "top", "upper")
+        if side is None:
+            return None
+        if c.opt("half"):
+            share = 50.0
+        else:
+            tok = c.number("a share of the range such as '20%'", percent=True, signed=False)
+            if tok is None:
+                return None
+            share = tok.value
+        c.opt("today", "todays", "day", "bar", "its", "session")
+        if not c.opt("range"):
+            c.note("'range'")
+            return None
+        field = PriceRef(field="open" if subject.domain == "open" else "close")
+        high, low = PriceRef(field="high"), PriceRef(field="low")
+        position = Arith(
+            op="div", left=Arith(op="sub", left=field, right=low), right=Arith(op="sub", left=high, right=low)
+        )
+        if side in ("bottom", "lower"):
+            return Compare(left=position, op="<", right=Const(value=round(share / 100, 12)))
+        return Compare(left=position, op=">", right=Const(value=round(1 - share / 100, 12)))
+
+    @starts("touch")
     def _touch(self, subject: Subject) -> Condition | None:
-        """'price touches the lower Bollinger band' = the bar's low reaches it (low <= band);
-        upper band/highs use the bar's high; 'close touches ...' uses the close; any other level
-        is touched when it lies inside the bar's range (low <= level <= high)."""
+        """'price touches the lower Bollinger band' = the bar's low reaches it (low <= band); upper
+        band/highs use the bar's high; 'close touches ...' uses the close; 'low touches the 20 EMA' (any
+        price field) and any other level: the level lies inside the bar's range (low <= level <= high)."""
         c = self.c
         if not c.opt("touch"):
             return None
@@ -206,18 +291,21 @@ class TailReader:
         target = parse_series(c, subject)
         if target is None:
             return None
+        if target.pair is not None:
+            c.note("'upper' or 'lower'")
+            return None
         kind = target.indicator.kind if target.indicator is not None else target.domain
-        upper = kind in ("bb_upper", "highest", "high")
-        lower = kind in ("bb_lower", "lowest", "low")
+        upper = kind in ("bb_upper", "kc_upper", "highest", "high")
+        lower = kind in ("bb_lower", "kc_lower", "lowest", "low")
         if subject.domain == "close" and (upper or lower):
             return Compare(left=subject.expr, op=">=" if upper else "<=", right=target.expr)
-        if subject.domain not in ("price", "close"):
-            c.note("'price' or 'close' before 'touches'")
+        if subject.domain not in ("price", "close", "high", "low", "open") or subject.expr.type != "price":
+            c.note("'price', 'high' or 'low' before 'touches'")
             return None
         high, low = PriceRef(field="high"), PriceRef(field="low")
-        if upper:
+        if subject.domain == "price" and upper:
             return Compare(left=high, op=">=", right=target.expr)
-        if lower:
+        if subject.domain == "price" and lower:
             return Compare(left=low, op="<=", right=target.expr)
         return AllOf(
             items=[
@@ -225,109 +313,3 @@ class TailReader:
                 Compare(left=high, op=">=", right=target.expr),
             ]
         )
-
-    def _move(self, subject: Subject) -> Condition | None:
-        """'price drops 5% in 3 days' = ROC(3) <= -5 (percent change of the close over 3 bars);
-        'close rises more than 2 ATR' = close - previous close > 2 * ATR(14);
-        'price falls 5% below the 20-day SMA' = close <= SMA(20) * 0.95."""
-        c = self.c
-        if subject.domain not in ("price", "close"):
-            return None
-        direction = c.opt("drop", "rise", "move down", "move up")
-        if direction is None:
-            return None
-        direction = {"move down": "drop", "move up": "rise"}.get(direction, direction)
-        strict = c.opt("more", "at least", "by") == "more"
-        tok = c.number("a size such as '5%' or '2 ATR'")
-        if tok is None:
-            return None
-        if tok.percent:
-            return self.percent_move(subject, tok.value, direction, strict)
-        atr = parse_series(c)
-        if atr is None or atr.domain != "atr":
-            c.note("'%' or 'ATR'")
-            return None
-        bars = self._bars() or 1
-        now, before = self.close_ref(), self.close_ref(bars)
-        size = Arith(op="mul", left=Const(value=tok.value), right=atr.expr)
-        moved = (
-            Arith(op="sub", left=before, right=now)
-            if direction == "drop"
-            else Arith(op="sub", left=now, right=before)
-        )
-        return Compare(left=moved, op=">" if strict else ">=", right=size)
-
-    def percent_move(self, subject: Subject, pct: float, direction: str, strict: bool) -> Condition | None:
-        c = self.c
-        mark = c.mark()
-        side = c.opt("from", "below", "off") if direction == "drop" else c.opt("from", "above")
-        if side is not None:
-            base = parse_series(c, subject)
-            if base is not None:
-                factor = 1 - pct / 100 if direction == "drop" else 1 + pct / 100
-                level = Arith(op="mul", left=base.expr, right=Const(value=round(factor, 12)))
-                op: Op = ("<" if strict else "<=") if direction == "drop" else (">" if strict else ">=")
-                return Compare(left=subject.expr, op=op, right=level)
-            c.reset(mark)
-        bars = self._bars() or 1
-        roc = IndicatorRef(indicator=Indicator(kind="roc", period=bars))
-        if direction == "drop":
-            return Compare(left=roc, op="<" if strict else "<=", right=Const(value=-pct))
-        return Compare(left=roc, op=">" if strict else ">=", right=Const(value=pct))
-
-    def _bars(self) -> int | None:
-        """'in 3 days', 'over 5 bars', 'within a day', 'in one session', 'today' -> a bar count."""
-        c = self.c
-        mark = c.mark()
-        if c.opt("today", "in one bar", "in single bar", "in bar", "on bar", "in a bar", "intraday"):
-            return 1
-        if c.opt("in", "above", "within", "during", "across", "for"):
-            c.opt("previous", "next")
-            if c.opt("one bar", "single bar", "bar"):
-                return 1
-            n = c.whole_number("a number of bars")
-            if n is not None and c.phrase("bar"):
-                return n
-        c.reset(mark)
-        return None
-
-    def _new_extreme(self, subject: Subject) -> Condition | None:
-        """'price makes a new 20-day high' = high > highest high of the previous 20 bars."""
-        c = self.c
-        c.opt("makes", "touch", "at")
-        if not c.opt("new"):
-            return None
-        n = c.whole_number("a number of bars")
-        if n is None or not c.opt("bar"):
-            return None
-        which = c.phrase("high", "low")
-        if which == "high":
-            ind = Indicator(kind="highest", period=n, source="high")
-            return Compare(left=PriceRef(field="high"), op=">", right=IndicatorRef(indicator=ind))
-        if which == "low":
-            ind = Indicator(kind="lowest", period=n, source="low")
-            return Compare(left=PriceRef(field="low"), op="<", right=IndicatorRef(indicator=ind))
-        return None
-
-    def _state(self, subject: Subject) -> Condition | None:
-        """'is positive' (> 0), 'turns negative' (crosses below 0), 'is oversold' (RSI < 30, stochastic
-        < 20, CCI < -100), 'enters overbought' (crosses above 70 / 80 / 100)."""
-        c = self.c
-        turning = c.opt("turns", "enters", "move into", "drop into", "rise into") is not None
-        c.opt("in", "into")
-        word = c.opt("positive", "negative", "oversold", "overbought")
-        if word is None:
-            return None
-        c.opt("territory", "zone", "area", "region", "conditions")
-        if word in ("positive", "negative"):
-            level = 0.0
-        else:
-            kind = subject.indicator.kind if subject.indicator is not None else ""
-            if kind not in ZONES:
-                c.note("RSI, stochastic or CCI before 'oversold'/'overbought'")
-                return None
-            level = ZONES[kind][0 if word == "oversold" else 1]
-        up = word in ("positive", "overbought")
-        if turning:
-            return Cross(left=subject.expr, direction="above" if up else "below", right=Const(value=level))
-        return Compare(left=subject.expr, op=">" if up else "<", right=Const(value=level))

@@ -1,67 +1,80 @@
-"""Reading one series out of a rule: a price, an indicator, a constant.
+"""Reading one series out of a rule: a price, an indicator, a custom indicator, a constant.
 
-"20-day SMA", "SMA(20)", "the 50 EMA", "RSI(14)", "stochastic %K", "MACD signal", "upper Bollinger band
-(20, 2)", "the 20-day high", "highest high of the last 20 days", "its 20-day average" (of the subject),
-"previous close", "3-day change".
+"20-day SMA", "SMA(20)", "SMA50", "the 50 EMA", "RSI(14)", "stochastic %K", "MACD signal", "upper Bollinger
+band (20, 2)", "the 20-day high", "52-week high", "highest close of the prior 10 days", "its 20-day average"
+(of the subject: RSI, ATR, volume, the MACD histogram...), "yesterday's high", "the low of 2 days ago",
+"today's range", "spread" (a custom indicator). Indicators themselves are read in `series_named.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.services.language import catalog
+from app.services.language.catalog import Unit
 from app.services.language.cursor import Cursor
-from app.services.language.indicators import DEFAULT_PERIOD, Indicator, IndicatorKind, PriceField
-from app.services.language.spec import Const, Expr, IndicatorRef, PriceRef
+from app.services.language.indicators import Indicator, IndicatorKind, PriceField
+from app.services.language.spec import Arith, Const, CustomRef, Expr, IndicatorRef, PriceRef
 
 PERIOD = "a period such as '20-day' or '(20)'"
-
-# (phrase, kind): longest phrases first.
-MA_PHRASES: list[tuple[str, IndicatorKind]] = [
-    ("simple moving average", "sma"),
-    ("exponential moving average", "ema"),
-    ("weighted moving average", "wma"),
-    ("exponential average", "ema"),
-    ("moving average", "sma"),
-    ("sma", "sma"),
-    ("ema", "ema"),
-    ("wma", "wma"),
-    ("ma", "sma"),
-    ("average", "sma"),
-]
-SIMPLE: dict[str, IndicatorKind] = {"rsi": "rsi", "atr": "atr", "adx": "adx", "cci": "cci", "roc": "roc"}
-# Words that may follow a leading period ("20-day ...").
-AFTER_PERIOD = frozenset(
-    [
-        *("sma", "ema", "wma", "ma", "moving", "simple", "exponential", "weighted", "average", "rsi"),
-        *("atr", "adx", "cci", "roc", "high", "low", "highest", "lowest", "volume", "bollinger"),
-        *("upper", "lower", "middle", "change", "channel", "stochastic"),
-    ]
+# Words a subject may be called by that mean the price (the close).
+PRICE_WORDS = (
+    "closing price",
+    "close price",
+    "closes",
+    "close",
+    "price",
+    "stock",
+    "market",
+    "index",
+    "shares",
 )
 
 
 @dataclass(frozen=True)
 class Subject:
-    """A parsed series plus what it is about, so later words can refer to it ("its average", "signal")."""
+    """A parsed series plus what it is about, so later words can refer to it ("its average", "signal").
+
+    ``domain`` is "price" (the word price), "close", "open", "high", "low", "volume", an indicator kind,
+    "custom", "range", "ratio" or "const"; ``unit`` says how a percent compared with it is read;
+    ``pair`` holds a channel's (upper, lower) lines when the rule named the channel without a side."""
 
     expr: Expr
-    domain: (
-        str  # "price" (the word price), "close", "open", "high", "low", "volume", an indicator kind, "const"
-    )
+    domain: str
     indicator: Indicator | None = None
+    unit: Unit = "price"
+    pair: tuple[Subject, Subject] | None = None
 
 
-def _ind(kind: IndicatorKind, period: int, **extra: object) -> Subject:
-    indicator = Indicator(kind=kind, period=period, **extra)
-    return Subject(IndicatorRef(indicator=indicator), kind, indicator)
+def ind_subject(indicator: Indicator) -> Subject:
+    out = catalog.output(indicator.kind)
+    unit: Unit = out.unit
+    if isinstance(indicator.of, Indicator) and indicator.kind in (
+        "sma",
+        "ema",
+        "wma",
+        "tema",
+        "sum",
+        "highest",
+        "lowest",
+    ):
+        unit = catalog.output(indicator.of.kind).unit
+    elif indicator.source == "volume" and indicator.kind != "roc":
+        unit = "volume"
+    return Subject(IndicatorRef(indicator=indicator), indicator.kind, indicator, unit)
+
+
+def make(kind: IndicatorKind, period: int, **extra: object) -> Subject:
+    return ind_subject(Indicator(kind=kind, period=period, **extra))
 
 
 def period_args(c: Cursor) -> list[float] | None:
-    """'(20)', '(12, 26, 9)', '(20, 2)' or a bare whole number ('SMA 20')."""
+    """'(20)', '(12, 26, 9)', '(20, 2)' or a bare whole number ('SMA 20', 'SMA50')."""
     mark = c.mark()
     if c.opt("("):
         values: list[float] = []
         while True:
-            tok = c.number(PERIOD, percent=False)
+            tok = c.number(PERIOD, percent=False, signed=False)
             if tok is None:
                 c.reset(mark)
                 return None
@@ -73,35 +86,26 @@ def period_args(c: Cursor) -> list[float] | None:
                 c.reset(mark)
                 return None
     tok = c.peek()
-    if (
-        tok is not None
-        and tok.kind == "num"
-        and not tok.percent
-        and tok.value.is_integer()
-        and tok.value >= 0
-    ):
+    if tok is not None and tok.kind == "num" and not tok.percent and tok.value.is_integer():
         nxt = c.peek(1)
-        # "RSI 14 below 30" yes; "RSI 30%" or "RSI 2 ATR" no.
-        if nxt is None or nxt.kind != "word" or nxt.text not in ("atr", "times", "bar"):
+        # "RSI 14 below 30" yes; "RSI 30%", "RSI 2 ATR" or "EMA 21 days ago"... no.
+        if (
+            nxt is None
+            or nxt.kind != "word"
+            or nxt.text not in ("atr", "times", "bar", "day", "week", "month")
+        ):
             c.i += 1
             return [tok.value]
     return None
 
 
-def _whole(values: list[float] | None, index: int) -> int | None:
-    if values is None or index >= len(values):
-        return None
-    value = values[index]
-    return int(value) if float(value).is_integer() else None
-
-
-def _lookback(c: Cursor) -> int | None:
-    """'of the last 20 days', 'over the past 20 bars', 'in 20 days' after 'highest high' or 'change'."""
+def lookback(c: Cursor) -> int | None:
+    """'of the last 20 days', 'over the past 20 bars', 'in 20 days', 'of 6 months' (a bar count)."""
     mark = c.mark()
-    c.opt("in", "above", "within", "during", "for")
-    c.opt("previous")
-    n = c.whole_number("a number of bars")
-    if n is not None and c.phrase("bar"):
+    c.opt("in", "above", "over", "within", "during", "for", "from")
+    c.opt("previous", "next")
+    n = c.bars()
+    if n is not None and not c.at_word("ago"):
         return n
     c.reset(mark)
     return None
@@ -114,223 +118,151 @@ def parse_series(c: Cursor, ctx: Subject | None = None, allow_const: bool = Fals
     if found is None:
         c.reset(mark)
         return None
-    # "close 3 bars ago"
+    # "close 3 bars ago", "the low of 2 days ago"
     mark = c.mark()
-    n = c.whole_number("a number")
-    if n is not None and c.opt("bar") and c.opt("ago"):
-        return _lagged(found, n)
+    lag = c.bars("a number")
+    if lag is not None and c.opt("ago"):
+        return lagged(found, lag)
     c.reset(mark)
     return found
 
 
-def _lagged(subject: Subject, lag: int) -> Subject:
+def lagged(subject: Subject, lag: int) -> Subject:
     expr = subject.expr
-    if isinstance(expr, PriceRef | IndicatorRef):
-        return Subject(expr.model_copy(update={"lag": expr.lag + lag}), subject.domain, subject.indicator)
+    if isinstance(expr, PriceRef | IndicatorRef | CustomRef):
+        return Subject(
+            expr.model_copy(update={"lag": expr.lag + lag}), subject.domain, subject.indicator, subject.unit
+        )
+    if isinstance(expr, Arith):
+        return Subject(_lag_expr(expr, lag), subject.domain, subject.indicator, subject.unit)
     return subject
 
 
+def _lag_expr(expr: Expr, lag: int) -> Expr:
+    if isinstance(expr, PriceRef | IndicatorRef | CustomRef):
+        return expr.model_copy(update={"lag": expr.lag + lag})
+    if isinstance(expr, Arith):
+        return Arith(op=expr.op, left=_lag_expr(expr.left, lag), right=_lag_expr(expr.right, lag))
+    return expr
+
+
 def _series(c: Cursor, ctx: Subject | None, allow_const: bool) -> Subject | None:
-    if c.opt("previous"):
-        c.opt("bar")
+    from app.services.language.series_named import named_series
+
+    if c.opt("previous", "yesterday"):
+        c.unit()
         inner = _series(c, ctx, False)
-        return _lagged(inner, 1) if inner is not None else None
-    c.opt("its", "their")
-    c.opt("fast", "slow", "short", "long", "current")
-    period: int | None = None
+        return lagged(inner, 1) if inner is not None else None
+    c.opt("today", "todays", "current", "this bar", "bar")
+    own = c.opt("its", "their") is not None
+    c.opt("short", "long")
+    if c.at_word("fast", "slow") and not c.at_word("stochastic", ahead=1):
+        c.i += 1  # "the fast EMA(12)": a name, not a parameter
+    tok = c.peek()
+    if tok is not None and tok.kind == "name":
+        c.i += 1
+        return Subject(CustomRef(name=tok.text), "custom", unit="price")
     mark = c.mark()
-    if (tok := c.peek()) is not None and tok.kind == "num" and not tok.percent:
-        nxt = c.peek(1)
-        if nxt is not None and nxt.kind == "word" and (nxt.text == "bar" or nxt.text in AFTER_PERIOD):
-            c.i += 1
-            c.opt("bar")
-            period = int(tok.value) if tok.value.is_integer() else None
-            if period is None:
-                c.reset(mark)
-                c.note("a whole number of bars")
-                return None
-    found = _keyword_series(c, ctx, period)
-    if found is not None:
-        return found
+    period = _period_prefix(c)
+    if period is not None or c.i == mark:
+        found = _price(c, ctx, period, own) or named_series(c, ctx, period, own)
+        if found is not None:
+            return found
     c.reset(mark)
     if allow_const:
         if c.opt("zero"):
             return Subject(Const(value=0.0), "const")
-        tok = c.number("a number")
-        if tok is not None:
-            return Subject(Const(value=tok.value), "const")
+        num = c.number("a number")
+        if num is not None:
+            return Subject(Const(value=num.value), "const", unit="percent" if num.percent else "price")
     c.note("a price or an indicator (e.g. 'close', 'SMA(20)', 'RSI(14)')")
     return None
 
 
-def _keyword_series(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    for reader in (_price, _moving_average, _simple, _stochastic, _macd, _bollinger, _change):
-        mark = c.mark()
-        found = reader(c, ctx, period)
-        if found is not None:
-            return found
+def _period_prefix(c: Cursor) -> int | None:
+    """'20-day', '52-week', '2-period', '20' (before an indicator word) -> bars; None if absent."""
+    tok = c.peek()
+    if tok is None or tok.kind != "num" or tok.percent:
+        return None
+    mark = c.mark()
+    c.i += 1
+    unit = c.unit()
+    nxt = c.peek()
+    if unit is None and (nxt is None or nxt.kind != "word" or nxt.text not in _after_period_words()):
         c.reset(mark)
-    return None
+        return None
+    if not tok.value.is_integer():
+        c.reset(mark)
+        c.note("a whole number of bars")
+        return None
+    bars = c.span(tok.value, unit or "bar", mark)
+    if bars is None:
+        c.reset(mark)
+    return bars
 
 
-def _price(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    if c.opt("highest", "high"):
-        c.opt("high", "price")
-        n = period if period is not None else _lookback(c)
-        if n is None:
-            return Subject(PriceRef(field="high"), "high")
-        return _ind("highest", n, source="high")
-    if c.opt("lowest", "low"):
-        c.opt("low", "price")
-        n = period if period is not None else _lookback(c)
-        if n is None:
-            return Subject(PriceRef(field="low"), "low")
-        return _ind("lowest", n, source="low")
-    if period is not None and c.opt("channel"):
-        which = c.phrase("high", "low", "upper", "lower")
-        if which is None:
-            return None
-        return (
-            _ind("highest", period, source="high") if which in ("high", "upper") else _ind("lowest", period)
-        )
+def _after_period_words() -> frozenset[str]:
+    from app.services.language.series_named import AFTER_PERIOD
+
+    return AFTER_PERIOD
+
+
+def _price(c: Cursor, ctx: Subject | None, period: int | None, own: bool) -> Subject | None:
+    """Price fields, N-day highs and lows, the bar's range, volume and its average."""
+    if c.opt("highest", "lowest", "high", "low") is not None:
+        c.i -= 1
+        return _high_low(c, ctx, period, own)
     if period is not None:
         if c.opt("average volume", "volume average", "volume"):
-            return _ind("volume_sma", period, source="volume")
+            return make("volume_sma", period, source="volume")
         return None
+    if c.opt("range", "true range"):
+        return Subject(Arith(op="sub", left=PriceRef(field="high"), right=PriceRef(field="low")), "range")
+    if c.opt("ibs", "internal bar strength"):
+        high, low, close = PriceRef(field="high"), PriceRef(field="low"), PriceRef(field="close")
+        ratio = Arith(
+            op="div", left=Arith(op="sub", left=close, right=low), right=Arith(op="sub", left=high, right=low)
+        )
+        return Subject(ratio, "ratio", unit="fraction")
     if c.opt("volume"):
         if c.opt("average", "moving average", "sma", "ma"):
-            n = _whole(period_args(c), 0) or DEFAULT_PERIOD["volume_sma"]
-            return _ind("volume_sma", n, source="volume")
-        return Subject(PriceRef(field="volume"), "volume")
+            args = period_args(c)
+            n = int(args[0]) if args else lookback(c) or 20
+            return make("volume_sma", n, source="volume")
+        return Subject(PriceRef(field="volume"), "volume", unit="volume")
     if c.opt("average volume"):
-        n = _whole(period_args(c), 0) or DEFAULT_PERIOD["volume_sma"]
-        return _ind("volume_sma", n, source="volume")
-    word = c.opt("closes price", "close", "closes", "price", "open", "opening price")
+        args = period_args(c)
+        n = int(args[0]) if args else lookback(c) or 20
+        return make("volume_sma", n, source="volume")
+    if c.opt("open", "opens", "opening price", "opening"):
+        c.opt("price")
+        return Subject(PriceRef(field="open"), "open")
+    word = c.opt(*PRICE_WORDS)
     if word is None:
         return None
     c.opt("price")
-    field: PriceField = "open" if word.startswith("open") else "close"
-    return Subject(PriceRef(field=field), "price" if word == "price" else field)
-
-
-def _moving_average(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    kind: IndicatorKind | None = None
-    for phrase, ma_kind in MA_PHRASES:
-        if c.opt(phrase):
-            kind = ma_kind
-            break
-    if kind is None:
-        return None
-    if period is None:
-        period = _whole(period_args(c), 0)
-    if period is None:
-        period = _lookback(c)
-    volume_ctx = ctx is not None and ctx.domain == "volume"
-    if period is None:
-        if volume_ctx:
-            period = DEFAULT_PERIOD["volume_sma"]
-        else:
-            c.note(PERIOD)
-            return None
-    if volume_ctx:
-        return (
-            _ind("volume_sma", period, source="volume")
-            if kind == "sma"
-            else _ind(kind, period, source="volume")
-        )
-    if c.opt("volume"):  # "20-day average volume" read as average + volume
-        return _ind("volume_sma", period, source="volume")
-    return _ind(kind, period)
-
-
-def _simple(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    word = c.opt(*SIMPLE)
-    if word is None:
-        return None
-    kind = SIMPLE[word]
-    if period is None:
-        period = _whole(period_args(c), 0)
-    return _ind(kind, period if period is not None else DEFAULT_PERIOD[kind])
-
-
-def _stochastic(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    if c.opt("stochastic"):
-        c.opt("oscillator")
-        line = c.opt("%k", "k", "%d", "d")
-    else:
-        line = c.opt("%k", "%d")
-        if line is None and c.opt("signal") and ctx is not None and ctx.domain.startswith("stoch"):
-            line = "%d"
-        if line is None:
-            return None
-    args = period_args(c)
-    line = line or c.opt("%k", "k", "%d", "d")  # "stochastic(5, 3) %K"
-    base = (
-        ctx.indicator
-        if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("stoch")
-        else None
+    return Subject(
+        PriceRef(field="close"), "price" if word not in ("close", "closes", "closing price") else "close"
     )
-    k = period or _whole(args, 0) or (base.period if base else 14)
-    d = _whole(args, 1) or (base.signal if base and base.signal else 3)
-    kind: IndicatorKind = "stoch_d" if line in ("%d", "d") else "stoch_k"
-    return _ind(kind, k, signal=d)
 
 
-def _macd(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    base = (
-        ctx.indicator
-        if ctx is not None and ctx.indicator is not None and ctx.domain.startswith("macd")
-        else None
-    )
-    kind: IndicatorKind
-    if c.opt("macd"):
-        args = period_args(c)
-        part = c.opt("signal", "histogram")
-        kind = {"signal": "macd_signal", "histogram": "macd_hist"}.get(part or "", "macd")  # type: ignore[assignment]
-        if args is None and part is not None:
-            args = period_args(c)
-        fast, slow, signal = (_whole(args, 0) or 12), (_whole(args, 1) or 26), (_whole(args, 2) or 9)
-        return _ind(kind, fast, slow=slow, signal=signal)
-    part = c.opt("signal", "histogram")
-    if part is None:
-        return None
-    kind = "macd_signal" if part == "signal" else "macd_hist"
-    if base is not None:
-        return _ind(kind, base.period, slow=base.slow, signal=base.signal)
-    return _ind(kind, 12, slow=26, signal=9)
-
-
-def _bollinger(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    position: str | None = None
-    saw_band = False
-    for _ in range(3):
-        word = c.opt("upper", "lower", "middle", "top", "bottom", "bollinger", "band")
-        if word is None:
-            break
-        if word in ("bollinger", "band"):
-            saw_band = True
-        else:
-            position = {"top": "upper", "bottom": "lower"}.get(word, word)
-    if not saw_band:
-        return None
-    if position is None:
-        c.note("'upper'/'lower'/'middle'")
-        return None
-    args = period_args(c)
-    n = period or _whole(args, 0) or 20
-    std = args[1] if args is not None and len(args) > 1 else 2.0
-    kind: IndicatorKind = f"bb_{position}"  # type: ignore[assignment]
-    return _ind(kind, n, std=float(std))
-
-
-def _change(c: Cursor, ctx: Subject | None, period: int | None) -> Subject | None:
-    """'3-day change', 'price change over 5 days', '10-bar return' -> ROC(n) in percent."""
-    c.opt("price", "close")
-    c.opt("percent", "percentage", "%")
-    if not c.opt("change", "move"):
-        return None
-    n = period if period is not None else _lookback(c)
+def _high_low(c: Cursor, ctx: Subject | None, period: int | None, own: bool) -> Subject | None:
+    """'high', 'the 20-day high', 'highest high of the last 55 days', 'highest close of the prior 10
+    days', '52-week low', 'its 52-week high' -> a price field or Highest/Lowest over the previous N bars."""
+    word = c.opt("highest", "lowest", "high", "low")
+    assert word is not None
+    upper = word in ("highest", "high")
+    field: PriceField = "high" if upper else "low"
+    named = c.opt("high", "low", "close", "closes", "price", "volume")
+    if named in ("close", "closes"):
+        field = "close"
+    elif named == "volume":
+        field = "volume"
+    n = period if period is not None else lookback(c)
     if n is None:
-        c.note("a number of bars, e.g. 'over 5 days'")
-        return None
-    return _ind("roc", n)
+        if word in ("highest", "lowest") or named is not None:
+            c.note("a number of bars, e.g. 'of the last 20 days'")
+            return None
+        return Subject(PriceRef(field=field), field)
+    kind: IndicatorKind = "highest" if upper else "lowest"
+    return make(kind, n, source=field)

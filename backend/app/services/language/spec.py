@@ -48,14 +48,22 @@ class IndicatorRef(_Frozen):
     lag: int = Field(default=0, ge=0)
 
 
+class CustomRef(_Frozen):
+    """A custom indicator by name (defined by a ``custom_indicator`` node or the user's library)."""
+
+    type: Literal["custom"] = "custom"
+    name: str
+    lag: int = Field(default=0, ge=0)
+
+
 class Arith(_Frozen):
     type: Literal["arith"] = "arith"
-    op: Literal["add", "sub", "mul"]
+    op: Literal["add", "sub", "mul", "div"]
     left: Expr
     right: Expr
 
 
-Expr = Annotated[Const | PriceRef | IndicatorRef | Arith, Field(discriminator="type")]
+Expr = Annotated[Const | PriceRef | IndicatorRef | CustomRef | Arith, Field(discriminator="type")]
 
 
 class Compare(_Frozen):
@@ -85,11 +93,46 @@ class AnyOf(_Frozen):
 
 
 class Not(_Frozen):
+    """True where ``item`` is false AND every series in it has a value (never during a warm-up)."""
+
     type: Literal["not"] = "not"
     item: Condition
 
 
-Condition = Annotated[Compare | Cross | AllOf | AnyOf | Not, Field(discriminator="type")]
+class Persist(_Frozen):
+    """``item`` held on each of the last ``bars`` bars ("for 3 consecutive days", "3 days in a row")."""
+
+    type: Literal["persist"] = "persist"
+    item: Condition
+    bars: int = Field(ge=1)
+
+
+class Extreme(_Frozen):
+    """``expr`` is the highest (lowest) of the last ``bars`` values, the current one included
+    ("close at a 7-day low", "highest volume in 50 days")."""
+
+    type: Literal["extreme"] = "extreme"
+    expr: Expr
+    which: Literal["high", "low"]
+    bars: int = Field(ge=1)
+
+
+PatternName = Literal[
+    "bullish_engulfing", "bearish_engulfing", "inside_bar", "outside_bar", "nr4", "nr7", "hammer",
+    "shooting_star", "doji",
+]  # fmt: skip
+
+
+class Pattern(_Frozen):
+    """A candle pattern (formulas in `compiler_patterns.py` and docs/language.md)."""
+
+    type: Literal["pattern"] = "pattern"
+    name: PatternName
+
+
+Condition = Annotated[
+    Compare | Cross | AllOf | AnyOf | Not | Persist | Extreme | Pattern, Field(discriminator="type")
+]
 
 
 class Rule(_Frozen):
@@ -98,6 +141,24 @@ class Rule(_Frozen):
     text: str
     condition: Condition
     understood: str = ""
+
+
+class CustomIndicator(_Frozen):
+    """A named formula usable in rules ("spread crosses above 0"); ``expr`` is its reading."""
+
+    name: str
+    formula: str
+    expr: Expr
+    node_id: str = ""
+
+
+class StatedExit(_Frozen):
+    """A rule that states a stop, a take-profit or a time limit rather than a signal ("stop loss 8%",
+    "exit after 10 days"): kept with its reading; its effect is in the spec's stop fields."""
+
+    node_id: str
+    text: str
+    understood: str
 
 
 class RuleSet(_Frozen):
@@ -172,6 +233,9 @@ class StrategySpec(_Frozen):
     trailing_stop_atr: AtrDistance | None = None
     stop_slippage: bool = False
     reenter_on_exit_bar: bool = False
+    exit_after_bars: int | None = Field(default=None, ge=1)
+    custom_indicators: list[CustomIndicator] = []
+    stated_exits: list[StatedExit] = []  # rules read as a stop, a take-profit or a time limit, not signals
 
     @model_validator(mode="after")
     def _one_distance_each(self) -> StrategySpec:
@@ -189,6 +253,9 @@ class StrategySpec(_Frozen):
     def rule_sets(self) -> list[RuleSet]:
         """Every entry and exit node of both sides, in a stable order."""
         return [*self.entries, *self.exits, *self.short_entries, *self.short_exits]
+
+    def rule_conditions(self) -> list[Condition]:
+        return [rule.condition for rule_set in self.rule_sets() for rule in rule_set.rules]
 
     @property
     def has_short(self) -> bool:
@@ -216,32 +283,44 @@ class StrategySpec(_Frozen):
             distance(self.stop_loss, self.stop_loss_atr),
             distance(self.take_profit, self.take_profit_atr),
             distance(self.trailing_stop, self.trailing_stop_atr),
+            self.exit_after_bars,
         )
 
     def indicators(self) -> list[Indicator]:
-        """Every indicator the rules and the ATR stops use, once each, in a stable order (by family, then
-        parameters)."""
+        """Every indicator the rules, the custom indicators and the ATR stops use (and the indicators those
+        are taken of), once each: inputs before what is computed from them, then by family and parameters."""
         found: dict[str, Indicator] = {}
-        for rule_set in self.rule_sets():
-            for rule in rule_set.rules:
-                for ind in _condition_indicators(rule.condition):
-                    found.setdefault(ind.var_name(), ind)
+        exprs = [e for cond in self.rule_conditions() for e in condition_exprs(cond)]
+        exprs += [custom.expr for custom in self.custom_indicators]
+        for expr in exprs:
+            for ind in _expr_indicators(expr):
+                for inner in with_inputs(ind):
+                    found.setdefault(inner.var_name(), inner)
         for distance in self.atr_distances():
             found.setdefault(distance.indicator().var_name(), distance.indicator())
-        return sorted(found.values(), key=lambda i: (i.family, i.params(), i.source, i.kind))
+        return sorted(found.values(), key=lambda i: (_depth(i), i.family, i.params(), i.source, i.kind))
 
     def indicator_labels(self) -> list[str]:
         return [ind.label() for ind in self.indicators()]
 
     def longest_window(self) -> int:
         """Bars of history the slowest indicator (or price lag, or ATR stop) needs before its first value."""
+        customs = {c.name: c.expr for c in self.custom_indicators}
         longest = 1
-        for rule_set in self.rule_sets():
-            for rule in rule_set.rules:
-                longest = max(longest, _condition_window(rule.condition))
+        for cond in self.rule_conditions():
+            longest = max(longest, _condition_window(cond, customs))
         for distance in self.atr_distances():
             longest = max(longest, distance.indicator().warmup())
         return longest
+
+
+def with_inputs(ind: Indicator) -> list[Indicator]:
+    inner = ind.of if isinstance(ind.of, Indicator) else None
+    return [*(with_inputs(inner) if inner is not None else []), ind]
+
+
+def _depth(ind: Indicator) -> int:
+    return 1 + _depth(ind.of) if isinstance(ind.of, Indicator) else 0
 
 
 def _expr_children(expr: Expr) -> list[Expr]:
@@ -257,63 +336,72 @@ def _expr_indicators(expr: Expr) -> list[Indicator]:
 def condition_exprs(cond: Condition) -> list[Expr]:
     if isinstance(cond, Compare | Cross):
         return [cond.left, cond.right]
-    if isinstance(cond, Not):
+    if isinstance(cond, Not | Persist):
         return condition_exprs(cond.item)
+    if isinstance(cond, Extreme):
+        return [cond.expr]
+    if isinstance(cond, Pattern):
+        return []
     return [e for item in cond.items for e in condition_exprs(item)]
+
+
+def expr_customs(expr: Expr) -> list[str]:
+    """Names of the custom indicators an expression refers to."""
+    if isinstance(expr, CustomRef):
+        return [expr.name]
+    if isinstance(expr, IndicatorRef) and expr.indicator.of is not None:
+        return _indicator_customs(expr.indicator)
+    return [name for child in _expr_children(expr) for name in expr_customs(child)]
+
+
+def _indicator_customs(ind: Indicator) -> list[str]:
+    if isinstance(ind.of, str):
+        return [ind.of]
+    return _indicator_customs(ind.of) if isinstance(ind.of, Indicator) else []
 
 
 def _condition_indicators(cond: Condition) -> list[Indicator]:
     return [ind for expr in condition_exprs(cond) for ind in _expr_indicators(expr)]
 
 
-def _expr_window(expr: Expr, cross: bool) -> int:
-    extra = 1 if cross else 0
+def _expr_window(expr: Expr, extra: int, customs: dict[str, Expr]) -> int:
     if isinstance(expr, IndicatorRef):
-        return expr.indicator.warmup() + expr.lag + extra
+        inner = expr.indicator.of
+        base = _expr_window(customs[inner], 0, customs) if isinstance(inner, str) and inner in customs else 0
+        return base + expr.indicator.warmup() + expr.lag + extra
     if isinstance(expr, PriceRef):
         return 1 + expr.lag + extra
+    if isinstance(expr, CustomRef):
+        inner_expr = customs.get(expr.name)
+        return (_expr_window(inner_expr, 0, customs) if inner_expr is not None else 1) + expr.lag + extra
     if isinstance(expr, Arith):
-        return max(_expr_window(expr.left, cross), _expr_window(expr.right, cross))
+        return max(_expr_window(expr.left, extra, customs), _expr_window(expr.right, extra, customs))
     return 0
 
 
-def _condition_window(cond: Condition) -> int:
+def _condition_window(cond: Condition, customs: dict[str, Expr]) -> int:
     if isinstance(cond, Compare | Cross):
-        cross = isinstance(cond, Cross)
-        return max(_expr_window(cond.left, cross), _expr_window(cond.right, cross))
+        extra = 1 if isinstance(cond, Cross) else 0
+        return max(_expr_window(cond.left, extra, customs), _expr_window(cond.right, extra, customs))
     if isinstance(cond, Not):
-        return _condition_window(cond.item)
-    return max(_condition_window(item) for item in cond.items)
-
-
-_ARITH_SYMBOL = {"add": "+", "sub": "-", "mul": "*"}
+        return _condition_window(cond.item, customs)
+    if isinstance(cond, Persist):
+        return _condition_window(cond.item, customs) + cond.bars - 1
+    if isinstance(cond, Extreme):
+        return _expr_window(cond.expr, 0, customs) + cond.bars - 1
+    if isinstance(cond, Pattern):
+        return 7
+    return max(_condition_window(item, customs) for item in cond.items)
 
 
 def describe_expr(expr: Expr) -> str:
-    if isinstance(expr, Const):
-        return _num(expr.value)
-    if isinstance(expr, PriceRef):
-        return expr.field if expr.lag == 0 else f"{expr.field}[{expr.lag} bar(s) ago]"
-    if isinstance(expr, IndicatorRef):
-        label = expr.indicator.label()
-        return label if expr.lag == 0 else f"{label}[{expr.lag} bar(s) ago]"
-    left, right = describe_expr(expr.left), describe_expr(expr.right)
-    if isinstance(expr.right, Arith) and (expr.op != "add" or expr.right.op != "mul"):
-        right = f"({right})"
-    if isinstance(expr.left, Arith) and expr.op == "mul":
-        left = f"({left})"
-    return f"{left} {_ARITH_SYMBOL[expr.op]} {right}"
+    from app.services.language.describe import describe_expr as _describe_expr
+
+    return _describe_expr(expr)
 
 
 def describe(cond: Condition) -> str:
-    """Canonical wording of a condition, shown to the user as what was understood."""
-    if isinstance(cond, Compare):
-        return f"{describe_expr(cond.left)} {cond.op} {describe_expr(cond.right)}"
-    if isinstance(cond, Cross):
-        return f"{describe_expr(cond.left)} crosses {cond.direction} {describe_expr(cond.right)}"
-    if isinstance(cond, Not):
-        return f"not ({describe(cond.item)})"
-    joiner = " and " if isinstance(cond, AllOf) else " or "
-    return joiner.join(
-        f"({describe(item)})" if isinstance(item, AllOf | AnyOf) else describe(item) for item in cond.items
-    )
+    """Canonical wording of a condition, shown to the user as what was understood (see `describe.py`)."""
+    from app.services.language.describe import describe_condition
+
+    return describe_condition(cond)

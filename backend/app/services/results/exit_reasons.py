@@ -17,9 +17,10 @@ bar and checking which rule reproduces the recorded exit price:
   lowest of the reference and the lows before the exit bar) are reached from below; take profit
   ``reference x (1 - tp)`` from above;
 * a recorded exit price equal to the fill price (or to it moved against the trader by the slippage, for
-  ``stop_slippage``) names the rule; anything else is the strategy's exit ``signal`` (or an entry of the
-  other side reversing the position); a position still open at the last bar is ``end_of_data`` (marked to
-  the last close).
+  ``stop_slippage``) names the rule; otherwise a trade closed on the ``exit_after_bars``-th bar after its
+  entry bar ended on the strategy's time limit (``time``); anything else is the strategy's exit ``signal``
+  (or an entry of the other side reversing the position); a position still open at the last bar is
+  ``end_of_data`` (marked to the last close).
 
 Worked example: entry bar close 101.20, stop loss 5 %: level = 101.20 x 0.95 = 96.14. On the exit bar the
 low reached 95.80 and the open was 99.00, so the order filled at 96.14:
@@ -123,6 +124,10 @@ def explain_exit(
         formula = f"{ref_name} {ref:.2f} x (1 {toward} {tp[1]})"
         if (found := _match("take_profit", level, formula, out, falling=not long)) is not None:
             return found
+    held = _bars_held(bars, trade)
+    if stops.exit_after_bars is not None and held == stops.exit_after_bars:
+        rule = f"held {held} bars, the time limit; closed at the close, filled at {out.price:.2f}"
+        return ExitExplanation("time", rule)
     what = "an entry of the other side reversed the position" if reversed_by_entry else "exit rule true"
     if out.bar is not None:
         return ExitExplanation("signal", f"{what} at close {out.bar.close:.2f}; filled at {out.price:.2f}")
@@ -181,6 +186,15 @@ def _bar_at(bars: pd.DataFrame | None, ts: pd.Timestamp) -> _Bar | None:
     low = col("low") if math.isfinite(col("low")) else min(open_, close)
     high = col("high") if math.isfinite(col("high")) else max(open_, close)
     return _Bar(open=open_, high=high, low=low, close=close)
+
+
+def _bars_held(bars: pd.DataFrame | None, trade: Trade) -> int | None:
+    """Bars from the entry bar to the exit bar (1: the next bar), counting the symbol's bars with a close."""
+    if bars is None or trade.exit_time is None:
+        return None
+    closes = bars["close"] if "close" in bars.columns else bars.iloc[:, 0]
+    window = closes.loc[(bars.index > trade.entry_time) & (bars.index <= trade.exit_time)]
+    return int(window.notna().sum())
 
 
 def _extreme(bars: pd.DataFrame | None, trade: Trade, field: str) -> float:

@@ -89,6 +89,8 @@ async def test_rule_validation_endpoint(client: httpx.AsyncClient) -> None:
     headers = await register(client)
     ok = await client.post("/strategies/rules/validate", json={"rule": "RSI(14) below 30"}, headers=headers)
     assert ok.status_code == 200 and ok.json()["ok"] is True
+    assert ok.json()["understood"] == "RSI(14) < 30"
+    assert ok.json()["parsed"]["type"] == "compare"
     bad = await client.post(
         "/strategies/rules/validate", json={"rule": "Enter when the moon is full"}, headers=headers
     )
@@ -97,6 +99,56 @@ async def test_rule_validation_endpoint(client: httpx.AsyncClient) -> None:
     assert body["error"] == "RuleNotUnderstood"
     assert body["rule"] == "Enter when the moon is full"
     assert isinstance(body["position"], int)
+
+
+async def test_rule_validation_answers_one_canonical_line(client: httpx.AsyncClient) -> None:
+    headers = await register(client)
+
+    async def check(body: dict[str, object]) -> dict[str, object]:
+        response = await client.post("/strategies/rules/validate", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        data: dict[str, object] = response.json()
+        return data
+
+    cross = await check({"rule": "RSI(14) crosses above 30"})
+    assert cross["understood"] == "RSI(14) crosses above 30"
+    compound = await check({"rule": "RSI below 30 and close above the 200-day SMA"})
+    assert compound["understood"] == "RSI(14) < 30 and close > SMA(200)"
+    assert compound["parsed"]["type"] == "all"  # type: ignore[index]
+    weekly = await check({"rule": "close makes a new 52-week high", "timeframe": "1wk"})
+    assert weekly["understood"] == "close > Highest close(52)"
+    daily = await check({"rule": "close makes a new 52-week high"})
+    assert daily["notes"] == ["52 weeks = 1 year = 252 daily bars"]
+    stop = await check({"rule": "stop loss 8%"})
+    assert stop["parsed"] is None and stop["price_exit"] == {
+        "type": "stop_loss",
+        "pct": 8.0,
+        "atr": None,
+        "atr_period": None,
+    }
+    timed = await check({"rule": "exit when RSI(2) > 70 or after 10 days, whichever comes first"})
+    assert timed["exit_after_bars"] == 10
+    custom = await check(
+        {
+            "rule": "spread crosses above 0",
+            "custom_indicators": [{"name": "spread", "formula": "close - SMA(50)"}],
+        }
+    )
+    assert custom["understood"] == "spread crosses above 0"
+
+    unknown = await client.post(
+        "/strategies/rules/validate", json={"rule": "TSI(25) above 0"}, headers=headers
+    )
+    assert unknown.status_code == 422
+    body = unknown.json()
+    assert body["error"] == "RuleNotUnderstood" and body["unknown"] == "TSI" and body["position"] == 0
+    assert "'TSI' is not an indicator the language knows (known: SMA" in body["detail"]
+    extra = await client.post(
+        "/strategies/rules/validate", json={"rule": "RSI(14,3) below 30"}, headers=headers
+    )
+    assert extra.status_code == 422
+    assert extra.json()["reason"] == "RSI takes (length): got 2 numbers (14, 3)"
+    assert extra.json()["suggestion"] == "RSI(14) below 30"
 
 
 async def test_graphs_over_the_configured_limits_are_422_naming_limit_and_node(

@@ -22,6 +22,10 @@ the entry bar's close, or for a trailing stop the best high (low, for a short) s
 bar's check. A stop fill takes the bar: its signals are ignored, unless ``reenter_on_exit_bar``, where an
 entry signal of the bar is then taken at its close. With ``stop_slippage`` the stop fill is moved against the
 trader by the slippage.
+
+Time limit (``max_bars``): a position still open at the close of its ``max_bars``-th bar after the entry
+bar is closed there, at the close with the usual slippage, after the stop checks; like a stop fill it takes
+the bar (re-entry only with ``reenter_on_exit_bar``).
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ class _Col:
     sl: float = NAN
     tp: float = NAN
     trade: Trade | None = None
+    bars: int = 0  # bars since the entry bar
 
 
 def _col(a: np.ndarray, i: int, c: int) -> float:
@@ -95,6 +100,7 @@ def simulate(
     init_cash: float = 10_000.0,
     stop_slippage: bool = False,
     reenter_on_exit_bar: bool = False,
+    max_bars: int | None = None,
 ) -> Sim:
     """Arrays are (bars, symbols); all symbols share one cash account, handled in column order."""
     n, k = c.shape
@@ -169,6 +175,8 @@ def simulate(
         for j in range(k):
             col = cols[j]
             stopped = False
+            if col.position != 0:
+                col.bars += 1
             if col.position != 0 and not (math.isnan(col.sl) and math.isnan(col.tp)):
                 fill_price = _stop_fill(col, _col(o, i, j), _col(h, i, j), _col(lo, i, j))
                 if trail and not math.isnan(col.sl):
@@ -179,6 +187,9 @@ def simulate(
                 if not math.isnan(fill_price):
                     fill(i, j, -col.position, fill_price, slippage if stop_slippage else 0.0)
                     stopped = True
+            if not stopped and max_bars is not None and col.position != 0 and col.bars >= max_bars:
+                fill(i, j, -col.position, _col(c, i, j), slippage)
+                stopped = True
             if stopped and not reenter_on_exit_bar:
                 continue
             le, lx = bool(long_entries[i, j]), bool(long_exits[i, j])
@@ -211,6 +222,7 @@ def simulate(
             if col.position != 0 and np.sign(col.position) != np.sign(pos):
                 col.ref = col.peak = _col(c, i, j)
                 col.sl, col.tp = float(sl_arr[i, j]), float(tp_arr[i, j])
+                col.bars = 0
         equity[i] = acct["cash"] + sum(
             col.position * _col(c, i, j) for j, col in enumerate(cols) if col.position != 0
         )

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from app.services.language import build_spec, compile_spec, parse_graph
+from tests.services.language.corpus_check import signal_section
 from tests.services.language.helpers import Params, run_code
 from tests.services.language.test_compiler_reference import CASES, _graph
 
@@ -100,3 +101,37 @@ def test_several_symbols_share_cash_with_equal_slices(warm_vbt: None, sp500: pd.
     for value in first_buys.values():
         assert abs(value - 5_000.0) < 1e-6  # each entry buys INIT_CASH / 2
     assert np.isfinite(float(portfolio.total_return()))
+
+
+NEW_FAMILIES = {
+    "nodes": [
+        {"id": "ci", "type": "custom_indicator", "meta": {"name": "spread", "formula": "close - SMA(50)"}},
+        {"id": "e1", "type": "entry_condition", "meta": {"rules": [
+            "RSI above its 9-day average for 3 days in a row",
+            "Williams %R(14) below -80 or MFI(14) below 20",
+            "not close below the lower Keltner channel (20, 1.5)", "close within 2% of the 20-day VWAP"]}},
+        {"id": "e2", "type": "entry_condition", "meta": {"rules": [
+            "bullish engulfing candle", "gaps up at least 1%", "close makes a new 52-week high",
+            "spread above its 10-day average", "Bollinger squeeze", "+DI crosses above -DI"]}},
+        {"id": "x", "type": "exit_condition", "meta": {"rules": [
+            "ATR(14) / close above 3%", "close crosses below the Donchian channel(20) midline",
+            "cumulative RSI(2) of the last 2 days above 150", "slow stochastic %K above 80"],
+            "combine": "any"}},
+        {"id": "sl", "type": "exit_condition", "meta": {"rules": ["stop loss 8%"]}},
+    ]
+}  # fmt: skip
+
+
+def test_code_of_the_new_families_passes_the_sandbox_policy_and_runs(sp500: pd.DataFrame) -> None:
+    from app.services.sandbox.policy import validate_code
+
+    code = _code(NEW_FAMILIES)
+    assert validate_code(code) == []
+    assert code == _code(NEW_FAMILIES)  # deterministic
+    assert "SL_STOP = 0.08" in code and "# Custom indicator 'spread': close - SMA(50)" in code
+    assert "# bullish_engulfing: the previous bar is black" in code
+    tree = ast.parse(code)
+    assert all(len(line) <= 130 for line in code.splitlines()), "generated lines stay readable"
+    assert tree.body
+    namespace = run_code(signal_section(code), {"SPX": sp500})
+    assert namespace["entries"]["SPX"].sum() > 0 and namespace["exits"]["SPX"].sum() > 50

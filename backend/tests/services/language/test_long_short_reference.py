@@ -114,7 +114,8 @@ CASES = [
             _nodes("entry_condition", ["close crosses above the 20-day high"]),
             {"id": "ts", "type": "trailing_stop", "meta": {"trail_atr": 3, "atr_period": 10}},
         ],
-        long_entries=lambda a: ref.cross_above(a["c"], ref.prev_highest(a["h"], 20)),
+        # "crosses above the 20-day high" reads as close > Highest high(20): each new high is a new break
+        long_entries=lambda a: ref.gt(a["c"], ref.prev_highest(a["h"], 20)),
         sl=_atr_fraction(3.0, 10),
         trail=True,
         params={"fees": 0.0005, "slippage": 0.001, "stop_slippage": True},
@@ -185,6 +186,7 @@ def reference(case: Case, frame: pd.DataFrame, spec: Any) -> Sim:
         init_cash=spec.initial_capital,
         stop_slippage=spec.stop_slippage,
         reenter_on_exit_bar=spec.reenter_on_exit_bar,
+        max_bars=spec.exit_after_bars,
     )
 
 

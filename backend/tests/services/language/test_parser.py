@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.services.language import RuleNotUnderstood, parse_rule
+from app.services.language import RuleNotUnderstood, parse_rule, read_rule
 from app.services.language.spec import describe
 from app.services.language.suggest import CANONICAL_EXAMPLES
 
@@ -42,10 +42,10 @@ PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("RSI is between 40 and 60", "RSI(14) >= 40 and RSI(14) <= 60"),
     ],
     "stochastic": [
-        ("stochastic %K above 80", "Stochastic %K(14,3) > 80"),
-        ("%K crosses above %D", "Stochastic %K(14,3) crosses above Stochastic %D(14,3)"),
-        ("stochastic(5, 3) %K is overbought", "Stochastic %K(5,3) > 80"),
-        ("stoch %D drops below 20", "Stochastic %D(14,3) crosses below 20"),
+        ("stochastic %K above 80", "Stochastic %K(14,1,3) > 80"),
+        ("%K crosses above %D", "Stochastic %K(14,1,3) crosses above Stochastic %D(14,1,3)"),
+        ("stochastic(5, 3) %K is overbought", "Stochastic %K(5,3,3) > 80"),
+        ("stoch %D drops below 20", "Stochastic %D(14,1,3) crosses below 20"),
     ],
     "MACD": [
         ("MACD crosses above the signal line", "MACD(12,26,9) crosses above MACD signal(12,26,9)"),
@@ -71,10 +71,10 @@ PHRASINGS: dict[str, list[tuple[str, str]]] = {
     ],
     "channel breakouts": [
         ("close above the 20-day high", "close > Highest high(20)"),
-        ("price breaks above the highest high of the last 55 days", "close crosses above Highest high(55)"),
+        ("price breaks above the highest high of the last 55 days", "close > Highest high(55)"),
         ("close below the 10-day low", "close < Lowest low(10)"),
-        ("price makes a new 20-day high", "high > Highest high(20)"),
-        ("close crosses below the lowest low of the past 10 bars", "close crosses below Lowest low(10)"),
+        ("price makes a new 20-day high", "close > Highest close(20)"),
+        ("close crosses below the lowest low of the past 10 bars", "close < Lowest low(10)"),
     ],
     "percent change over N days": [
         ("price drops 5% in 3 days", "ROC(3) <= -5"),
@@ -103,7 +103,7 @@ PHRASINGS: dict[str, list[tuple[str, str]]] = {
         ("not RSI above 70", "not (RSI(14) > 70)"),
         ("close is not above the 50-day SMA", "not (close > SMA(50))"),
         ("close above SMA(50) and (RSI below 30 or %K below 20)",
-         "close > SMA(50) and (RSI(14) < 30 or Stochastic %K(14,3) < 20)"),
+         "close > SMA(50) and (RSI(14) < 30 or Stochastic %K(14,1,3) < 20)"),
     ],
 }  # fmt: skip
 
@@ -121,7 +121,7 @@ def test_every_family_has_three_phrasings() -> None:
 
 @pytest.mark.parametrize("example", CANONICAL_EXAMPLES)
 def test_suggestions_are_themselves_readable(example: str) -> None:
-    parse_rule(example)
+    read_rule(example)
 
 
 def test_unreadable_rule_names_position_expected_and_suggestion() -> None:

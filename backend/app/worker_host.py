@@ -1,7 +1,8 @@
-"""The asyncio side of a worker process: one event loop thread that owns the runtime (database engine, warm
-sandbox pool, agent pipeline, Redis bus, sweeper). Dramatiq's worker threads are plain threads; each job hands
-its `run_execution` coroutine to this loop and waits for it, so the pool and the pipeline are shared by every
-job of the process, as in the embedded worker.
+"""The asyncio side of a `stratcrew-worker` process: one event loop thread that owns the runtime (database
+engine, warm sandbox pool, agent pipeline, Redis bus, sweeper). Dramatiq's worker threads are plain threads;
+each job (`run_execution_job`, the actor `services.scaleout.consumer` declares) hands its `run_execution`
+coroutine to this loop and waits for it, so the pool and the pipeline are shared by every job of the process,
+as in the embedded worker.
 """
 
 from __future__ import annotations
@@ -11,22 +12,23 @@ import concurrent.futures
 import logging
 import threading
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
+from dramatiq.brokers.redis import RedisBroker
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from app.core.config import Settings
+from app.composition import Runtime
+from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory
 from app.models._types import utcnow
 from app.models.execution import ExecutionStatus, StrategyExecution
+from app.models.insights import AgentInsights, ErrorBody
 from app.services.event_log import EventLog
 from app.services.execution_runner import claim, run_execution
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
-
-    from app.services.runtime import Runtime
+from app.services.run_storage import stored_insights
+from app.services.scaleout.consumer import consumer_broker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,15 +57,13 @@ class WorkerHost:
         self.call(self._start(), timeout_s=self.settings.sandbox.warmup_timeout_s + 120)
 
     async def _start(self) -> None:
-        from app.services.runtime import Runtime
-
         self._engine = create_engine(self.settings)
         self._runtime = Runtime(self.settings, create_session_factory(self._engine), role="worker")
         await self._runtime.start()
         await self._runtime.sandbox_pool.wait_ready(self.settings.sandbox.warmup_timeout_s)
-        await self._runtime.get_pipeline()
+        await self._runtime.pipelines.get()
 
-    def call(self, coro: Coroutine[Any, Any, T], timeout_s: float | None = None) -> T:
+    def call(self, coro: Coroutine[object, object, T], timeout_s: float | None = None) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout_s)
 
     def run(self, execution_id: str) -> None:
@@ -89,8 +89,8 @@ class WorkerHost:
 
         def apply(execution: StrategyExecution) -> None:
             execution.error_message = f"The job was dead-lettered: {reason}"
-            error = {"error": "DeadLettered", "detail": execution.error_message}
-            execution.agent_insights = {**execution.agent_insights, "error": error}
+            error = ErrorBody(error="DeadLettered", detail=execution.error_message)
+            execution.agent_insights = stored_insights(execution, AgentInsights(error=error))
 
         await progress.finish(ExecutionStatus.failed, f"Failed: the job was dead-lettered: {reason}", apply)
 
@@ -145,8 +145,20 @@ def current_host() -> WorkerHost:
     global _current
     with _current_lock:
         if _current is None:
-            from app.core.config import get_settings
-
             _current = WorkerHost(get_settings())
             _current.start()
         return _current
+
+
+def run_execution_job(execution_id: str) -> None:
+    """The job body, in a Dramatiq worker thread: runs the execution on this worker process's runtime."""
+    current_host().run(execution_id)
+
+
+def fail_dead_lettered(execution_id: str, reason: str) -> None:
+    current_host().fail_dead_lettered(execution_id, reason)
+
+
+def worker_broker(settings: Settings) -> RedisBroker:
+    """The broker `stratcrew-worker` consumes from: the job above as the actor, dead letters failed."""
+    return consumer_broker(settings, run_execution_job, fail_dead_lettered)
