@@ -145,6 +145,7 @@ def _outcome(
         memory_notes=[*analysis.memory_notes, *review.memory_notes],
         code_repairs=list(backtest.script.repairs),
         library_versions=dict(backtest.library_versions),
+        bias_check=backtest.bias_check,
         llm=usage,
         summary=review.summary,
         summary_error=review.summary_error,

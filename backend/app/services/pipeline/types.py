@@ -11,7 +11,7 @@ comes in through the `Assistant` protocol, which the agents implement.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,7 @@ from pydantic import JsonValue
 from app.core.errors import DomainError
 from app.models.backtest import BacktestMetrics
 from app.models.execution import ExecutionKind
-from app.models.insights import AgentInsights, CodeRepair, TranslatedRule
+from app.models.insights import AgentInsights, BiasCheck, CodeRepair, TranslatedRule
 from app.models.memory import Preferences, SimilarStrategy
 from app.models.params import ExecutionParams
 from app.models.status import ExecutionStatus, Milestone
@@ -105,6 +105,7 @@ class Backtest:
     script: Script
     data: Mapping[str, DataSource]
     library_versions: Mapping[str, str]
+    bias_check: BiasCheck | None = None  # the look-ahead check of the signals (harness/lookahead.py)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ class Sandbox(Protocol):
         *,
         timeout_s: float | None = None,
         cancel: asyncio.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> SandboxResult: ...
 
 
