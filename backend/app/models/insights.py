@@ -122,7 +122,7 @@ class AgentInsights(Published):
     execution_time: float | None = Field(default=None, description="Seconds from claim to result.")
     bias_check: BiasCheck | None = Field(default=None, description="Look-ahead check of the signals.")
     optimization: OptimizationPick | None = Field(default=None, description="A sweep's robust pick.")
-    sweep_suggestion: dict[str, Any] | None = Field(
+    sweep_suggestion: dict[str, JsonValue] | None = Field(
         default=None, description="What memory suggests from an earlier sweep of a similar strategy."
     )
     error: ErrorBody | None = None

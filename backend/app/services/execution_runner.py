@@ -13,7 +13,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import col
@@ -36,7 +35,7 @@ from app.models.sweep import Sweep, SweepRequest
 from app.services.event_bus import EventBus
 from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
-from app.services.pipeline import Job, Pipeline
+from app.services.pipeline import Job, Outcome, Pipeline
 from app.services.research.errors import InvalidSweep
 from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
 from app.services.run_storage import store_outcome, stored_insights
@@ -165,12 +164,13 @@ async def _run(
     limit_s = ctx.settings.sweep_timeout_s if sweep else ctx.settings.execution_timeout_s
     try:
         pipeline = await ctx.get_pipeline()
-        if sweep:  # a research run: the same stages, a sweep's work in each (app/services/research/runner.py)
-            work: asyncio.Task[Any] = asyncio.create_task(
-                _sweep(ctx, execution, strategy, progress, cancel, pipeline)
-            )
-        else:
-            work = asyncio.create_task(pipeline.run(job, progress, cancel))
+        # A research run has the same stages, a sweep's work in each (app/services/research/runner.py).
+        one_run = (
+            _sweep(ctx, execution, strategy, progress, cancel, pipeline)
+            if sweep
+            else pipeline.run(job, progress, cancel)
+        )
+        work: asyncio.Task[Outcome | SweepRun] = asyncio.create_task(_either(one_run))
         cancelled = asyncio.create_task(cancel.wait())
         done, _ = await asyncio.wait({work, cancelled}, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
         if work not in done:
@@ -192,10 +192,10 @@ async def _run(
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
             return
         elapsed = round(time.perf_counter() - started, 4)
-        if sweep:
-            await store_sweep(progress, ctx.session_factory, execution, outcome, elapsed)
-        else:
+        if isinstance(outcome, Outcome):
             await store_outcome(progress, execution, outcome, elapsed)
+        else:
+            await store_sweep(progress, ctx.session_factory, execution, outcome, elapsed)
     except DomainError as exc:
         if is_connection_error(exc):  # e.g. a data lookup that lost its database connection
             await record_interruption(ctx, execution.id)
@@ -220,7 +220,7 @@ async def _sweep(
     strategy: Strategy,
     progress: EventLog,
     cancel: asyncio.Event,
-    pipeline: Any,
+    pipeline: Pipeline,
 ) -> SweepRun:
     async with ctx.session_factory() as session:
         row = await session.get(Sweep, execution.id)
@@ -235,8 +235,12 @@ async def _sweep(
         settings=ctx.settings,
         market_data=pipeline.market_data,
         sandbox_pool=pipeline.sandbox_pool,
-        memory=getattr(pipeline, "memory", None),
+        memory=pipeline.memory,
     )
+
+
+async def _either(run: Awaitable[Outcome] | Awaitable[SweepRun]) -> Outcome | SweepRun:
+    return await run
 
 
 class ExecutionTimedOut(DomainError):

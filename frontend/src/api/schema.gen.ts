@@ -772,7 +772,7 @@ export interface components {
              * @description What memory suggests from an earlier sweep of a similar strategy.
              */
             sweep_suggestion: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             } | null;
             /** Translated Rules */
             translated_rules: components["schemas"]["TranslatedRule"][];

@@ -28,10 +28,10 @@ from app.models.params import ExecutionParams
 from app.models.status import ExecutionStatus, Milestone
 from app.services.language import GraphLimits, StrategySpec
 from app.services.language.spec import Condition
-from app.services.market_data import Bars
+from app.services.market_data import Bars, MarketData
 from app.services.memory import MemoryService
 from app.services.results import BacktestResults
-from app.services.sandbox import SandboxResult, Violation
+from app.services.sandbox import SandboxPool, SandboxResult, Violation
 
 JsonObject = dict[str, JsonValue]
 
@@ -206,6 +206,16 @@ class RunContext:
 
 
 class Pipeline(Protocol):
-    """What the job runner calls (`app.agents.pipeline.ExecutionPipeline`)."""
+    """What the job runner calls (`app.agents.pipeline.ExecutionPipeline`), and the services it runs on (a
+    sweep uses them directly)."""
+
+    @property
+    def market_data(self) -> MarketData: ...
+
+    @property
+    def sandbox_pool(self) -> SandboxPool: ...
+
+    @property
+    def memory(self) -> MemoryService: ...
 
     async def run(self, job: Job, events: Events, cancel: asyncio.Event) -> Outcome: ...
