@@ -17,6 +17,7 @@ run: install
 lint: install
 	@cd backend && $(BIN)/ruff check app tests bench && $(BIN)/ruff format --check app tests bench
 	@cd backend && $(BIN)/mypy app
+	@cd backend && $(BIN)/lint-imports --no-cache  # the layers contract in pyproject.toml (DESIGN.md section 9)
 	@PYTHON=$(BIN)/python bash scripts/api-types.sh --check
 
 test: install lint

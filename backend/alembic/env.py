@@ -2,11 +2,11 @@
 
 import asyncio
 
-from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table)
+from alembic import context
 from app.core.config import Settings
 from app.core.db import create_engine
 

@@ -35,11 +35,13 @@ from app.services.language import warmup_scripts
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
 from app.services.pipeline import Pipeline
+from app.services.queue import ExecutionQueue
+from app.services.research import sandbox_packages
 from app.services.sandbox import SandboxPool
 from app.services.scaleout.producer import DramatiqProducer
 from app.services.scaleout.redis_bus import RedisEventBus
 from app.services.scaleout.sweeper import LeaseSweeper, MemoryLedger, RedisLedger
-from app.services.worker import ExecutionQueue, InProcessWorker
+from app.services.worker import InProcessWorker
 
 log = logging.getLogger(__name__)
 Role = Literal["api", "worker"]
@@ -253,7 +255,9 @@ class Runtime:
         self.bus = self.backend.bus
         self.market_data = MarketData.from_settings(settings, session_factory)
         self._owns_pool = sandbox_pool is None
-        self.sandbox_pool = sandbox_pool or SandboxPool(settings.sandbox, warmup_scripts=warmup_scripts())
+        self.sandbox_pool = sandbox_pool or SandboxPool(
+            settings.sandbox, warmup_scripts=warmup_scripts(), packages=sandbox_packages()
+        )
         self._owns_memory = memory is None
         self.memory = memory or MemoryService.from_settings(settings)
         self.pipelines = PipelineLoader(settings, self.market_data, self.sandbox_pool, self.memory)

@@ -4,10 +4,11 @@ generated from it)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from app.core.config import Settings
 from app.main import create_app
+from app.models.backtest import ExitReason
 
 
 def _openapi(tmp_path: Path) -> dict[str, Any]:
@@ -39,9 +40,7 @@ def test_results_and_insights_are_typed_field_by_field(tmp_path: Path) -> None:
     metrics = _closed(schema, run["metrics"], {"total_return", "sharpe_ratio", "max_drawdown", "warnings"})
     assert metrics["properties"]["trades"]["type"] == "integer"
     trade = _closed(schema, run["trades"]["items"], {"symbol", "entry_time", "pnl", "exit_reason"})
-    assert set(trade["properties"]["exit_reason"]["enum"]) == {
-        "signal", "stop_loss", "take_profit", "trailing_stop", "end_of_data",
-    }  # fmt: skip
+    assert set(trade["properties"]["exit_reason"]["enum"]) == set(get_args(ExitReason))
     assert run["equity_series"]["items"]["prefixItems"][0]["type"] == "string"
     assert "created_at" in components["BacktestRunPublic"]["required"]
 

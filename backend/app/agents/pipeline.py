@@ -66,7 +66,7 @@ class ExecutionPipeline:
         with self._warm_lock:
             if self._warmed:
                 return self.startup
-            from app.agents.runtime_env import configure_runtime_env
+            from app.core.runtime_env import configure_runtime_env
 
             configure_runtime_env(self.settings.data_dir)
             t0 = time.perf_counter()
@@ -145,6 +145,7 @@ def _outcome(
         memory_notes=[*analysis.memory_notes, *review.memory_notes],
         code_repairs=list(backtest.script.repairs),
         library_versions=dict(backtest.library_versions),
+        bias_check=backtest.bias_check,
         llm=usage,
         summary=review.summary,
         summary_error=review.summary_error,

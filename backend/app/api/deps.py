@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from app.services.event_bus import EventBus
     from app.services.market_data import MarketData
     from app.services.memory import MemoryService
-    from app.services.worker import ExecutionQueue
+    from app.services.queue import ExecutionQueue
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default=8, ge=0, description="Runs cut short by a database outage before the execution is failed."
     )
     execution_timeout_s: float = 120.0
+    max_sweep_combinations: int = Field(
+        default=1_000_000, ge=1, description="Largest grid a sweep may run; larger ones answer 422."
+    )
+    sweep_timeout_s: float = Field(
+        default=900.0, gt=0, description="Whole sweep execution, and its sandbox run."
+    )
     # Scale-out (QUEUE=dramatiq) and leases; see docs/scaling.md.
     redis_prefix: str = Field(default="stratcrew", description="Prefix of every Redis key and channel.")
     lease_s: float = Field(

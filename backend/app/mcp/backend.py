@@ -21,7 +21,7 @@ from app.core.errors import Unauthorized
 from app.models.user import User
 from app.services.event_bus import EventBus
 from app.services.market_data import MarketData
-from app.services.worker import ExecutionQueue
+from app.services.queue import ExecutionQueue
 
 
 class Backend(Protocol):

@@ -5,6 +5,7 @@ from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
 from app.models.market_data import MarketDataSegment, MarketDataUpload
 from app.models.strategy import Strategy
+from app.models.sweep import Sweep
 from app.models.user import User
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "MarketDataUpload",
     "Strategy",
     "StrategyExecution",
+    "Sweep",
     "User",
 ]

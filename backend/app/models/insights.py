@@ -7,9 +7,9 @@ analyzing has no `library_versions`, one in offline mode no `llm`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from app.models._types import Published
 from app.models.memory import Preferences, SimilarStrategy
@@ -67,6 +67,38 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class BiasCheck(Published):
+    """The look-ahead check of a run's signals (recomputed on the data cut at a few points)."""
+
+    checked: bool
+    passed: bool | None = Field(
+        default=None, description="False: a signal changed when later bars were removed."
+    )
+    cuts: list[str] = Field(default_factory=list, description="Where the data was cut (ISO timestamps).")
+    signal: str | None = Field(default=None, description="The first signal that changed: entries, exits...")
+    first_changed_bar: str | None = Field(default=None, description="The first bar whose signal changed.")
+    cut: str | None = None
+    message: str | None = None
+    reason: str | None = Field(default=None, description="Why the check could not run.")
+
+
+class OptimizationPick(Published):
+    """The optimization agent's robust choice over a sweep's table (docs/research.md)."""
+
+    values: dict[str, float]
+    objective: str
+    objective_value: float
+    best_values: dict[str, float] | None = None
+    best_objective: float
+    region_size: int
+    regions: int
+    region_objective_min: float
+    region_objective_mean: float
+    threshold: float
+    reasons: list[str]
+    method: Literal["deterministic", "llm"] = "deterministic"
+
+
 class AgentInsights(Published):
     strategy_name: str | None = Field(default=None, description="The strategy's name when it ran.")
     agents: AgentsInfo | None = None
@@ -84,9 +116,14 @@ class AgentInsights(Published):
     llm: LLMUsage | None = None
     summary: str | None = Field(default=None, description="The executor agent's explanation (LLM mode).")
     summary_error: str | None = Field(default=None, description="Why there is no summary.")
-    spec: dict[str, Any] | None = Field(
+    spec: dict[str, JsonValue] | None = Field(
         default=None, description="The StrategySpec the analyzer built (null: edited code it could not read)."
     )
     execution_time: float | None = Field(default=None, description="Seconds from claim to result.")
+    bias_check: BiasCheck | None = Field(default=None, description="Look-ahead check of the signals.")
+    optimization: OptimizationPick | None = Field(default=None, description="A sweep's robust pick.")
+    sweep_suggestion: dict[str, JsonValue] | None = Field(
+        default=None, description="What memory suggests from an earlier sweep of a similar strategy."
+    )
     error: ErrorBody | None = None
     failed_stage: ExecutionStatus | None = Field(default=None, description="The status it failed in.")

@@ -102,6 +102,13 @@ class EventLog:
         """A log line of the current stage; a milestone moves the progress to its point."""
         await self._write(message, self.progress if milestone is None else PROGRESS[milestone])
 
+    async def step(self, message: str, done: int, total: int) -> None:
+        """A log line of `executing` that is ``done`` of ``total`` units of work (a sweep's combinations):
+        the progress moves that share of the way from `executing` to `backtest_ran`."""
+        start, end = PROGRESS[ExecutionStatus.executing], PROGRESS[Milestone.backtest_ran]
+        share = min(max(done / total, 0.0), 1.0) if total > 0 else 1.0
+        await self._write(message, max(self.progress, start + (end - start) * share))
+
     async def finish(
         self,
         status: ExecutionStatus,

@@ -31,10 +31,13 @@ from app.models.execution import (
 from app.models.insights import AgentInsights, ErrorBody
 from app.models.params import ExecutionParams
 from app.models.strategy import Strategy
+from app.models.sweep import Sweep, SweepRequest
 from app.services.event_bus import EventBus
 from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
-from app.services.pipeline import Job, Pipeline
+from app.services.pipeline import Job, Outcome, Pipeline
+from app.services.research.errors import InvalidSweep
+from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
 from app.services.run_storage import store_outcome, stored_insights
 
 log = logging.getLogger(__name__)
@@ -157,13 +160,19 @@ async def _run(
         edited_code=execution.submitted_code,
         kind=ExecutionKind(execution.kind),
     )
+    sweep = execution.kind == ExecutionKind.sweep
+    limit_s = ctx.settings.sweep_timeout_s if sweep else ctx.settings.execution_timeout_s
     try:
         pipeline = await ctx.get_pipeline()
-        work = asyncio.create_task(pipeline.run(job, progress, cancel))
-        cancelled = asyncio.create_task(cancel.wait())
-        done, _ = await asyncio.wait(
-            {work, cancelled}, timeout=ctx.settings.execution_timeout_s, return_when=asyncio.FIRST_COMPLETED
+        # A research run has the same stages, a sweep's work in each (app/services/research/runner.py).
+        one_run = (
+            _sweep(ctx, execution, strategy, progress, cancel, pipeline)
+            if sweep
+            else pipeline.run(job, progress, cancel)
         )
+        work: asyncio.Task[Outcome | SweepRun] = asyncio.create_task(_either(one_run))
+        cancelled = asyncio.create_task(cancel.wait())
+        done, _ = await asyncio.wait({work, cancelled}, timeout=limit_s, return_when=asyncio.FIRST_COMPLETED)
         if work not in done:
             if cancel.is_set():  # the pipeline got the same event: let it stop its sandbox run in order
                 await asyncio.wait({work}, timeout=CANCEL_GRACE_S)
@@ -173,10 +182,9 @@ async def _run(
                 await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
                 return
             raise ExecutionTimedOut(
-                f"Execution exceeded its {ctx.settings.execution_timeout_s:.0f} s time limit during "
-                f"{progress.status}",
-                limit="execution_timeout_s",
-                value=ctx.settings.execution_timeout_s,
+                f"Execution exceeded its {limit_s:.0f} s time limit during {progress.status}",
+                limit="sweep_timeout_s" if sweep else "execution_timeout_s",
+                value=limit_s,
             )
         cancelled.cancel()
         outcome = work.result()
@@ -184,7 +192,10 @@ async def _run(
             await progress.finish(ExecutionStatus.cancelled, f"Cancelled during {progress.status}")
             return
         elapsed = round(time.perf_counter() - started, 4)
-        await store_outcome(progress, execution, outcome, elapsed)
+        if isinstance(outcome, Outcome):
+            await store_outcome(progress, execution, outcome, elapsed)
+        else:
+            await store_sweep(progress, ctx.session_factory, execution, outcome, elapsed)
     except DomainError as exc:
         if is_connection_error(exc):  # e.g. a data lookup that lost its database connection
             await record_interruption(ctx, execution.id)
@@ -201,6 +212,35 @@ async def _run(
         log.exception("execution %s crashed during %s", execution.id, progress.status)
         message = f"Internal error during {progress.status}: {type(exc).__name__}: {exc}"
         await _fail(progress, message, ErrorBody(error="InternalError", detail=message))
+
+
+async def _sweep(
+    ctx: RunnerContext,
+    execution: StrategyExecution,
+    strategy: Strategy,
+    progress: EventLog,
+    cancel: asyncio.Event,
+    pipeline: Pipeline,
+) -> SweepRun:
+    async with ctx.session_factory() as session:
+        row = await session.get(Sweep, execution.id)
+    if row is None:
+        raise InvalidSweep(f"the sweep request of execution '{execution.id}' is missing")
+    return await run_sweep_execution(
+        execution,
+        strategy.graph,
+        SweepRequest.model_validate(row.request),
+        progress,
+        cancel,
+        settings=ctx.settings,
+        market_data=pipeline.market_data,
+        sandbox_pool=pipeline.sandbox_pool,
+        memory=pipeline.memory,
+    )
+
+
+async def _either(run: Awaitable[Outcome] | Awaitable[SweepRun]) -> Outcome | SweepRun:
+    return await run
 
 
 class ExecutionTimedOut(DomainError):

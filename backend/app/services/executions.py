@@ -23,7 +23,7 @@ from app.services import event_log, strategies
 
 if TYPE_CHECKING:
     from app.services.event_bus import EventBus
-    from app.services.worker import ExecutionQueue
+    from app.services.queue import ExecutionQueue
 
 
 class ExecutionNotFound(NotFound):

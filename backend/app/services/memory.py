@@ -35,7 +35,9 @@ from app.models.memory import MemoryItem, Preferences, SimilarStrategy
 log = logging.getLogger(__name__)
 
 SYSTEM_USER = "system"
-MemoryKind = Literal["pattern", "code_template", "rule_translation", "preferences", "custom_indicator"]
+MemoryKind = Literal[
+    "pattern", "code_template", "rule_translation", "preferences", "custom_indicator", "sweep_pick"
+]
 EMBEDDING_DIMS = 384  # all-MiniLM-L6-v2
 EMBEDDING_CACHE_SIZE = 512
 
@@ -99,7 +101,7 @@ class MemoryService:
                 return True
             import time
 
-            from app.agents.runtime_env import configure_runtime_env
+            from app.core.runtime_env import configure_runtime_env
 
             started = time.perf_counter()
             try:
@@ -222,6 +224,31 @@ class MemoryService:
                 )
             )
         return found[:limit]
+
+    # -- sweeps ---------------------------------------------------------------------------------------
+
+    async def add_sweep_pick(self, user_id: str, text: str, metadata: dict[str, Any]) -> str | None:
+        """Remembers a sweep's robust pick: ``text`` describes the strategy (what similarity is computed on)
+        and the pick; ``metadata`` carries the values and the reasons."""
+        return await self._add(user_id, "sweep_pick", text, metadata)
+
+    async def search_sweep_picks(self, user_id: str, query: str, *, limit: int = 1) -> list[dict[str, Any]]:
+        """The user's earlier sweep picks closest to ``query`` (a strategy description), best first."""
+
+        def search(mem: Any) -> list[dict[str, Any]]:
+            out = mem.search(query, filters={"user_id": user_id, "kind": "sweep_pick"}, top_k=limit)
+            return list(out.get("results", []))
+
+        hits: list[dict[str, Any]] = await self._call("search sweep picks", search, [])
+        return [
+            {
+                "similarity": round(float(hit.get("score") or 0.0), 4),
+                "memory": str(hit.get("memory", "")),
+                **(hit.get("metadata") or {}),
+            }
+            for hit in hits
+            if hit.get("user_id") == user_id and float(hit.get("score") or 0.0) >= self.min_similarity
+        ][:limit]
 
     async def add_code_template(self, text: str, code: str, metadata: dict[str, Any]) -> str | None:
         """Shared by all users (``user_id="system"``): code that validated and ran, keyed by its spec.

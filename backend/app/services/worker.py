@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Protocol
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -18,12 +17,6 @@ from app.models.execution import RUNNING_STATUSES, ExecutionStatus, StrategyExec
 from app.services.execution_runner import RunnerContext, run_execution
 
 log = logging.getLogger(__name__)
-
-
-class ExecutionQueue(Protocol):
-    async def enqueue(self, execution_id: str) -> None: ...
-
-    async def expedite(self, execution_id: str) -> None: ...
 
 
 class InProcessWorker:

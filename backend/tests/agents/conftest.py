@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from app.agents.runtime_env import configure_runtime_env
+from app.core.runtime_env import configure_runtime_env
 
 # Before any test module imports crewai (they do at collection).
 configure_runtime_env(

@@ -57,7 +57,9 @@ class StubSandbox:
         self.codes: list[str] = []
         self.closes: list[pd.Series] = []
 
-    async def run(self, code: str, data_files: dict[str, Path], *, cancel: Any = None) -> SandboxResult:
+    async def run(
+        self, code: str, data_files: dict[str, Path], *, cancel: Any = None, **_options: Any
+    ) -> SandboxResult:
         self.codes.append(code)
         close = pd.read_parquet(next(iter(data_files.values())))["close"]
         close = close[close.index >= pd.Timestamp(PARAMS.start_date, tz="UTC")]

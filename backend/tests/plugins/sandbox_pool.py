@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from app.services.language import warmup_scripts
+from app.services.research import sandbox_packages
 from app.services.sandbox import SandboxPool, SandboxSettings, SandboxUnavailable
 
 REPO = Path(__file__).resolve().parents[3]
@@ -32,7 +33,7 @@ def sandbox_test_settings(**overrides: object) -> SandboxSettings:
 
 
 async def start_pool_or_skip(settings: SandboxSettings) -> SandboxPool:
-    pool = SandboxPool(settings, warmup_scripts=warmup_scripts())
+    pool = SandboxPool(settings, warmup_scripts=warmup_scripts(), packages=sandbox_packages())
     try:
         await pool.start()
         await pool.wait_ready(settings.warmup_timeout_s)

@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from app.agents.runtime_env import configure_runtime_env
+from app.core.runtime_env import configure_runtime_env
 
 # mem0 reads its home and telemetry switches when first imported: set them before anything imports it.
 configure_runtime_env(

@@ -411,6 +411,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/executions/{execution_id}/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep
+         * @description A completed sweep's result (409 while it runs; 404 for another user's or a backtest).
+         */
+        get: operations["get_sweep_executions__execution_id__sweep_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{execution_id}/sweep.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Sweep Csv
+         * @description Every combination that ran: its values, then its metrics (percent convention as in the API).
+         */
+        get: operations["get_sweep_csv_executions__execution_id__sweep_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/executions/compare": {
         parameters: {
             query?: never;
@@ -462,6 +502,28 @@ export interface paths {
         get: operations["list_for_strategy_executions_strategies__strategy_id__executions_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/strategies/{strategy_id}/sweep": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sweep
+         * @description Creates a `queued` execution of kind `sweep`: every combination of `grid` backtested in the sandbox,
+         *     reduced to the top rows, a heatmap, a walk-forward and overfitting statistics (GET .../sweep). An
+         *     unknown parameter, a value the strategy refuses or a grid over MAX_SWEEP_COMBINATIONS answers 422.
+         */
+        post: operations["sweep_executions_strategies__strategy_id__sweep_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -645,6 +707,8 @@ export interface components {
         /** AgentInsights */
         AgentInsights: {
             agents: components["schemas"]["AgentsInfo"] | null;
+            /** @description Look-ahead check of the signals. */
+            bias_check: components["schemas"]["BiasCheck"] | null;
             /** Code Repairs */
             code_repairs: components["schemas"]["CodeRepair"][];
             error: components["schemas"]["ErrorBody"] | null;
@@ -673,6 +737,8 @@ export interface components {
              * @description What memory said about this run (or why it was unavailable).
              */
             memory_notes: string[];
+            /** @description A sweep's robust pick. */
+            optimization: components["schemas"]["OptimizationPick"] | null;
             preferences: components["schemas"]["Preferences-Output"] | null;
             /**
              * Similar Strategies
@@ -684,7 +750,7 @@ export interface components {
              * @description The StrategySpec the analyzer built (null: edited code it could not read).
              */
             spec: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["JsonValue"];
             } | null;
             /**
              * Strategy Name
@@ -701,6 +767,13 @@ export interface components {
              * @description Why there is no summary.
              */
             summary_error: string | null;
+            /**
+             * Sweep Suggestion
+             * @description What memory suggests from an earlier sweep of a similar strategy.
+             */
+            sweep_suggestion: {
+                [key: string]: components["schemas"]["JsonValue"];
+            } | null;
             /** Translated Rules */
             translated_rules: components["schemas"]["TranslatedRule"][];
         };
@@ -911,6 +984,43 @@ export interface components {
             timestamp: string;
             /** Volume */
             volume: number;
+        };
+        /**
+         * BiasCheck
+         * @description The look-ahead check of a run's signals (recomputed on the data cut at a few points).
+         */
+        BiasCheck: {
+            /** Checked */
+            checked: boolean;
+            /** Cut */
+            cut: string | null;
+            /**
+             * Cuts
+             * @description Where the data was cut (ISO timestamps).
+             */
+            cuts: string[];
+            /**
+             * First Changed Bar
+             * @description The first bar whose signal changed.
+             */
+            first_changed_bar: string | null;
+            /** Message */
+            message: string | null;
+            /**
+             * Passed
+             * @description False: a signal changed when later bars were removed.
+             */
+            passed: boolean | null;
+            /**
+             * Reason
+             * @description Why the check could not run.
+             */
+            reason: string | null;
+            /**
+             * Signal
+             * @description The first signal that changed: entries, exits...
+             */
+            signal: string | null;
         };
         /** Body_token_auth_token_post */
         Body_token_auth_token_post: {
@@ -1189,6 +1299,18 @@ export interface components {
          */
         ExecutionStatus: "queued" | "analyzing" | "generating_code" | "executing" | "completed" | "failed" | "cancelled";
         /**
+         * GridRange
+         * @description Values from ``start`` to ``stop`` (inclusive) every ``step``.
+         */
+        GridRange: {
+            /** Start */
+            start: number;
+            /** Step */
+            step: number;
+            /** Stop */
+            stop: number;
+        };
+        /**
          * HeadlineMetrics
          * @description Percent convention as everywhere: 25.5 means 25.5 %; `vs_benchmark` is in percentage points.
          */
@@ -1220,6 +1342,7 @@ export interface components {
                 msg?: string;
             }[];
         };
+        JsonValue: unknown;
         /**
          * LLMUsage
          * @description What the LLM cost one execution (LLM mode).
@@ -1298,6 +1421,44 @@ export interface components {
             score: number | null;
             /** Text */
             text: string;
+        };
+        /**
+         * OptimizationPick
+         * @description The optimization agent's robust choice over a sweep's table (docs/research.md).
+         */
+        OptimizationPick: {
+            /** Best Objective */
+            best_objective: number;
+            /** Best Values */
+            best_values: {
+                [key: string]: number;
+            } | null;
+            /**
+             * Method
+             * @default deterministic
+             * @enum {string}
+             */
+            method: "deterministic" | "llm";
+            /** Objective */
+            objective: string;
+            /** Objective Value */
+            objective_value: number;
+            /** Reasons */
+            reasons: string[];
+            /** Region Objective Mean */
+            region_objective_mean: number;
+            /** Region Objective Min */
+            region_objective_min: number;
+            /** Region Size */
+            region_size: number;
+            /** Regions */
+            regions: number;
+            /** Threshold */
+            threshold: number;
+            /** Values */
+            values: {
+                [key: string]: number;
+            };
         };
         /** Preferences */
         "Preferences-Input": {
@@ -1575,6 +1736,83 @@ export interface components {
             };
         };
         /**
+         * SweepPublic
+         * @description ``GET /executions/{id}/sweep``: see docs/research.md for what each part means.
+         */
+        SweepPublic: {
+            /** Best */
+            best: {
+                [key: string]: unknown;
+            } | null;
+            /** Combinations */
+            combinations: number;
+            /** Combos Per S */
+            combos_per_s: number | null;
+            /** Cost Breakeven */
+            cost_breakeven: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Elapsed S */
+            elapsed_s: number;
+            /** Evaluated */
+            evaluated: number;
+            /** Execution Id */
+            execution_id: string;
+            /** Failed */
+            failed: number;
+            /** Heatmap */
+            heatmap: {
+                [key: string]: unknown;
+            } | null;
+            /** Objective */
+            objective: string;
+            /** Optimization */
+            optimization?: {
+                [key: string]: unknown;
+            } | null;
+            /** Overfitting */
+            overfitting: {
+                [key: string]: unknown;
+            } | null;
+            /** Params */
+            params: string[];
+            /** Rows */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            /** Skipped */
+            skipped: number;
+            /** Status */
+            status: string;
+            /** Walk Forward */
+            walk_forward: {
+                [key: string]: unknown;
+            } | null;
+            /** Warmup Bars */
+            warmup_bars?: number | null;
+        };
+        /**
+         * SweepRequest
+         * @description ``POST /executions/strategies/{id}/sweep``. ``grid`` names the parameters: a rule's
+         *     ``{name=default}`` (``fast``), a node's field (``sl.stop_pct``) or an execution parameter
+         *     (``params.fees``), each with a list of values or a range.
+         */
+        SweepRequest: {
+            /** Grid */
+            grid: {
+                [key: string]: number[] | components["schemas"]["GridRange"];
+            };
+            /** Heatmap */
+            heatmap?: string[] | null;
+            /**
+             * Objective
+             * @default sharpe_ratio
+             */
+            objective: string;
+            params?: components["schemas"]["ExecutionParams"];
+            validation?: components["schemas"]["WalkForwardValidation"] | null;
+        };
+        /**
          * SymbolInfo
          * @description One row of `GET /data/symbols` (contract): where a symbol's bars come from and what they span.
          */
@@ -1801,6 +2039,25 @@ export interface components {
             message: string;
             /** Rule */
             rule: string;
+        };
+        /** WalkForwardValidation */
+        WalkForwardValidation: {
+            /**
+             * Folds
+             * @default 5
+             */
+            folds: number;
+            /**
+             * In Sample
+             * @default 0.7
+             */
+            in_sample: number;
+            /**
+             * Method
+             * @default walk_forward
+             * @constant
+             */
+            method: "walk_forward";
         };
     };
     responses: never;
@@ -2499,6 +2756,66 @@ export interface operations {
             };
         };
     };
+    get_sweep_executions__execution_id__sweep_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SweepPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_sweep_csv_executions__execution_id__sweep_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                execution_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     compare_executions_compare_get: {
         parameters: {
             query: {
@@ -2586,6 +2903,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExecutionPublic"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sweep_executions_strategies__strategy_id__sweep_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                strategy_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SweepRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPublic"];
                 };
             };
             /** @description Validation Error */

@@ -1,7 +1,7 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from app.api.deps import CurrentUser, EventBusDep, MemoryDep, QueueDep, SessionDep, SettingsDep
 from app.models.backtest import BacktestRunPublic
@@ -13,7 +13,9 @@ from app.models.execution import (
     ExecutionStatus,
 )
 from app.models.run_list import MAX_RUN_PAGE, ReportLink, RunPage
+from app.models.sweep import SweepPublic, SweepRequest
 from app.services import executions, report_links, result_views, run_history
+from app.services.research import sweeps
 
 router = APIRouter(prefix="/executions", tags=["executions"])
 
@@ -26,6 +28,25 @@ async def execute(
 ) -> ExecutionPublic:
     """Creates a `queued` execution (committed first), then enqueues it for the agents."""
     return await executions.view(session, await executions.submit(session, user, strategy_id, request, queue))
+
+
+@router.post(
+    "/strategies/{strategy_id}/sweep", status_code=status.HTTP_201_CREATED, response_model=ExecutionPublic
+)
+async def sweep(
+    strategy_id: str,
+    request: SweepRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    queue: QueueDep,
+    settings: SettingsDep,
+) -> ExecutionPublic:
+    """Creates a `queued` execution of kind `sweep`: every combination of `grid` backtested in the sandbox,
+    reduced to the top rows, a heatmap, a walk-forward and overfitting statistics (GET .../sweep). An
+    unknown parameter, a value the strategy refuses or a grid over MAX_SWEEP_COMBINATIONS answers 422."""
+    execution = await sweeps.create(session, user, strategy_id, request, settings)
+    await queue.enqueue(execution.id)
+    return await executions.view(session, execution)
 
 
 @router.get("/strategies/{strategy_id}/executions", response_model=list[ExecutionPublic])
@@ -68,6 +89,24 @@ async def compare(
 @router.get("/{execution_id}", response_model=ExecutionPublic)
 async def get(execution_id: str, user: CurrentUser, session: SessionDep) -> ExecutionPublic:
     return await executions.view(session, await executions.get_owned(session, user, execution_id))
+
+
+@router.get("/{execution_id}/sweep", response_model=SweepPublic)
+async def get_sweep(execution_id: str, user: CurrentUser, session: SessionDep) -> SweepPublic:
+    """A completed sweep's result (409 while it runs; 404 for another user's or a backtest)."""
+    execution, row = await sweeps.get_sweep(session, user, execution_id)
+    return sweeps.public(execution, row)
+
+
+@router.get("/{execution_id}/sweep.csv", response_class=StreamingResponse)
+async def get_sweep_csv(execution_id: str, user: CurrentUser, session: SessionDep) -> StreamingResponse:
+    """Every combination that ran: its values, then its metrics (percent convention as in the API)."""
+    _execution, row = await sweeps.get_sweep(session, user, execution_id)
+    return StreamingResponse(
+        sweeps.csv_lines(row),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{execution_id}-sweep.csv"'},
+    )
 
 
 @router.delete("/{execution_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -19,6 +19,7 @@ from datetime import date
 import pandas as pd
 
 from app.models.execution import ExecutionKind
+from app.models.insights import BiasCheck
 from app.models.params import ExecutionParams
 from app.models.run_list import HEADLINE_METRICS
 from app.models.status import ExecutionStatus, Milestone
@@ -84,7 +85,9 @@ async def execute(script: Script, job: Job, ctx: RunContext) -> Backtest:
     while True:
         ctx.check_cancel()
         try:
-            result = await ctx.sandbox.run(script.code, data_files, cancel=ctx.cancel)
+            # The look-ahead check: one cut for generated code, three for code the user edited
+            cuts = (0.25, 0.5, 0.75) if script.edited else (0.5,)
+            result = await ctx.sandbox.run(script.code, data_files, cancel=ctx.cancel, bias_cuts=cuts)
             break
         except CodeRaised as exc:
             await events.log(f"Executor: the code raised: {exc.message}")
@@ -98,6 +101,10 @@ async def execute(script: Script, job: Job, ctx: RunContext) -> Backtest:
         f"({result.signals.entries} entries, {result.signals.exits} exits)",
         Milestone.backtest_ran,
     )
+    bias = BiasCheck.model_validate(result.bias_check) if result.bias_check is not None else None
+    if bias is not None and bias.passed is False and bias.message:
+        notes.append(bias.message)  # a warning on the result, naming the first bar that changed
+        await events.log(f"Executor: {bias.message}")
     inputs = ReduceInputs(bars, params, spec.stops() if spec is not None else None, tuple(notes))
     # pandas work of ~50-250 ms: off the event loop, which also serves requests and other runs
     results = await asyncio.to_thread(REDUCERS[job.kind], result, inputs)
@@ -108,6 +115,7 @@ async def execute(script: Script, job: Job, ctx: RunContext) -> Backtest:
         script=script,
         data={symbol: DataSource(b.source, b.content_hash) for symbol, b in bars.items()},
         library_versions=dict(result.library_versions),
+        bias_check=bias,
     )
 
 

@@ -11,7 +11,7 @@ comes in through the `Assistant` protocol, which the agents implement.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,16 +22,16 @@ from pydantic import JsonValue
 from app.core.errors import DomainError
 from app.models.backtest import BacktestMetrics
 from app.models.execution import ExecutionKind
-from app.models.insights import AgentInsights, CodeRepair, TranslatedRule
+from app.models.insights import AgentInsights, BiasCheck, CodeRepair, TranslatedRule
 from app.models.memory import Preferences, SimilarStrategy
 from app.models.params import ExecutionParams
 from app.models.status import ExecutionStatus, Milestone
 from app.services.language import GraphLimits, StrategySpec
 from app.services.language.spec import Condition
-from app.services.market_data import Bars
+from app.services.market_data import Bars, MarketData
 from app.services.memory import MemoryService
 from app.services.results import BacktestResults
-from app.services.sandbox import SandboxResult, Violation
+from app.services.sandbox import SandboxPool, SandboxResult, Violation
 
 JsonObject = dict[str, JsonValue]
 
@@ -105,6 +105,7 @@ class Backtest:
     script: Script
     data: Mapping[str, DataSource]
     library_versions: Mapping[str, str]
+    bias_check: BiasCheck | None = None  # the look-ahead check of the signals (harness/lookahead.py)
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ class Sandbox(Protocol):
         *,
         timeout_s: float | None = None,
         cancel: asyncio.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> SandboxResult: ...
 
 
@@ -203,6 +206,16 @@ class RunContext:
 
 
 class Pipeline(Protocol):
-    """What the job runner calls (`app.agents.pipeline.ExecutionPipeline`)."""
+    """What the job runner calls (`app.agents.pipeline.ExecutionPipeline`), and the services it runs on (a
+    sweep uses them directly)."""
+
+    @property
+    def market_data(self) -> MarketData: ...
+
+    @property
+    def sandbox_pool(self) -> SandboxPool: ...
+
+    @property
+    def memory(self) -> MemoryService: ...
 
     async def run(self, job: Job, events: Events, cancel: asyncio.Event) -> Outcome: ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from app.core.config_sandbox import SandboxSettings
@@ -21,6 +21,7 @@ from app.services.sandbox.errors import SandboxUnavailable
 HARNESS_PATH = Path(__file__).with_name("harness")
 SANDBOX_HARNESS = "/sandbox/harness"
 SANDBOX_NUMBA_CACHE = "/var/cache/numba"
+SANDBOX_PACKAGES = "/sandbox/packages"
 
 # Environment of the zygote: nothing from the host. One thread per BLAS/numba pool keeps fork safe and the
 # process count predictable.
@@ -65,6 +66,7 @@ def build_command(
     python_args: list[str],
     *,
     numba_cache: Path,
+    packages: Mapping[str, Path] | None = None,
     seccomp_fd: int | None = None,
     cgroup_binds: Sequence[str] = (),
     unshare_cgroup: bool = True,
@@ -122,12 +124,19 @@ def build_command(
         if str(resolved) not in created and not str(resolved).startswith(str(prefix) + "/"):
             _ro_bind_with_parents(args, created, resolved, str(resolved))
     _ro_bind_with_parents(args, created, HARNESS_PATH, SANDBOX_HARNESS)
+    for name, path in (packages or {}).items():
+        _ro_bind_with_parents(args, created, path.resolve(), package_dir(name))
     args += ["--perms", "0755", "--dir", "/var", "--perms", "0755", "--dir", "/var/cache"]
     args += ["--bind", str(numba_cache), SANDBOX_NUMBA_CACHE]
     args += list(cgroup_binds)
     args += ["--proc", "/proc", "--dev", "/dev"]
     args += ["--chdir", "/tmp", "--", python_executable(settings), "-I", "-S", *python_args]
     return args
+
+
+def package_dir(name: str) -> str:
+    """Where a trusted package (`SandboxPool(packages=...)`) is bound read-only inside the sandbox."""
+    return f"{SANDBOX_PACKAGES}/{name}"
 
 
 def zygote_args(harness_dir: str = SANDBOX_HARNESS) -> list[str]:

@@ -129,4 +129,6 @@ def interpret(
         stderr_tail=outcome.stderr,
         duration_s=outcome.duration_s,
         library_versions=versions,
+        sweep=report.ok.sweep,
+        bias_check=report.ok.bias_check,
     )

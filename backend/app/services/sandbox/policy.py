@@ -24,8 +24,15 @@ from pydantic import BaseModel, ConfigDict
 from app.services.sandbox.harness.script import strip_stub
 
 ALLOWED_MODULES = frozenset(
-    {"vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__"}
-)
+    {
+        "vectorbt", "pandas", "numpy", "math", "datetime", "json", "typing", "__future__",
+        # The sweep kernel (app/services/research/kernel), our own code, preloaded by the zygote: a sweep's
+        # generated script imports Grid, Market, SweepPlan, WalkForward, run_sweep and the frame helpers
+        # (block_size, by_value, per_column, periods_per_year, pick, rows, widen) from it. It writes nothing
+        # in a run (its numba cache is the zygote's); every other rule here applies to it as to any module.
+        "stratcrew_research",
+    }
+)  # fmt: skip
 
 FORBIDDEN_BUILTINS = frozenset(
     {

@@ -16,7 +16,7 @@ import logging
 import os
 import platform
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from app.core.config_sandbox import SandboxSettings
@@ -41,13 +41,20 @@ MAX_WARMUP_FAILURES = 3
 
 class SandboxPool:
     def __init__(
-        self, settings: SandboxSettings | None = None, *, warmup_scripts: Sequence[str] = ()
+        self,
+        settings: SandboxSettings | None = None,
+        *,
+        warmup_scripts: Sequence[str] = (),
+        packages: Mapping[str, Path] | None = None,
     ) -> None:
         """`warmup_scripts`: scripts shaped like the ones runs will bring (the compiler's output). Each zygote
         runs them once on synthetic data, so numba compiles those exact kernel signatures before any run:
-        a run's child cannot write the compile cache, and would otherwise compile them on every run."""
+        a run's child cannot write the compile cache, and would otherwise compile them on every run.
+        `packages`: trusted packages (name -> directory) bound read-only into each sandbox, imported by the
+        zygote under that name (their `warm()` run) so runs can import them: the sweep kernel."""
         self.settings = settings or SandboxSettings()
         self.warmup_scripts = list(warmup_scripts)
+        self.packages = dict(packages or {})
         self.sandboxed = True
         self._slots: list[Slot] = []
         self._idle: asyncio.Queue[Slot] = asyncio.Queue()
@@ -150,6 +157,7 @@ class SandboxPool:
                 sandboxed=self.sandboxed,
                 numba_cache=self._numba_cache,
                 warmup_scripts=self.warmup_scripts,
+                packages=self.packages,
                 seccomp_program=self._seccomp,
                 run_limits=self.run_limits,
             )
@@ -254,8 +262,13 @@ class SandboxPool:
         *,
         timeout_s: float | None = None,
         cancel: asyncio.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> SandboxResult:
-        """Run `code` in a fresh single-use process of a warm slot; see the module docstring."""
+        """Run `code` in a fresh single-use process of a warm slot; see the module docstring. `progress`
+        receives (done, total) from the run's progress lines (a sweep's), which stay out of its stdout.
+        `bias_cuts`: shares of the bars where the run's signals are recomputed on cut data afterwards (the
+        look-ahead check, `harness/lookahead.py`); none: no check."""
         if self.settings.enforce_policy:
             violations = validate_code(code, max_bytes=self.settings.max_code_bytes)
             if violations:
@@ -268,7 +281,7 @@ class SandboxPool:
         run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
         stop = asyncio.Event()  # set by the caller's `cancel`, or by cancelling this coroutine
         forward = asyncio.create_task(_forward(cancel, stop)) if cancel is not None else None
-        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop))
+        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop, progress, bias_cuts))
         try:
             # Shielded: a caller's task being cancelled must not cut the slot's protocol half-way (the
             # zygote would be left with an unconfirmed kill); it stops the run the orderly way instead.

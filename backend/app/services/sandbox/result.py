@@ -7,7 +7,7 @@ anything on its result channel, so the models forbid extra keys, require finite 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -58,6 +58,11 @@ class ChildPayload(BaseModel):
     equity: list[tuple[ShortStr, Finite]] = Field(max_length=MAX_POINTS)
     trades: list[TradeRecord] = Field(max_length=MAX_TRADES)
     signals: SignalCounts
+    # A sweep's reduced result (`stratcrew_research.export`); validated by the research service's own
+    # schema (app/services/research/runner.py), which knows its shape and bounds.
+    sweep: dict[str, Any] | None = None
+    # The look-ahead check of the signals (`harness/lookahead.py`): checked, passed, first_changed_bar...
+    bias_check: dict[str, Any] | None = None
 
 
 class ChildError(BaseModel):
@@ -87,3 +92,5 @@ class SandboxResult(BaseModel):
     stderr_tail: str
     duration_s: float
     library_versions: dict[str, str]
+    sweep: dict[str, Any] | None = None
+    bias_check: dict[str, Any] | None = None

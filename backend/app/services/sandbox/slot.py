@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ class Slot:
         sandboxed: bool,
         numba_cache: Path,
         warmup_scripts: Sequence[str] = (),
+        packages: Mapping[str, Path] | None = None,
         seccomp_program: bytes | None = None,
         run_limits: RunLimits | None = None,
     ) -> None:
@@ -59,6 +60,7 @@ class Slot:
         self.seccomp_program = seccomp_program
         self.run_limits = run_limits or RunLimits(None, "not configured")
         self.warmup_scripts = list(warmup_scripts)
+        self.packages = dict(packages or {})
         self.settings = settings
         self.sandboxed = sandboxed
         self.numba_cache = numba_cache
@@ -98,6 +100,10 @@ class Slot:
             "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
             "nofile": s.max_open_files,
             "warmup_scripts": self.warmup_scripts,
+            "packages": {
+                name: bwrap.package_dir(name) if self.sandboxed else str(path.resolve())
+                for name, path in self.packages.items()
+            },
             "prefork": s.prefork,
             "pretouch": s.pretouch,
             "cgroup": self.run_limits.harness_config(self.index, s, sandboxed=self.sandboxed),
@@ -122,6 +128,7 @@ class Slot:
                 tool,
                 [*bwrap.zygote_args(), config],
                 numba_cache=self.numba_cache,
+                packages=self.packages,
                 seccomp_fd=filter_fd,
                 cgroup_binds=self.run_limits.bind_args(self.index) if self.run_limits.version else (),
                 unshare_cgroup=self.run_limits.version != 2,
@@ -257,6 +264,8 @@ class Slot:
         data: dict[str, bytes],
         timeout_s: float,
         cancel: asyncio.Event | None,
+        progress: Callable[[int, int], None] | None = None,
+        bias_cuts: Sequence[float] = (),
     ) -> RunOutcome:
         loop = asyncio.get_running_loop()
         s = self.settings
@@ -273,14 +282,16 @@ class Slot:
         sent: list[int] = [code_fd, out_w, err_w, res_w]
         try:
             sent += [sealed_memfd(f"bars-{symbol}", bars) for symbol, bars in data.items()]
-            message = json.dumps({"op": "run", "id": run_id, "symbols": list(data)}).encode()
+            message = json.dumps(
+                {"op": "run", "id": run_id, "symbols": list(data), "bias_cuts": list(bias_cuts)}
+            ).encode()
             socket.send_fds(self._sock, [message], sent)
         finally:
             for fd in sent:
                 os.close(fd)
         tail = s.output_tail_chars * 4
         readers = [
-            PipeReader(out_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail),
+            PipeReader(out_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail, progress=progress),
             PipeReader(err_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail),
             PipeReader(res_r, cap=s.result_limit_bytes, keep="all"),
         ]

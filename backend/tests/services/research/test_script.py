@@ -19,6 +19,7 @@ from app.services.research.errors import InvalidSweep
 from app.services.research.script import sweep_script
 from app.services.results import build_results
 from app.services.sandbox.harness.script import run_script, strip_stub
+from app.services.sandbox.result import TradeRecord
 from tests.services.research.kernel.sweep_fixtures import DATASETS
 
 GRAPH: dict[str, Any] = {
@@ -79,7 +80,8 @@ def test_the_best_row_is_the_normal_run_of_its_values(frame: pd.DataFrame) -> No
     normal_code = compile_spec(build_spec(parse_graph(graph), PARAMS))
     report = run_script(normal_code, {"SPX": frame}, ["SPX"])
     out = report["ok"]
-    normal = build_results(out["equity"], out["trades"], None, PARAMS).metrics
+    trades = [TradeRecord.model_validate(t) for t in out["trades"]]
+    normal = build_results(out["equity"], trades, None, PARAMS).metrics.model_dump()
     for key, value in summary["best"]["metrics"].items():
         if normal[key] is None:
             assert value is None, key

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import progress
 from .block import run_block
 from .metrics import METRIC_NAMES, N_METRICS
-from .plan import Market, SweepPlan, resolve_fields
+from .plan import Market, SweepPlan, resolve_fields, writable
 from .walk_forward import fold_windows
 
 OBJECTIVES = (
@@ -102,7 +103,7 @@ def signal_arrays(
             raise ValueError(
                 f"signals[{key!r}] has shape {arr.shape}, expected {shape} (combinations x bars)"
             )
-        out.append(np.ascontiguousarray(arr, dtype=np.bool_))
+        out.append(writable(arr.astype(np.bool_, copy=False)))
     return out
 
 
@@ -220,12 +221,13 @@ def main_pass(plan: SweepPlan, market: Market) -> PassResult:
             cscv_sums[local_rows[sampled]] = c[: len(sampled)]
         return len(combos)
 
+    report = plan.progress or progress.current()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, plan.threads)) as pool:
         for count in pool.map(one, _work(layout, plan.block_size)):
             done += count
-            if plan.progress is not None and count:
-                plan.progress(done, total)
+            if report is not None and count:
+                report(done, total)
     elapsed = time.perf_counter() - started
     return PassResult(
         metrics=metrics,

@@ -39,6 +39,13 @@ SignalFunction = Callable[[dict[str, np.ndarray]], Mapping[str, Any]]
 ProgressFunction = Callable[[int, int], None]
 
 
+def writable(array: np.ndarray) -> np.ndarray:
+    """A C-contiguous, writable array. pandas hands out read-only views (copy-on-write), and numba compiles
+    a separate kernel for read-only arrays: in a sandboxed run, which cannot use the compile cache, that
+    would be seconds of compiling."""
+    return np.require(array, requirements=["C", "W"])
+
+
 @dataclass(frozen=True)
 class Market:
     """Bars of the symbols traded together, ``(bars, symbols)`` float arrays on one calendar."""
@@ -55,7 +62,7 @@ class Market:
         cls, open_: pd.DataFrame, high: pd.DataFrame, low: pd.DataFrame, close: pd.DataFrame
     ) -> Market:
         def arr(frame: pd.DataFrame) -> np.ndarray:
-            return np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+            return writable(frame.to_numpy(dtype=np.float64))
 
         return cls(
             arr(open_),
@@ -76,7 +83,7 @@ class Market:
 
     def filled_close(self) -> np.ndarray:
         """Close forward- then back-filled: what vectorbt values positions at."""
-        return np.ascontiguousarray(pd.DataFrame(self.close).ffill().bfill().to_numpy())
+        return writable(pd.DataFrame(self.close).ffill().bfill().to_numpy(dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,7 @@ def resolve_fields(plan: SweepPlan, values: dict[str, np.ndarray], count: int) -
         dtype = {"size_type": np.int64, "stop_exit_price": np.int64, "sl_trail": np.bool_}.get(
             name, np.float64
         )
-        out[name] = np.ascontiguousarray(np.broadcast_to(np.asarray(raw, dtype=dtype), (count,)))
+        out[name] = np.array(np.broadcast_to(np.asarray(raw, dtype=dtype), (count,)), order="C")  # a copy
     for stop in ("sl_stop", "tp_stop"):
         if (out[stop] < 0).any():
             raise ValueError(f"{stop} must be 0 or more (a fraction of the entry price, 0.05 for 5 %)")

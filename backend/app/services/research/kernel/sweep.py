@@ -79,6 +79,7 @@ def run_sweep(market: Market, plan: SweepPlan) -> SweepOutcome:
         "elapsed_s": result.elapsed_s,
         "combos_per_s": result.evaluated / result.elapsed_s if result.elapsed_s > 0 else None,
         "params": grid.names,
+        "grid": {name: values.tolist() for name, values in zip(grid.names, grid.values, strict=True)},
         "rows": [{"values": grid.row(int(c)), "metrics": metric_dict(result.metrics[c])} for c in top],
         "best": None,
         "heatmap": None,

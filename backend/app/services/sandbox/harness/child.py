@@ -12,6 +12,7 @@ from typing import Any
 
 from .reaper import drop_to
 from .script import run_script
+from .warmup import prepare_packages
 from .wire import read_frames
 
 
@@ -41,7 +42,9 @@ def run_child(message: dict[str, Any], fds: list[int], config: dict[str, Any], s
     os.chdir(run_dir)
     os.environ.update(HOME=run_dir, TMPDIR=run_dir)
     _disable_numba_cache_io()
-    report = run_script(source, frames, message["symbols"])
+    prepare_packages(dict(config.get("packages") or {}))
+    cuts = [c for c in message.get("bias_cuts") or [] if isinstance(c, int | float) and 0 < c < 1][:8]
+    report = run_script(source, frames, message["symbols"], bias_cuts=cuts)
     sys.stdout.flush()
     sys.stderr.flush()
     result_out.write(json.dumps(report, allow_nan=True).encode())

@@ -7,6 +7,7 @@ import ast
 import traceback
 from typing import Any
 
+from . import lookahead
 from .extract import extract
 
 
@@ -30,7 +31,7 @@ def strip_stub(tree: ast.Module) -> ast.Module:
     return tree
 
 
-def run_script(source: str, frames: dict[str, Any], symbols: list[str]) -> dict[str, Any]:
+def _namespace(frames: dict[str, Any]) -> dict[str, Any]:
     namespace: dict[str, Any] = {"__name__": "strategy", "__builtins__": __builtins__}
 
     def load_data(symbol: str) -> Any:
@@ -39,12 +40,32 @@ def run_script(source: str, frames: dict[str, Any], symbols: list[str]) -> dict[
         return frames[symbol].copy()
 
     namespace["load_data"] = load_data
+    return namespace
+
+
+def _run_on(code: Any, frames: dict[str, Any]) -> dict[str, Any]:
+    namespace = _namespace(frames)
+    exec(code, namespace)
+    return namespace
+
+
+def run_script(
+    source: str, frames: dict[str, Any], symbols: list[str], *, bias_cuts: Any = ()
+) -> dict[str, Any]:
+    """Run the script on ``frames``; with ``bias_cuts`` (shares of the bars), then recompute its signals on
+    the bars cut there (`lookahead.check`) and add the verdict to the result."""
+    namespace = _namespace(frames)
     try:
-        code = compile(strip_stub(ast.parse(source, "<strategy>")), "<strategy>", "exec")
-        exec(code, namespace)
-        return {"ok": extract(namespace, symbols)}
+        tree = strip_stub(ast.parse(source, "<strategy>"))
+        exec(compile(tree, "<strategy>", "exec"), namespace)
+        payload = extract(namespace, symbols)
     except BaseException as exc:
         return {"error": _describe(exc)}
+    if bias_cuts and "sweep" not in payload:
+        payload["bias_check"] = lookahead.check(
+            tree, frames, namespace, _run_on, [float(c) for c in bias_cuts]
+        )
+    return {"ok": payload}
 
 
 def _describe(exc: BaseException) -> dict[str, Any]:

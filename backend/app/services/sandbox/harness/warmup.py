@@ -127,3 +127,45 @@ def pretouch(config: dict[str, Any]) -> None:
     if config.get("pretouch", True) and scripts:
         with contextlib.suppress(Exception):  # a spare that could not pre-touch still serves its run
             warm_scripts(scripts[:1], rows=PRETOUCH_ROWS)
+
+
+def load_packages(packages: dict[str, str]) -> None:
+    """Import each trusted package (name -> directory, bound read-only) under its name, by its location
+    (nothing goes on sys.path), and run its ``warm()``: runs then import it already warm. The sweep kernel
+    (`stratcrew_research`) is one: its numba kernels compile here, once per zygote, like vectorbt's."""
+    import importlib.util
+    import sys
+
+    from numba.core import config as numba_config
+
+    for name, directory in packages.items():
+        spec = importlib.util.spec_from_file_location(
+            name, f"{directory}/__init__.py", submodule_search_locations=[directory]
+        )
+        if spec is None or spec.loader is None:
+            raise RuntimeError(f"package {name!r} not found at {directory}")
+        module = sys.modules[name] = importlib.util.module_from_spec(spec)
+        # numba names a cache entry after the source file, not the module: loaded here under another name
+        # than the host's (the unsandboxed fallback reads the same files), its entries get their own folder
+        # so neither side loads the other's.
+        cache_dir = numba_config.CACHE_DIR  # type: ignore[attr-defined]
+        if cache_dir:
+            numba_config.CACHE_DIR = f"{cache_dir}/packages/{name}"  # type: ignore[attr-defined]
+        try:
+            spec.loader.exec_module(module)
+            warm = getattr(module, "warm", None)
+            if callable(warm):
+                warm()
+        finally:
+            numba_config.CACHE_DIR = cache_dir  # type: ignore[attr-defined]
+
+
+def prepare_packages(packages: dict[str, str]) -> None:
+    """In a run's child, before its script: each package's ``child_setup()`` (the sweep kernel installs its
+    progress reporter on stdout)."""
+    import sys
+
+    for name in packages:
+        setup = getattr(sys.modules.get(name), "child_setup", None)
+        if callable(setup):
+            setup()

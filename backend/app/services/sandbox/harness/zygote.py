@@ -16,7 +16,7 @@ from typing import Any
 from .cgroup import RunCgroup
 from .child import run_child
 from .reaper import Janitor, clean_up, kill_all, uid_processes
-from .warmup import pretouch, warm_scripts, warm_stack
+from .warmup import load_packages, pretouch, warm_scripts, warm_stack
 from .wire import MAX_FDS_PER_MESSAGE, send
 
 
@@ -189,6 +189,7 @@ def main(config: dict[str, Any]) -> None:
                 raise OSError("cannot remove a run cgroup")
         versions = warm_stack()
         warm_scripts(list(config.get("warmup_scripts", [])))
+        load_packages(dict(config.get("packages") or {}))
     except BaseException as exc:
         send(sock, {"ev": "error", "message": f"warm-up failed: {exc!r}"[:2000]})
         raise
