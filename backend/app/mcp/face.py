@@ -10,7 +10,15 @@ from contextlib import asynccontextmanager
 from mcp.server.fastmcp.server import StreamableHTTPASGIApp
 
 from app.core.config import Settings
-from app.mcp import prompts, resources, tools_language, tools_results, tools_runs, tools_strategies
+from app.mcp import (
+    prompts,
+    resources,
+    tools_language,
+    tools_results,
+    tools_runs,
+    tools_strategies,
+    tools_sweeps,
+)
 from app.mcp.auth import BearerGuard
 from app.mcp.backend import BackendGetter, Caller
 from app.mcp.server import StratCrewMCP, create_server
@@ -32,6 +40,7 @@ class McpFace:
             tools_runs.register,
             tools_runs.register_history,
             tools_results.register,
+            tools_sweeps.register,
             resources.register,
         ):
             register(self.server, self.caller)

@@ -5,17 +5,15 @@ sandbox apply to a run started here."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 
-import anyio
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.types import CallToolResult, ResourceLink, ToolAnnotations
 from pydantic import AnyUrl, BaseModel, Field
 
-from app.core.errors import DomainError
-from app.mcp.answers import ToolFailed, answer
-from app.mcp.backend import Backend, Caller
+from app.mcp.answers import answer
+from app.mcp.backend import Caller
+from app.mcp.waiting import raise_if_failed, wait_for_end
 from app.models.code import CodeCheck, CodeCheckResult
 from app.models.execution import (
     ExecuteRequest,
@@ -26,9 +24,7 @@ from app.models.execution import (
 )
 from app.models.params import ExecutionParams
 from app.models.run_list import MAX_RUN_PAGE, RunPage
-from app.models.user import User
 from app.services import code_check, executions, run_history
-from app.services.watch import follow
 
 Ctx = Context[Any, Any, Any]
 ExecutionId = Annotated[str, Field(description="An execution id (exec_...), from run_backtest.")]
@@ -89,22 +85,12 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             return answer(
                 f"Queued {execution.id}; poll get_execution or get_results.", _outcome(execution, None)
             )
-        backend = caller.get_backend()
-        try:
-            with anyio.move_on_after(backend.settings.mcp.run_wait_s):
-                await _report_stages(backend, execution.id, ctx)
-        except anyio.get_cancelled_exc_class():
-            if not caller.stopping:  # the client gave up (not the server shutting down): stop the run
-                with anyio.CancelScope(shield=True):
-                    await _cancel(backend, user, execution.id)
-            raise
-        async with backend.session_factory() as session:
-            final = await executions.get_owned(session, user, execution.id)
-            run = (
-                await executions.get_results(session, user, execution.id)
-                if final.status == "completed"
-                else None
-            )
+        final = await wait_for_end(caller, user, execution.id, ctx)
+        raise_if_failed(final)
+        run = None
+        if final.status == ExecutionStatus.completed:
+            async with caller.get_backend().session_factory() as session:
+                run = await executions.get_results(session, user, execution.id)
         return _final_answer(final, run)
 
     @mcp.tool(annotations=ToolAnnotations(readOnlyHint=True, openWorldHint=False))
@@ -180,23 +166,6 @@ def register_history(mcp: FastMCP, caller: Caller) -> None:
         return answer("The code passes the policy." if result.ok else f"Refused: {found}", result)
 
 
-async def _report_stages(backend: Backend, execution_id: str, ctx: Ctx) -> None:
-    """One progress notification per stage the run enters, in order, until its final status."""
-    stage, sent = "", -1.0
-    async for event in follow(backend.session_factory, backend.bus, execution_id):
-        if event.status == stage:
-            continue
-        stage = event.status
-        sent = max(event.progress, sent + 1e-6)  # progress must increase, even if a re-run restarts stages
-        await ctx.report_progress(sent, 1.0, f"{event.status}: {event.message}")
-
-
-async def _cancel(backend: Backend, user: User, execution_id: str) -> None:
-    async with backend.session_factory() as session:
-        with contextlib.suppress(DomainError):  # it ended meanwhile: nothing to stop
-            await executions.cancel(session, user, execution_id, backend.bus, backend.queue)
-
-
 def _outcome(execution: StrategyExecution, metrics: dict[str, Any] | None) -> BacktestOut:
     insights = execution.agent_insights or {}
     metrics = metrics or {}
@@ -217,15 +186,6 @@ def _outcome(execution: StrategyExecution, metrics: dict[str, Any] | None) -> Ba
 
 def _final_answer(execution: StrategyExecution, run: Any) -> CallToolResult:
     status = ExecutionStatus(execution.status)
-    if status == ExecutionStatus.failed:
-        body = dict(execution.agent_insights.get("error") or {"error": "ExecutionFailed"})
-        body.setdefault("detail", execution.error_message)
-        raise ToolFailed({**body, "execution_id": execution.id, "execution_status": status.value})
-    if status == ExecutionStatus.cancelled:
-        raise ToolFailed(
-            {"error": "ExecutionCancelled", "detail": execution.error_message or "cancelled",
-             "execution_id": execution.id, "execution_status": status.value}
-        )  # fmt: skip
     out = _outcome(execution, run.metrics if run is not None else None)
     if not status.is_final:
         return answer(f"{execution.id} is still {status.value}; poll get_execution or get_results.", out)

@@ -30,7 +30,7 @@ MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": 
 TOOLS = {
     "list_symbols", "rule_language", "validate_rule", "create_strategy", "update_strategy", "list_strategies",
     "run_backtest", "get_execution", "cancel_execution", "get_results", "get_code", "compare_runs",
-    "delete_strategy", "list_runs", "validate_code", "get_report_link",
+    "delete_strategy", "list_runs", "validate_code", "get_report_link", "run_sweep", "get_sweep",
 }  # fmt: skip
 
 

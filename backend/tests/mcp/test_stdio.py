@@ -70,7 +70,7 @@ async def test_stdio_command_runs_a_backtest_with_progress_and_reads_the_report(
         )
         report = await session.read_resource(AnyUrl(run["report_uri"]))
     assert {"run_backtest", "get_results", "validate_rule"} <= tools
-    assert stages == ["queued", "analyzing", "generating_code", "executing", "completed"]
+    assert list(dict.fromkeys(stages)) == ["queued", "analyzing", "generating_code", "executing", "completed"]
     rest = (await http.get(f"/executions/{run['execution_id']}/results", headers=headers)).json()
     assert all(rest["metrics"][key] == value for key, value in run["metrics"].items())
     assert report.contents[0].text.startswith("<!DOCTYPE html>")  # type: ignore[union-attr]

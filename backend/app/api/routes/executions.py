@@ -44,8 +44,7 @@ async def sweep(
     """Creates a `queued` execution of kind `sweep`: every combination of `grid` backtested in the sandbox,
     reduced to the top rows, a heatmap, a walk-forward and overfitting statistics (GET .../sweep). An
     unknown parameter, a value the strategy refuses or a grid over MAX_SWEEP_COMBINATIONS answers 422."""
-    execution = await sweeps.create(session, user, strategy_id, request, settings)
-    await queue.enqueue(execution.id)
+    execution = await sweeps.submit(session, user, strategy_id, request, settings, queue)
     return await executions.view(session, execution)
 
 

@@ -18,6 +18,7 @@ from app.models.execution import ExecutionKind, ExecutionStatus, StrategyExecuti
 from app.models.sweep import GridRange, Sweep, SweepPublic, SweepRequest
 from app.models.user import User
 from app.services import event_log, executions, strategies
+from app.services.queue import ExecutionQueue
 from app.services.research.design import Design, design
 from app.services.research.errors import InvalidSweep
 from app.services.research.kernel.engine import OBJECTIVES
@@ -89,6 +90,20 @@ async def create(
     session.add(Sweep(execution_id=execution.id, user_id=user.id, request=request.model_dump(mode="json")))
     session.add(event_log.first_event(execution))
     await session.commit()
+    return execution
+
+
+async def submit(
+    session: AsyncSession,
+    user: User,
+    strategy_id: str,
+    request: SweepRequest,
+    settings: Settings,
+    queue: ExecutionQueue,
+) -> StrategyExecution:
+    """Creates a `queued` sweep execution (committed first), then enqueues it (REST and MCP alike)."""
+    execution = await create(session, user, strategy_id, request, settings)
+    await queue.enqueue(execution.id)
     return execution
 
 
