@@ -22,7 +22,7 @@ from app.api.main import api_router
 from app.composition import Runtime
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_connection_error
-from app.mcp import MCP_PATH, McpFace
+from app.mcp.face import MCP_PATH, McpFace
 
 log = logging.getLogger("stratcrew")
 
