@@ -261,6 +261,7 @@ async def _sweep(
         market_data=pipeline.market_data,
         sandbox_pool=pipeline.sandbox_pool,
         memory=pipeline.memory,
+        advisor=await pipeline.sweep_advisor(),
     )
 
 

@@ -1435,17 +1435,34 @@ export interface components {
                 [key: string]: number;
             } | null;
             /**
+             * Deterministic Reasons
+             * @description With method llm: the deterministic reasons the agent's text replaced.
+             */
+            deterministic_reasons: string[] | null;
+            /**
              * Method
              * @default deterministic
              * @enum {string}
              */
             method: "deterministic" | "llm";
+            /**
+             * Metrics
+             * @description The picked row's metrics, as in the sweep's table.
+             */
+            metrics: {
+                [key: string]: number | null;
+            };
             /** Objective */
             objective: string;
             /** Objective Value */
             objective_value: number;
-            /** Reasons */
+            /**
+             * Reasons
+             * @description Why this pick: the optimization agent's text (method llm) or the deterministic reasons.
+             */
             reasons: string[];
+            /** Region Objective Max */
+            region_objective_max: number | null;
             /** Region Objective Mean */
             region_objective_mean: number;
             /** Region Objective Min */
@@ -1460,6 +1477,11 @@ export interface components {
             values: {
                 [key: string]: number;
             };
+            /**
+             * Warning
+             * @description Why the agent's explanation was not used (LLM mode), when it was not.
+             */
+            warning: string | null;
         };
         /** Preferences */
         "Preferences-Input": {
