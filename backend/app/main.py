@@ -15,7 +15,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.routing import Route
 
 from app.api.docs import mount_docs
-from app.api.errors import add_exception_handlers
+from app.api.errors import ErrorResponse, add_exception_handlers
 from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
 from app.api.main import api_router
@@ -122,15 +122,15 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     if is_connection_error(exc):
         log.warning("database connection lost: %s", exc)
         body = {"error": "DatabaseUnavailable", "detail": "The database is unavailable; retry shortly."}
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+        return ErrorResponse(body, status_code=503, headers={"Retry-After": "2"})
     if _is_bad_data(exc):  # a value the database cannot take (a NUL byte, an out-of-range number)
         body = {
             "error": "InvalidInput",
             "detail": f"A value in the request is not valid: {exc.__cause__}"[:300],
         }
-        return JSONResponse(body, status_code=422)
+        return ErrorResponse(body, status_code=422)
     log.error("database error", exc_info=exc)
-    return JSONResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
+    return ErrorResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
 
 
 def _is_bad_data(exc: BaseException) -> bool:
