@@ -23,6 +23,7 @@ from app.composition import Runtime
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_connection_error
 from app.mcp.face import MCP_PATH, McpFace
+from app.services.throttle import AuthLimits
 
 log = logging.getLogger("stratcrew")
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         engine = create_engine(settings)
         app.state.settings = settings
+        app.state.auth_limits = AuthLimits(settings)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         runtime = Runtime(

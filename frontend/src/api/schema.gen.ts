@@ -482,7 +482,8 @@ export interface paths {
         put?: never;
         /**
          * Execute
-         * @description Creates a `queued` execution (committed first), then enqueues it for the agents.
+         * @description Creates a `queued` execution (committed first), then enqueues it for the agents. A user who
+         *     started MAX_EXECUTIONS_PER_DAY executions in the last 24 hours is answered 429 (with Retry-After).
          */
         post: operations["execute_executions_strategies__strategy_id__execute_post"];
         delete?: never;
@@ -2121,6 +2122,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many registrations from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     open_session_auth_session_post: {
@@ -2222,6 +2230,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Too many failed sign-ins for this username or address (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
