@@ -144,6 +144,8 @@ def _reading_context(
 ) -> ReadContext:
     """The custom indicators the rules may name (the graph's nodes, then the user's saved ones they do not
     redefine); a broken node is an issue on its node (then the nodes are left out)."""
+    if not isinstance(graph.get("nodes"), list):
+        return ReadContext()  # parse_graph names the problem
     customs = [
         SavedIndicator(str(meta.get("name", "")), str(meta.get("formula", "")), str(raw.get("id", "")))
         for raw in graph["nodes"]

@@ -82,6 +82,7 @@ async def create(
     session: AsyncSession, user: User, strategy_id: str, request: SweepRequest, settings: Settings
 ) -> StrategyExecution:
     strategy = await strategies.get_owned(session, user, strategy_id)
+    await executions.check_daily_quota(session, user, settings.max_executions_per_day)
     # Builds the strategy once per swept value: off the event loop.
     library = await library_for(session, user.id)
     await asyncio.to_thread(design_for, strategy.graph, request, settings, library)
