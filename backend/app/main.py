@@ -15,14 +15,15 @@ from sqlalchemy.exc import DataError, DBAPIError
 from starlette.routing import Route
 
 from app.api.docs import mount_docs
-from app.api.errors import add_exception_handlers
+from app.api.errors import ErrorResponse, add_exception_handlers
 from app.api.frontend import mount_frontend
 from app.api.limits import BodySizeLimit
 from app.api.main import api_router
 from app.composition import Runtime
 from app.core.config import Settings, get_settings
 from app.core.db import create_engine, create_session_factory, is_connection_error
-from app.mcp import MCP_PATH, McpFace
+from app.mcp.face import MCP_PATH, McpFace
+from app.services.throttle import AuthLimits
 
 log = logging.getLogger("stratcrew")
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         engine = create_engine(settings)
         app.state.settings = settings
+        app.state.auth_limits = AuthLimits(settings)
         app.state.engine = engine
         app.state.session_factory = create_session_factory(engine)
         runtime = Runtime(
@@ -122,15 +124,15 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     if is_connection_error(exc):
         log.warning("database connection lost: %s", exc)
         body = {"error": "DatabaseUnavailable", "detail": "The database is unavailable; retry shortly."}
-        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+        return ErrorResponse(body, status_code=503, headers={"Retry-After": "2"})
     if _is_bad_data(exc):  # a value the database cannot take (a NUL byte, an out-of-range number)
         body = {
             "error": "InvalidInput",
             "detail": f"A value in the request is not valid: {exc.__cause__}"[:300],
         }
-        return JSONResponse(body, status_code=422)
+        return ErrorResponse(body, status_code=422)
     log.error("database error", exc_info=exc)
-    return JSONResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
+    return ErrorResponse({"error": "InternalError", "detail": "Unexpected database error"}, status_code=500)
 
 
 def _is_bad_data(exc: BaseException) -> bool:

@@ -26,12 +26,13 @@ from app.models._types import utcnow
 from app.models.execution import ExecutionStatus, StrategyExecution
 from app.models.insights import AgentInsights, ErrorBody
 from app.services.event_log import EventLog
-from app.services.execution_runner import claim, run_execution
+from app.services.execution_runner import claim, run_execution, user_at_limit
 from app.services.run_storage import stored_insights
 from app.services.scaleout.consumer import consumer_broker
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+USER_LIMIT_RETRY_S = 2.0  # a job of a user at MAX_RUNNING_PER_USER is looked at again after this
 _current: WorkerHost | None = None
 _current_lock = threading.Lock()
 
@@ -67,7 +68,11 @@ class WorkerHost:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout_s)
 
     def run(self, execution_id: str) -> None:
-        """Runs one execution to its end (from a Dramatiq worker thread)."""
+        """Runs one execution to its end (from a Dramatiq worker thread); one whose user already has
+        MAX_RUNNING_PER_USER running goes back to the queue, behind the other users' jobs."""
+        if self.call(user_at_limit(self.runtime.ctx, execution_id), timeout_s=30):
+            self.call(self._defer(execution_id), timeout_s=30)
+            return
         future = asyncio.run_coroutine_threadsafe(run_execution(execution_id, self.runtime.ctx), self._loop)
         self._jobs.add(future)
         try:
@@ -77,6 +82,11 @@ class WorkerHost:
             raise
         finally:
             self._jobs.discard(future)
+
+    async def _defer(self, execution_id: str) -> None:
+        producer = getattr(self.runtime.queue, "producer", None)
+        if producer is None or not await producer.send(execution_id, delay_s=USER_LIMIT_RETRY_S):
+            log.warning("could not defer %s; the sweeper re-sends it", execution_id)
 
     def fail_dead_lettered(self, execution_id: str, reason: str) -> None:
         self.call(self._fail(execution_id, reason), timeout_s=30)

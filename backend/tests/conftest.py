@@ -48,6 +48,10 @@ def settings(test_database: TestDatabase, data_dir: Path):  # type: ignore[no-un
         database_url=test_database.url,
         secret_key=secrets.token_urlsafe(32),
         execution_timeout_s=120,
+        # Every test registers and signs in from the ASGI transport's one address (127.0.0.1): limits per
+        # address far above what the suite spends (tests/api/routes/test_fairness.py sets tight ones).
+        registrations_per_address=1_000_000,
+        login_attempts_per_address=1_000_000,
     )
 
 

@@ -1,8 +1,9 @@
-"""The three agents (analyst, quant developer, backtest reviewer) and the tasks the flow gives them.
+"""The agents (analyst, quant developer, backtest reviewer; the optimizer for sweeps) and their tasks.
 
 Each task runs as a one-agent CrewAI crew in a worker thread, and its answer is validated here before the
 flow uses it: a condition must pass the StrategySpec model, code must pass the sandbox policy, a summary
-may only cite numbers that are in the metrics. A rejected answer is retried once with the reason.
+or a sweep's explanation may only cite numbers that are in its facts. A rejected answer is retried once
+with the reason.
 
 Importing this module imports crewai (~5 s): only the worker does, lazily.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from crewai import Agent, BaseLLM, Crew, Process, Task
@@ -20,10 +21,12 @@ from crewai.crews.crew_output import CrewOutput
 from crewai.tools import BaseTool
 from pydantic import JsonValue
 
+from app.agents.llm import GuardedLLM
 from app.agents.tools import CONDITION_HINT, ToolContext, extract_code, extract_json
+from app.models.insights import LLMUsage
 from app.models.run_list import HEADLINE_METRICS
 from app.services.language.spec import Condition
-from app.services.pipeline import Events, SummaryFacts
+from app.services.pipeline import Events, JsonObject, SummaryFacts
 from app.services.pipeline.tools import check_condition
 from app.services.sandbox import Violation, validate_code
 
@@ -38,15 +41,19 @@ class CrewAgents:
     executor: Agent
 
 
-def make_agents(llm: BaseLLM, tools: dict[str, BaseTool], max_iter: int) -> CrewAgents:
+def _common(llm: BaseLLM, max_iter: int) -> dict[str, object]:
     # The guard (app.agents.llm) is the one retry layer: CrewAI retrying too would multiply the calls.
-    common: dict[str, object] = {
+    return {
         "llm": llm,
         "max_iter": max_iter,
         "max_retry_limit": 0,
         "verbose": False,
         "allow_delegation": False,
     }
+
+
+def make_agents(llm: BaseLLM, tools: dict[str, BaseTool], max_iter: int) -> CrewAgents:
+    common = _common(llm, max_iter)
     analyzer = Agent(
         role="Quantitative strategy analyst",
         goal="Turn a trader's plain-language rule into an exact, testable StrategySpec condition that means "
@@ -77,6 +84,21 @@ def make_agents(llm: BaseLLM, tools: dict[str, BaseTool], max_iter: int) -> Crew
         **common,
     )
     return CrewAgents(analyzer=analyzer, generator=generator, executor=executor)
+
+
+def make_optimizer(llm: BaseLLM, max_iter: int) -> Agent:
+    """The fourth agent, a sweep's: it explains the robust pick that `app.services.research.optimizer`
+    computed (the choice itself stays deterministic, so an LLM cannot move it)."""
+    return Agent(
+        role="Optimization analyst",
+        goal="Explain which parameter values to trade after a parameter sweep and why, citing only the "
+        "numbers of the sweep's table, its walk-forward and its overfitting statistics.",
+        backstory="A quant researcher who has seen many backtests overfit. You prefer a broad plateau of "
+        "good results to a single peak, you read the walk-forward as the honest test, and you say plainly "
+        "when the Deflated Sharpe Ratio or the Probability of Backtest Overfitting suggest luck.",
+        tools=[],
+        **_common(llm, max_iter),
+    )
 
 
 def _kickoff(agent: Agent, description: str, expected_output: str) -> str:
@@ -189,27 +211,73 @@ def _flat_numbers(value: JsonValue) -> list[float]:
     return []
 
 
-async def write_summary(agents: CrewAgents, facts: dict[str, JsonValue], log: Log) -> str:
-    """The executor's summary, accepted only when every number it cites is one of the facts."""
+async def grounded_answer(
+    agent: Agent, question: str, facts: JsonObject, log: Log, *, who: str, what: str
+) -> str:
+    """``agent``'s plain-text answer to ``question``, accepted only when every number it cites is one of
+    ``facts``' (`ungrounded_numbers`); retried once with the reason, then `AnswerRejected`."""
     reasons: list[str] = []
     for attempt in range(1, ANSWER_ATTEMPTS + 1):
         feedback = f"\nYour previous answer was rejected: {reasons[-1]}\n" if reasons else ""
         answer = await run_task(
-            agents.executor,
-            "Write 3 to 5 sentences for the trader: what this strategy did and why it won or lost against "
-            "its benchmark. Cite only numbers that appear in these facts (percentages are already in %):\n"
-            f"{json.dumps(facts, default=str)}{feedback}",
+            agent,
+            f"{question}\n{json.dumps(facts, default=str)}{feedback}",
             "A short plain-text paragraph.",
         )
-        summary = answer.strip()
-        bad = ungrounded_numbers(summary, facts)
-        if summary and len(summary) <= 2000 and not bad:
-            return summary
+        text = answer.strip()
+        bad = ungrounded_numbers(text, facts)
+        if text and len(text) <= 2000 and not bad:
+            return text
         reasons.append(
-            f"cites numbers not in the metrics: {', '.join(bad[:5])}" if bad else "empty or too long"
+            f"cites numbers not in the facts: {', '.join(bad[:5])}" if bad else "empty or too long"
         )
-        await log(f"Executor summary {attempt} rejected: {reasons[-1]}")
-    raise AnswerRejected("summary", reasons)
+        await log(f"{who} {what} {attempt} rejected: {reasons[-1]}")
+    raise AnswerRejected(what, reasons)
+
+
+async def write_summary(agents: CrewAgents, facts: JsonObject, log: Log) -> str:
+    """The executor's summary, accepted only when every number it cites is one of the facts."""
+    return await grounded_answer(
+        agents.executor,
+        "Write 3 to 5 sentences for the trader: what this strategy did and why it won or lost against "
+        "its benchmark. Cite only numbers that appear in these facts (percentages are already in %):",
+        facts,
+        log,
+        who="Executor",
+        what="summary",
+    )
+
+
+async def explain_sweep(optimizer: Agent, facts: JsonObject, draft: Sequence[str], log: Log) -> str:
+    """The optimizer's explanation of a sweep's pick, accepted only when every number it cites is one of
+    the sweep's facts."""
+    return await grounded_answer(
+        optimizer,
+        "A parameter sweep has run and the robust pick below was chosen: the centre of the largest region "
+        "of neighbouring combinations whose objective stays near the best, not the single best row. In 3 "
+        "to 5 sentences tell the trader which values to use and why, how they compare with the best row, "
+        "and what the walk-forward and the overfitting statistics say. Cite only numbers that appear in "
+        "these facts. A draft to improve on:\n" + "\n".join(f"- {line}" for line in draft) + "\nFacts:",
+        facts,
+        log,
+        who="Optimizer",
+        what="explanation",
+    )
+
+
+class CrewAdvisor:
+    """A sweep's `SweepAdvisor` (app.services.pipeline): the optimizer agent on this sweep's own budget."""
+
+    def __init__(self, llm: GuardedLLM, max_iter: int) -> None:
+        self.llm = llm
+        self.optimizer = make_optimizer(llm, max_iter)
+
+    @property
+    def usage(self) -> LLMUsage:
+        return self.llm.usage
+
+    async def explain(self, facts: JsonObject, draft: Sequence[str], events: Events) -> str:
+        return await explain_sweep(self.optimizer, facts, draft, events.log)
 
 
 class CrewAssistant:
@@ -241,9 +309,13 @@ class CrewAssistant:
 
 __all__ = [
     "AnswerRejected",
+    "CrewAdvisor",
     "CrewAgents",
     "CrewAssistant",
+    "explain_sweep",
+    "grounded_answer",
     "make_agents",
+    "make_optimizer",
     "repair_code",
     "run_task",
     "translate_rule",

@@ -6,7 +6,7 @@ first `run` (or `warm`, which the worker calls in a background thread at start-u
 
 Offline mode (no ``ANTHROPIC_API_KEY``) runs the flow with the tools only; LLM mode gives each execution
 a fresh per-execution budget on a shared, guarded Claude client (see `app.agents.llm`) and the three
-agents as the run's `Assistant`.
+agents as the run's `Assistant`; a sweep gets the fourth, the optimizer, as its `SweepAdvisor`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from app.models.insights import AgentInsights, AgentsInfo, LLMUsage
 from app.services.language import GraphLimits
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
-from app.services.pipeline import Events, Job, Outcome, RunContext
+from app.services.pipeline import Events, Job, Outcome, RunContext, SweepAdvisor
 from app.services.sandbox import SandboxPool
 
 if TYPE_CHECKING:
@@ -128,6 +128,18 @@ class ExecutionPipeline:
             flow.release()
             ctx.assistant = None
         return _outcome(run, self.mode, llm.usage if llm is not None else None, tool_calls)
+
+    async def sweep_advisor(self) -> SweepAdvisor | None:
+        """The optimization agent for one sweep in LLM mode (a fresh per-execution budget on the shared
+        client); None offline, where the sweep's deterministic explanation stands alone."""
+        if self.mode == "offline":
+            return None
+        await asyncio.to_thread(self.warm)
+        if self._guarded is None:
+            return None
+        from app.agents.crew import CrewAdvisor
+
+        return CrewAdvisor(self._guarded.for_execution(), self.settings.agents_max_iter)
 
 
 def _outcome(

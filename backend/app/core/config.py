@@ -63,6 +63,26 @@ class Settings(BaseSettings):
         default=8, ge=0, description="Runs cut short by a database outage before the execution is failed."
     )
     execution_timeout_s: float = 120.0
+    # Fairness and quotas (docs/security.md): one user's runs cannot hold everyone else's.
+    max_running_per_user: int = Field(
+        default=2, ge=1, description="Executions of one user running at once; the rest wait, users in turn."
+    )
+    max_executions_per_day: int = Field(
+        default=500, ge=1, description="Executions (backtests, sweeps) one user may start in 24 h; then 429."
+    )
+    login_attempts_per_username: int = Field(
+        default=10, ge=1, description="Failed sign-ins for one username within login_window_s; then 429."
+    )
+    login_attempts_per_address: int = Field(
+        default=50, ge=1, description="Failed sign-ins from one address within login_window_s; then 429."
+    )
+    login_window_s: float = Field(default=900.0, gt=0, description="Window of the sign-in limits.")
+    registrations_per_address: int = Field(
+        default=20, ge=1, description="Registrations from one client address within registration_window_s."
+    )
+    registration_window_s: float = Field(
+        default=3600.0, gt=0, description="Window of the registration limit."
+    )
     max_sweep_combinations: int = Field(
         default=1_000_000, ge=1, description="Largest grid a sweep may run; larger ones answer 422."
     )

@@ -10,6 +10,7 @@ Services and agents raise these; the API maps them to responses in one place
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -48,6 +49,19 @@ class InvalidInput(DomainError):
 
 class ServiceUnavailable(DomainError):
     status_code = 503
+
+
+class TooManyRequests(DomainError):
+    """A limit per user, username or client address was reached; the answer carries `Retry-After`."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float, **fields: Any) -> None:
+        super().__init__(message, retry_after_s=max(1, math.ceil(retry_after_s)), **fields)
+
+    @property
+    def retry_after_s(self) -> int:
+        return int(self.fields["retry_after_s"])
 
 
 def validation_error_body(errors: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -5,8 +5,7 @@ clients through the `stratcrew-mcp` stdio command (`app.mcp.stdio`). Each tool i
 service its REST route calls, so ownership, validation and limits are the REST API's. See docs/mcp.md.
 
 Layer: beside `app.api`; imports services, agents, models and core only.
+
+This package module imports nothing: `stratcrew-mcp` (`app.mcp.stdio`) lives here too and must start
+without the service (its settings, database, language, pandas...), so the app imports `app.mcp.face`.
 """
-
-from app.mcp.face import MCP_PATH, McpFace
-
-__all__ = ["MCP_PATH", "McpFace"]

@@ -78,7 +78,12 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         request = ExecuteRequest(code=code) if params is None else ExecuteRequest(params=params, code=code)
         async with caller.call(ctx) as call:
             execution = await executions.submit(
-                call.session, call.user, strategy_id, request, call.backend.queue
+                call.session,
+                call.user,
+                strategy_id,
+                request,
+                call.backend.queue,
+                daily_limit=call.backend.settings.max_executions_per_day,
             )
             user = call.user
         if not wait:

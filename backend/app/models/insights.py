@@ -88,15 +88,27 @@ class OptimizationPick(Published):
     values: dict[str, float]
     objective: str
     objective_value: float
+    metrics: dict[str, float | None] = Field(
+        default_factory=dict, description="The picked row's metrics, as in the sweep's table."
+    )
     best_values: dict[str, float] | None = None
     best_objective: float
     region_size: int
     regions: int
     region_objective_min: float
+    region_objective_max: float | None = None
     region_objective_mean: float
     threshold: float
-    reasons: list[str]
+    reasons: list[str] = Field(
+        description="Why this pick: the optimization agent's text (method llm) or the deterministic reasons."
+    )
     method: Literal["deterministic", "llm"] = "deterministic"
+    deterministic_reasons: list[str] | None = Field(
+        default=None, description="With method llm: the deterministic reasons the agent's text replaced."
+    )
+    warning: str | None = Field(
+        default=None, description="Why the agent's explanation was not used (LLM mode), when it was not."
+    )
 
 
 class AgentInsights(Published):

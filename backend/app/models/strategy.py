@@ -2,11 +2,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
-from app.models._types import JSONType, as_utc, tz_datetime, utcnow
+from app.models._types import JSONType, as_utc, storable_json, tz_datetime, utcnow
 
 
 class Strategy(SQLModel, table=True):
@@ -28,6 +28,11 @@ class StrategyBase(BaseModel):
         alias="schema",
         description='The node graph: {"nodes": [{"id", "type", "meta"}, ...]}; see GET /strategies/schema.',
     )
+
+    @field_validator("graph")
+    @classmethod
+    def _storable(cls, graph: dict[str, Any]) -> dict[str, Any]:
+        return storable_json(graph)
 
 
 class StrategyCreate(StrategyBase):

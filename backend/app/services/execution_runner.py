@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import col
+from sqlalchemy import func, or_, update
+from sqlmodel import col, select
 
 from app.core.config import Settings
 from app.core.db import SessionFactory, is_connection_error
@@ -85,6 +85,31 @@ async def claim(ctx: RunnerContext, execution_id: str) -> bool:
         )
         await session.commit()
         return bool(result.rowcount)
+
+
+async def user_at_limit(ctx: RunnerContext, execution_id: str) -> bool:
+    """True when this execution's user already has MAX_RUNNING_PER_USER others held by a worker (not final,
+    lease live). Scale-out workers then put the job back for later (`worker_host`), so one user's endless
+    runs leave the workers to everyone else's; the embedded worker's `FairQueue` never hands such a job out.
+    Not atomic with `claim`: two workers checking at the same instant may run one more than the limit."""
+    now = utcnow()
+    async with ctx.session_factory() as session:
+        user_id = (
+            await session.exec(select(StrategyExecution.user_id).where(StrategyExecution.id == execution_id))
+        ).first()
+        if user_id is None:
+            return False
+        held = await session.exec(
+            select(func.count())
+            .select_from(StrategyExecution)
+            .where(
+                StrategyExecution.user_id == user_id,
+                col(StrategyExecution.id) != execution_id,
+                col(StrategyExecution.status).in_(NOT_FINAL_STATUSES),
+                col(StrategyExecution.lease_expires_at) > now,
+            )
+        )
+        return int(held.one()) >= ctx.settings.max_running_per_user
 
 
 async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
@@ -236,6 +261,7 @@ async def _sweep(
         market_data=pipeline.market_data,
         sandbox_pool=pipeline.sandbox_pool,
         memory=pipeline.memory,
+        advisor=await pipeline.sweep_advisor(),
     )
 
 

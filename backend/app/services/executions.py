@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.core.errors import Conflict, InvalidInput, NotFound
+from app.core.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from app.core.ids import new_id
+from app.models._types import utcnow
 from app.models.backtest import BacktestRun
 from app.models.execution import (
     CodePublic,
@@ -34,10 +36,49 @@ class ResultsNotReady(Conflict):
     pass
 
 
+DAY = timedelta(hours=24)
+
+
+async def check_daily_quota(session: AsyncSession, user: User, limit: int | None) -> None:
+    """`TooManyRequests` when ``user`` started ``limit`` executions (of any kind) in the last 24 hours;
+    Retry-After is when the oldest of them leaves the window."""
+    if limit is None:
+        return
+    since = utcnow() - DAY
+    rows = await session.exec(
+        select(StrategyExecution.created_at)
+        .where(StrategyExecution.user_id == user.id, col(StrategyExecution.created_at) > since)
+        .order_by(col(StrategyExecution.created_at).desc())
+        .limit(limit)
+    )
+    recent = list(rows.all())
+    if len(recent) < limit:
+        return
+    oldest = recent[-1] if recent[-1].tzinfo is not None else recent[-1].replace(tzinfo=UTC)
+    wait = (oldest + DAY - utcnow()).total_seconds()
+    raise TooManyRequests(
+        f"Daily limit reached: {limit} executions in the last 24 hours (MAX_EXECUTIONS_PER_DAY); "
+        f"the next one can start in {_duration(wait)}",
+        wait,
+        limit=limit,
+    )
+
+
+def _duration(seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
 async def create(
-    session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest
+    session: AsyncSession,
+    user: User,
+    strategy_id: str,
+    request: ExecuteRequest,
+    *,
+    daily_limit: int | None = None,
 ) -> StrategyExecution:
     strategy = await strategies.get_owned(session, user, strategy_id)
+    await check_daily_quota(session, user, daily_limit)
     execution = StrategyExecution(
         id=new_id("exec"),
         strategy_id=strategy.id,
@@ -54,10 +95,17 @@ async def create(
 
 
 async def submit(
-    session: AsyncSession, user: User, strategy_id: str, request: ExecuteRequest, queue: ExecutionQueue
+    session: AsyncSession,
+    user: User,
+    strategy_id: str,
+    request: ExecuteRequest,
+    queue: ExecutionQueue,
+    *,
+    daily_limit: int | None = None,
 ) -> StrategyExecution:
-    """Creates a `queued` execution (committed first), then enqueues it for the agents."""
-    execution = await create(session, user, strategy_id, request)
+    """Creates a `queued` execution (committed first), then enqueues it for the agents; `daily_limit`
+    (the MAX_EXECUTIONS_PER_DAY setting, from the faces): more in 24 hours answer 429."""
+    execution = await create(session, user, strategy_id, request, daily_limit=daily_limit)
     await queue.enqueue(execution.id)
     return execution
 

@@ -131,6 +131,8 @@ def rule_readings(graph: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> ReadContext:
     """The custom indicators the rules may name; a broken one is an issue on its node (then left out)."""
+    if not isinstance(graph.get("nodes"), list):
+        return ReadContext()  # parse_graph names the problem
     customs = [
         SavedIndicator(str(meta.get("name", "")), str(meta.get("formula", "")), str(raw.get("id", "")))
         for raw in graph["nodes"]

@@ -56,7 +56,22 @@ async def test_another_users_ids_are_not_found_everywhere(
             assert caught.value.error.data["error"] == "ExecutionNotFound"
         listed = ok(await session.call_tool("list_strategies", {}))
         runs = ok(await session.call_tool("list_runs", {}))
+        filtered = ok(await session.call_tool("list_runs", {"strategy_id": strategy_id}))
+        mine = ok(await session.call_tool("create_strategy", {"name": "Mine", "graph": DIP_BUYER}))
+        own_run = ok(
+            await session.call_tool("run_backtest", {"strategy_id": mine["id"], "params": SEED_PARAMS})
+        )
+        mixed = error(
+            await session.call_tool(
+                "compare_runs", {"execution_ids": [own_run["execution_id"], execution_id]}
+            )
+        )
     assert listed["strategies"] == [] and runs["items"] == [] and runs["total"] == 0
+    assert filtered["items"] == [] and filtered["total"] == 0  # their strategy's runs are not listed
+    rest_mixed = await http.get(
+        "/executions/compare", params={"ids": f"{own_run['execution_id']},{execution_id}"}, headers=headers
+    )
+    assert mixed["status"] == rest_mixed.status_code == 404 and without_status(mixed) == rest_mixed.json()
     owner = owned["owner"]
     assert (await http.get(f"/strategies/{strategy_id}", headers=owner)).json()["schema"] == owned[
         "strategy"

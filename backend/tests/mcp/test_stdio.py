@@ -4,6 +4,7 @@ server with a token (or a username and password) from the environment."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import tomllib
 from collections.abc import AsyncIterator
@@ -148,3 +149,22 @@ async def run_to_exit(settings: dict[str, str]) -> tuple[int, str]:
     )
     _, stderr = await asyncio.wait_for(process.communicate(b""), 60)
     return int(process.returncode or 0), stderr.decode()
+
+
+def test_stdio_command_starts_without_the_service() -> None:
+    """The relay imports neither the app's settings, database and services nor pandas: a desktop client
+    starts it on each launch (regression: `app.mcp` imported the whole face, about 1.9 s; now about 0.5 s)."""
+    probe = "import sys, app.mcp.stdio; print('\\n'.join(sorted(sys.modules)))"
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            env=environment(),
+            cwd=BACKEND,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.split()
+    )
+    assert sorted(m for m in loaded if m.startswith("app.")) == ["app.mcp", "app.mcp.stdio"]
+    assert not loaded & {"pandas", "numpy", "sqlalchemy", "sqlmodel", "fastapi", "numba", "crewai"}

@@ -14,6 +14,8 @@ import type {
   SessionToken,
   Strategy,
   StrategyGraph,
+  SweepPublic,
+  SweepRequest,
   SymbolInfo,
   UploadPreview,
   UploadPublic,
@@ -79,6 +81,11 @@ export const api = {
     request<Execution>(`/executions/strategies/${enc(strategyId)}/execute`, {
       json: code === undefined ? { params } : { params, code },
     }),
+  /** Queues a sweep (an execution of kind "sweep"); 422 names the parameter or value it refuses. */
+  sweep: (strategyId: string, body: SweepRequest) =>
+    request<Execution>(`/executions/strategies/${enc(strategyId)}/sweep`, { json: body }),
+  /** A completed sweep's result (409 while it runs). */
+  sweepResult: (id: string) => request<SweepPublic>(`/executions/${enc(id)}/sweep`),
   execution: (id: string) => request<Execution>(`/executions/${enc(id)}`),
   executionCode: (id: string) => request<CodePublic>(`/executions/${enc(id)}/code`),
   results: (id: string) => request<BacktestRun>(`/executions/${enc(id)}/results`),

@@ -482,7 +482,8 @@ export interface paths {
         put?: never;
         /**
          * Execute
-         * @description Creates a `queued` execution (committed first), then enqueues it for the agents.
+         * @description Creates a `queued` execution (committed first), then enqueues it for the agents. A user who
+         *     started MAX_EXECUTIONS_PER_DAY executions in the last 24 hours is answered 429 (with Retry-After).
          */
         post: operations["execute_executions_strategies__strategy_id__execute_post"];
         delete?: never;
@@ -1434,17 +1435,34 @@ export interface components {
                 [key: string]: number;
             } | null;
             /**
+             * Deterministic Reasons
+             * @description With method llm: the deterministic reasons the agent's text replaced.
+             */
+            deterministic_reasons: string[] | null;
+            /**
              * Method
              * @default deterministic
              * @enum {string}
              */
             method: "deterministic" | "llm";
+            /**
+             * Metrics
+             * @description The picked row's metrics, as in the sweep's table.
+             */
+            metrics: {
+                [key: string]: number | null;
+            };
             /** Objective */
             objective: string;
             /** Objective Value */
             objective_value: number;
-            /** Reasons */
+            /**
+             * Reasons
+             * @description Why this pick: the optimization agent's text (method llm) or the deterministic reasons.
+             */
             reasons: string[];
+            /** Region Objective Max */
+            region_objective_max: number | null;
             /** Region Objective Mean */
             region_objective_mean: number;
             /** Region Objective Min */
@@ -1459,6 +1477,11 @@ export interface components {
             values: {
                 [key: string]: number;
             };
+            /**
+             * Warning
+             * @description Why the agent's explanation was not used (LLM mode), when it was not.
+             */
+            warning: string | null;
         };
         /** Preferences */
         "Preferences-Input": {
@@ -2099,6 +2122,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many registrations from this address (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     open_session_auth_session_post: {
@@ -2200,6 +2230,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
+            };
+            /** @description Too many failed sign-ins for this username or address (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

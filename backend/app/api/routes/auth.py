@@ -18,6 +18,7 @@ from app.core.errors import Unauthorized
 from app.core.security import create_access_token, create_session_token, decode_session_token
 from app.models.user import SessionToken, Token, User, UserCreate, UserPublic
 from app.services import users
+from app.services.throttle import AuthLimits
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -25,17 +26,46 @@ SESSION_COOKIE = "stratcrew_session"
 SESSION_PATH = "/auth/session"
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserPublic)
-async def register(data: UserCreate, session: SessionDep) -> UserPublic:
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _limits(request: Request) -> AuthLimits:
+    limits: AuthLimits = request.app.state.auth_limits
+    return limits
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    responses={429: {"description": "Too many registrations from this address (see Retry-After)"}},
+)
+async def register(data: UserCreate, session: SessionDep, request: Request) -> UserPublic:
+    _limits(request).check_registration(_client_address(request))
     user = await users.register(session, data)
     return UserPublic(id=user.id, username=user.username)
 
 
-@router.post("/token", response_model=Token)
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={429: {"description": "Too many failed sign-ins for this username or address (Retry-After)"}},
+)
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, settings: SettingsDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
 ) -> Token:
-    user = await users.authenticate(session, form.username, form.password)
+    limits, address = _limits(request), _client_address(request)
+    limits.check_login(form.username, address)
+    try:
+        user = await users.authenticate(session, form.username, form.password)
+    except Unauthorized:
+        limits.failed_login(form.username, address)
+        raise
+    limits.signed_in(form.username)
     access = create_access_token(
         user.id, settings.resolved_secret_key(), settings.access_token_expire_minutes
     )

@@ -24,10 +24,19 @@ router = APIRouter(prefix="/executions", tags=["executions"])
     "/strategies/{strategy_id}/execute", status_code=status.HTTP_201_CREATED, response_model=ExecutionPublic
 )
 async def execute(
-    strategy_id: str, request: ExecuteRequest, user: CurrentUser, session: SessionDep, queue: QueueDep
+    strategy_id: str,
+    request: ExecuteRequest,
+    user: CurrentUser,
+    session: SessionDep,
+    queue: QueueDep,
+    settings: SettingsDep,
 ) -> ExecutionPublic:
-    """Creates a `queued` execution (committed first), then enqueues it for the agents."""
-    return await executions.view(session, await executions.submit(session, user, strategy_id, request, queue))
+    """Creates a `queued` execution (committed first), then enqueues it for the agents. A user who
+    started MAX_EXECUTIONS_PER_DAY executions in the last 24 hours is answered 429 (with Retry-After)."""
+    execution = await executions.submit(
+        session, user, strategy_id, request, queue, daily_limit=settings.max_executions_per_day
+    )
+    return await executions.view(session, execution)
 
 
 @router.post(

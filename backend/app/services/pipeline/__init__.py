@@ -23,6 +23,7 @@ from app.services.pipeline.types import (
     Events,
     ExecutionCancelled,
     Job,
+    JsonObject,
     LearnedRule,
     Outcome,
     Pipeline,
@@ -30,6 +31,7 @@ from app.services.pipeline.types import (
     RunContext,
     Script,
     SummaryFacts,
+    SweepAdvisor,
 )
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Events",
     "ExecutionCancelled",
     "Job",
+    "JsonObject",
     "LearnedRule",
     "Outcome",
     "Pipeline",
@@ -47,6 +50,7 @@ __all__ = [
     "RunContext",
     "Script",
     "SummaryFacts",
+    "SweepAdvisor",
     "analyze",
     "execute",
     "generate",

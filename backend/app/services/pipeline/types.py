@@ -22,7 +22,7 @@ from pydantic import JsonValue
 from app.core.errors import DomainError
 from app.models.backtest import BacktestMetrics
 from app.models.execution import ExecutionKind
-from app.models.insights import AgentInsights, BiasCheck, CodeRepair, TranslatedRule
+from app.models.insights import AgentInsights, BiasCheck, CodeRepair, LLMUsage, TranslatedRule
 from app.models.memory import Preferences, SimilarStrategy
 from app.models.params import ExecutionParams
 from app.models.status import ExecutionStatus, Milestone
@@ -185,6 +185,20 @@ class Assistant(Protocol):
         ...
 
 
+class SweepAdvisor(Protocol):
+    """The optimization agent's LLM (LLM mode): a sweep's pick explained in a few sentences.
+
+    ``facts`` are the sweep's own numbers (the pick, the top rows of the table, the walk-forward and the
+    overfitting statistics); ``draft`` is the deterministic explanation. The answer may cite only the
+    facts' numbers: one that cites anything else raises (`ValueError` or a `DomainError`), and the caller
+    keeps the draft."""
+
+    @property
+    def usage(self) -> LLMUsage: ...
+
+    async def explain(self, facts: JsonObject, draft: Sequence[str], events: Events) -> str: ...
+
+
 @dataclass
 class RunContext:
     """What the steps of one run use: its services, its event log, its cancel signal and its limits."""
@@ -219,3 +233,7 @@ class Pipeline(Protocol):
     def memory(self) -> MemoryService: ...
 
     async def run(self, job: Job, events: Events, cancel: asyncio.Event) -> Outcome: ...
+
+    async def sweep_advisor(self) -> SweepAdvisor | None:
+        """The optimization agent for one sweep (LLM mode, with its own budget); None offline."""
+        ...

@@ -11,6 +11,11 @@ What a parameter may move: an indicator of a rule (its period or other settings:
 number of a rule (one constant per value), the stop-loss, take-profit or trailing-stop distance in percent,
 the fees and the slippage. Anything else (a lag, the sizing, the dates) is refused with the part of the
 strategy it would change.
+
+The sweep kernel simulates ``Portfolio.from_signals``' fills with fixed-percent stops. A strategy whose
+normal run needs more (stops in ATR multiples, an entry on a stop's exit bar, a time limit, a reversal
+sized below all the cash: `refuse_unsupported`) is refused by the node or parameter that asks for it, so a
+sweep never reports results a normal run of the same values would not reproduce.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, cast
 from app.core.errors import DomainError
 from app.models.params import ExecutionParams
 from app.services.language import ExecutionParamsLike, build_spec, parse_graph
+from app.services.language.compiler_portfolio import fractional_reversal
 from app.services.language.indicators import Indicator
 from app.services.language.parameters import PATTERN, conflicting_defaults, number_text, rule_parameters
 from app.services.language.spec import StrategySpec
@@ -133,6 +139,7 @@ def design(graph: dict[str, Any], params: ExecutionParams, grid: dict[str, list[
                 param=name,
             )
     default = build(graph, params)
+    refuse_unsupported(graph, default)
     base = default.model_dump(mode="json")
     leaves: dict[tuple[Any, ...], Leaf] = {}
     exec_fields: dict[str, tuple[str, dict[float, Any]]] = {}
@@ -151,6 +158,58 @@ def design(graph: dict[str, Any], params: ExecutionParams, grid: dict[str, list[
             )
     defaults = {n: v for n, v in known.items() if v is not None}
     return Design(default, grid, list(leaves.values()), exec_fields, signal_params, defaults)
+
+
+ATR_STOPS = {
+    "stop_loss": ("stop_loss_atr", "stop_atr", "stop-loss"),
+    "take_profit": ("take_profit_atr", "target_atr", "take-profit"),
+    "trailing_stop": ("trailing_stop_atr", "trail_atr", "trailing stop"),
+}
+
+
+def refuse_unsupported(graph: dict[str, Any], spec: StrategySpec) -> None:
+    """`InvalidSweep` naming what the sweep kernel does not simulate (see the module docstring)."""
+    nodes = graph.get("nodes", [])
+    for node in nodes:
+        atr = ATR_STOPS.get(str(node.get("type")))
+        if atr is not None and getattr(spec, atr[0]) is not None:
+            node_id = str(node.get("id"))
+            raise InvalidSweep(
+                f"node {node_id!r}: a {atr[2]} in ATR multiples cannot be swept (the sweep runs stops as "
+                f"fixed percentages); give it in percent to sweep this strategy",
+                param=f"{node_id}.{atr[1]}",
+                node_id=node_id,
+            )
+    stated = spec.stated_exits[0].node_id if spec.stated_exits else None
+    for name, (_, _, words) in ATR_STOPS.items():
+        if getattr(spec, f"{name}_atr") is not None:  # stated in a rule ("stop at 2 ATR")
+            raise InvalidSweep(
+                f"node {stated!r}: a {words} in ATR multiples cannot be swept (the sweep runs stops as fixed "
+                "percentages); give it in percent to sweep this strategy",
+                param=None,
+                node_id=stated,
+            )
+    if spec.exit_after_bars is not None:
+        raise InvalidSweep(
+            f"a time limit (positions close after {spec.exit_after_bars} bars) cannot be swept: the sweep "
+            "runs from_signals' fills, which have no time stop",
+            param=None,
+            node_id=stated,
+        )
+    if spec.reenter_on_exit_bar:
+        raise InvalidSweep(
+            "params.reenter_on_exit_bar cannot be swept: the sweep runs from_signals' fills, one order per "
+            "bar; run it with reenter_on_exit_bar false",
+            param="params.reenter_on_exit_bar",
+        )
+    if fractional_reversal(spec):
+        sizing = next((n for n in nodes if n.get("type") == "position_sizing"), None)
+        raise InvalidSweep(
+            "long and short entries sized below all the cash cannot be swept: the sweep cannot size a "
+            "reversal in one order; size entries with all the cash, or keep one side",
+            param=None,
+            node_id=sizing.get("id") if sizing else None,
+        )
 
 
 def _variant(graph: dict[str, Any], params: ExecutionParams, name: str, value: float) -> StrategySpec:

@@ -7,6 +7,11 @@ neighbours on the grid (one step apart on one parameter) form regions; the pick 
 largest region (the member closest to the region's centroid, each axis scaled to its number of values), so
 a small change of any parameter stays near the best. Its reasons quote only numbers from the table, the
 walk-forward and the overfitting statistics.
+
+With a key the optimization agent (`app.agents.crew.CrewAdvisor`, the fourth CrewAI agent) rewrites the
+reasons in its words; the pick itself stays this module's. Its text is checked like the run summary (every
+number it cites must be one of `sweep_facts`), and a text that fails, or an LLM that does not answer,
+leaves the deterministic reasons in place with a warning.
 """
 
 from __future__ import annotations
@@ -15,8 +20,11 @@ import math
 from typing import Any
 
 import numpy as np
+from pydantic import JsonValue
 from scipy import ndimage
 
+from app.core.errors import DomainError
+from app.services.pipeline import Events, JsonObject, SweepAdvisor
 from app.services.research.kernel.engine import MINIMIZED
 from app.services.research.kernel.export import TABLE_COLUMNS, unpack_table
 
@@ -59,21 +67,30 @@ def robust_pick(summary: dict[str, Any], table: dict[str, Any]) -> dict[str, Any
     values = {n: float(grid[n][i]) for n, i in zip(names, centre, strict=True)}
     region_scores = score.reshape(shape)[labels == region] * sign
     pick_score = float(score[pick_id]) * sign
+    pick_row = metrics[int(np.searchsorted(ids, pick_id))]
+    pick_metrics = {c: _finite(float(v)) for c, v in zip(TABLE_COLUMNS, pick_row, strict=True)}
     best_values = summary["best"]["values"] if summary.get("best") else None
     return {
         "values": values,
         "objective": objective,
         "objective_value": pick_score,
+        "metrics": pick_metrics,
         "best_values": best_values,
         "best_objective": best * sign,
         "region_size": int(sizes[region - 1]),
         "regions": int(count),
         "region_objective_min": float(np.min(region_scores)),
+        "region_objective_max": float(np.max(region_scores)),
         "region_objective_mean": float(np.mean(region_scores)),
         "threshold": threshold * sign,
         "reasons": _reasons(summary, values, pick_score, best * sign, region_scores, int(sizes[region - 1])),
         "method": "deterministic",
+        "warning": None,
     }
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def _reasons(
@@ -116,3 +133,80 @@ def _reasons(
             f"{verdict}."
         )
     return out
+
+
+TOP_ROWS_IN_FACTS = 10
+
+
+def sweep_facts(summary: dict[str, Any], pick: dict[str, Any]) -> JsonObject:
+    """What the optimization agent may cite: the pick, the best rows of the table, the walk-forward per
+    fold and the overfitting statistics, as the sweep's result holds them."""
+    wf = summary.get("walk_forward") or {}
+    over = summary.get("overfitting") or {}
+    pbo = over.get("pbo") or {}
+    facts: dict[str, Any] = {
+        "objective": summary["objective"],
+        "combinations": summary["combinations"],
+        "evaluated": summary["evaluated"],
+        "skipped": summary["skipped"],
+        "pick": {k: v for k, v in pick.items() if k not in ("reasons", "method", "warning", "objective")},
+        "top_rows": summary["rows"][:TOP_ROWS_IN_FACTS],
+        "walk_forward": {
+            "efficiency": wf.get("efficiency"),
+            "efficiency_folds": wf.get("efficiency_folds"),
+            "out_of_sample_return": wf.get("out_of_sample_return"),
+            "folds": [
+                {k: f.get(k) for k in ("fold", "values", "in_sample_objective", "out_of_sample_objective")}
+                for f in wf.get("folds") or []
+            ],
+        }
+        if wf
+        else None,
+        "overfitting": {
+            "deflated_sharpe_ratio": over.get("deflated_sharpe_ratio"),
+            "trials": over.get("trials"),
+            "pbo": pbo.get("pbo"),
+            "pbo_partitions": pbo.get("partitions"),
+        }
+        if over
+        else None,
+    }
+    out = _json(facts)
+    assert isinstance(out, dict)
+    return out
+
+
+def _json(value: Any) -> JsonValue:
+    """Plain JSON (NaN and infinities as null), so the facts read the same to the LLM and the check."""
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+async def explain(
+    pick: dict[str, Any], summary: dict[str, Any], advisor: SweepAdvisor | None, events: Events
+) -> dict[str, Any]:
+    """The pick with the optimization agent's explanation (LLM mode) or its deterministic reasons: an
+    answer citing a number that is not in the facts, or no answer, keeps the reasons and says why."""
+    if advisor is None:
+        return pick
+    facts = sweep_facts(summary, pick)
+    try:
+        text = await advisor.explain(facts, pick["reasons"], events)
+    except (ValueError, DomainError) as exc:
+        reason = exc.message if isinstance(exc, DomainError) else str(exc)
+        warning = (
+            f"the optimization agent's explanation was not used ({reason}); these are the deterministic "
+            "reasons"
+        )
+        await events.log(f"Optimizer: {warning}")
+        return {**pick, "warning": warning}
+    return {**pick, "reasons": [text], "deterministic_reasons": pick["reasons"], "method": "llm"}

@@ -18,8 +18,9 @@ from app.models.status import Milestone
 from app.models.sweep import Sweep, SweepRequest
 from app.services.event_log import EventLog
 from app.services.language.compiler_sweep import compile_sweep
+from app.services.pipeline import SweepAdvisor
 from app.services.research.errors import InvalidSweep
-from app.services.research.optimizer import robust_pick
+from app.services.research.optimizer import explain, robust_pick
 from app.services.research.script import sweep_source
 from app.services.research.sweeps import design_for
 
@@ -56,6 +57,7 @@ async def run_sweep_execution(
     market_data: Any,
     sandbox_pool: Any,
     memory: Any = None,
+    advisor: SweepAdvisor | None = None,
 ) -> SweepRun:
     await progress.stage(
         ExecutionStatus.analyzing, "Optimizer: reading the strategy's parameters and the grid"
@@ -117,11 +119,16 @@ async def run_sweep_execution(
         Milestone.backtest_ran,
     )
     pick = await asyncio.to_thread(robust_pick, summary, table)
+    if pick is not None:
+        pick = await explain(pick, summary, advisor, progress)
     insights: dict[str, Any] = {
         "optimization": pick,
         "library_versions": dict(result.library_versions),
         "sweep_suggestion": suggestion,
+        "agents": {"mode": "offline" if advisor is None else "llm", "tool_calls": []},
     }
+    if advisor is not None:
+        insights["llm"] = advisor.usage.model_dump(mode="json")
     if pick is not None:
         await progress.log(f"Optimizer: {pick['reasons'][0]}", Milestone.results_ready)
         if memory is not None:

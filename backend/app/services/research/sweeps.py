@@ -75,6 +75,7 @@ async def create(
     session: AsyncSession, user: User, strategy_id: str, request: SweepRequest, settings: Settings
 ) -> StrategyExecution:
     strategy = await strategies.get_owned(session, user, strategy_id)
+    await executions.check_daily_quota(session, user, settings.max_executions_per_day)
     # Builds the strategy once per swept value: off the event loop.
     await asyncio.to_thread(design_for, strategy.graph, request, settings)
     execution = StrategyExecution(

@@ -35,12 +35,14 @@ class DramatiqProducer:
         except (RedisError, OSError) as exc:
             log.warning("enqueue of %s deferred to the sweeper: Redis unavailable (%s)", execution_id, exc)
 
-    async def send(self, execution_id: str) -> bool:
+    async def send(self, execution_id: str, *, delay_s: float | None = None) -> bool:
+        """One job; with `delay_s` it reaches the queue (at its back) after that many seconds."""
         message: dramatiq.Message[None] = dramatiq.Message(
             queue_name=QUEUE_NAME, actor_name=ACTOR_NAME, args=(execution_id,), kwargs={}, options={}
         )
+        delay_ms = int(delay_s * 1000) if delay_s else None
         try:
-            await asyncio.to_thread(self.broker.enqueue, message)
+            await asyncio.to_thread(self.broker.enqueue, message, delay=delay_ms)
         except (dramatiq.errors.BrokerError, RedisError, OSError) as exc:
             log.warning("could not send %s to the queue: %s", execution_id, exc)
             return False

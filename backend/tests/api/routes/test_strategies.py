@@ -1,4 +1,5 @@
 import httpx
+import pytest
 
 from tests.utils.factories import SEED_GRAPH, create_strategy, register
 
@@ -171,3 +172,32 @@ async def test_graphs_over_the_configured_limits_are_422_naming_limit_and_node(
     response = await client.post("/strategies", json={"name": "wordy", "schema": wordy}, headers=headers)
     assert response.status_code == 422
     assert (response.json()["node_id"], response.json()["limit"]) == ("wordy", "max_rules_per_node")
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        # each answered 500 before (found by the PostgreSQL pass's fuzzing of every route)
+        ('{"name": "a", "schema": {"edges": [1]}}', "nodes"),
+        ('{"name": "a", "schema": {"k": 1}}', "nodes"),
+        ('{"name": "a", "schema": {"nodes": [{"id": "\\ud800", "type": "entry_condition"}]}}', "nodes[0].id"),
+        ('{"name": "a", "schema": {"nodes": [], "note": "x\\udfff"}}', "note"),
+        ('{"name": "a", "schema": {"nodes": [], "k\\u0000": 1}}', "NUL"),
+    ],
+)
+async def test_graphs_no_database_keeps_are_refused_naming_where(
+    client: httpx.AsyncClient, body: str, named: str
+) -> None:
+    headers = {**(await register(client)), "Content-Type": "application/json"}
+    for method, url in (
+        ("POST", "/strategies"),
+        ("PUT", f"/strategies/{await _any_strategy(client, headers)}"),
+    ):
+        response = await client.request(method, url, content=body.encode(), headers=headers)
+        assert response.status_code == 422, (method, response.text)
+        assert named in response.json()["detail"]
+
+
+async def _any_strategy(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    created = await client.post("/strategies", json={"name": "s", "schema": SEED_GRAPH}, headers=headers)
+    return str(created.json()["id"])

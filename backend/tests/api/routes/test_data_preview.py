@@ -10,16 +10,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.services.market_data.test_uploads import client, small_md, yahoo_style_csv  # noqa: F401
+from tests.utils.uploads import yahoo_style_csv
 
 
-async def _preview(client: httpx.AsyncClient, name: str, data: bytes) -> httpx.Response:  # noqa: F811
-    return await client.post("/data/upload/preview", data={"symbol": "myco"}, files={"file": (name, data)})
+async def _preview(data_client: httpx.AsyncClient, name: str, data: bytes) -> httpx.Response:
+    files = {"file": (name, data)}
+    return await data_client.post("/data/upload/preview", data={"symbol": "myco"}, files=files)
 
 
-async def test_a_csv_preview_shows_columns_first_bars_and_notes(client: httpx.AsyncClient) -> None:  # noqa: F811
+async def test_a_csv_preview_shows_columns_first_bars_and_notes(data_client: httpx.AsyncClient) -> None:
     data, table = yahoo_style_csv(60)
-    response = await _preview(client, "prices.csv", data)
+    response = await _preview(data_client, "prices.csv", data)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["symbol"] == "MYCO" and body["filename"] == "prices.csv"
@@ -35,30 +36,30 @@ async def test_a_csv_preview_shows_columns_first_bars_and_notes(client: httpx.As
     )
     assert any("Adj Close" in note for note in body["notes"])
     # nothing was kept
-    assert (await client.get("/data/uploads")).json() == []
-    assert "MYCO" not in {s["symbol"] for s in (await client.get("/data/symbols")).json()}
+    assert (await data_client.get("/data/uploads")).json() == []
+    assert "MYCO" not in {s["symbol"] for s in (await data_client.get("/data/symbols")).json()}
 
 
-async def test_a_parquet_preview(client: httpx.AsyncClient) -> None:  # noqa: F811
+async def test_a_parquet_preview(data_client: httpx.AsyncClient) -> None:
     _, table = yahoo_style_csv(30)
     frame = table.drop(columns=["Adj Close"]).assign(Date=pd.to_datetime(table["Date"].str[:10], utc=True))
     buffer = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), buffer)
-    response = await _preview(client, "prices.parquet", buffer.getvalue())
+    response = await _preview(data_client, "prices.parquet", buffer.getvalue())
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["rows"] == 30 and body["columns"]["close"] == "Close"
     assert [row["open"] for row in body["head"][:3]] == frame["Open"].head(3).tolist()
 
 
-async def test_a_file_it_cannot_use_is_refused_with_the_reason(client: httpx.AsyncClient) -> None:  # noqa: F811
-    response = await _preview(client, "bad.csv", b"Date,Open,High\n2024-01-02,1,2\n")
+async def test_a_file_it_cannot_use_is_refused_with_the_reason(data_client: httpx.AsyncClient) -> None:
+    response = await _preview(data_client, "bad.csv", b"Date,Open,High\n2024-01-02,1,2\n")
     assert response.status_code == 422
     assert "missing column(s) low, close" in response.json()["detail"]
 
 
-async def test_symbols_say_which_timeframes_their_data_can_give(client: httpx.AsyncClient) -> None:  # noqa: F811
-    symbols = {s["symbol"]: s for s in (await client.get("/data/symbols")).json()}
+async def test_symbols_say_which_timeframes_their_data_can_give(data_client: httpx.AsyncClient) -> None:
+    symbols = {s["symbol"]: s for s in (await data_client.get("/data/symbols")).json()}
     spx = symbols["SPX"]
     assert spx["interval"] == "1d" and spx["timeframes"] == ["1d", "1wk", "1mo"]
     assert spx["start"] <= "1999-01-05" and spx["end"] >= "2018-12-28"

@@ -1,9 +1,9 @@
-"""Uploads and bars through the real router (mounted on a small app; only the signed-in user is faked)."""
+"""Uploads and bars through the real `/data` router (`data_client` in tests/api/routes/conftest.py: a
+small app of its own; only the signed-in user is faked)."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from datetime import date
 
 import httpx
@@ -12,77 +12,29 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from fastapi import FastAPI, Request
 
-from app.api.deps import get_current_user
-from app.api.errors import add_exception_handlers
-from app.api.routes.data import router
-from app.models.user import User
 from app.services.market_data import MarketData
-from tests.services.market_data.conftest import SessionFactory
-
-ALICE, BOB = "usr_alice", "usr_bob"
-
-
-@pytest.fixture
-def small_md(md_dir, session_factory: SessionFactory) -> MarketData:  # type: ignore[no-untyped-def]
-    return MarketData(md_dir, session_factory, max_upload_bytes=200_000, max_upload_rows=1_000)
-
-
-@pytest.fixture
-async def client(small_md: MarketData) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    add_exception_handlers(app)
-    app.include_router(router)
-    app.state.market_data = small_md
-
-    def fake_user(request: Request) -> User:
-        uid = request.headers.get("X-Test-User", ALICE)
-        return User(id=uid, username=uid, hashed_password="-")
-
-    app.dependency_overrides[get_current_user] = fake_user
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
-        yield http
-
-
-def yahoo_style_csv(n: int = 60) -> tuple[bytes, pd.DataFrame]:
-    """A CSV as yfinance's `to_csv` writes it: Date with a New York offset, Adj Close, Volume."""
-    rng = np.random.default_rng(3)
-    days = pd.bdate_range("2023-01-02", periods=n).tz_localize("America/New_York")
-    close = 50 * np.exp(np.cumsum(rng.normal(0, 0.01, n)))
-    open_ = close * (1 + rng.normal(0, 0.003, n))
-    table = pd.DataFrame(
-        {
-            "Date": [d.isoformat(sep=" ") for d in days],
-            "Open": open_.round(4),
-            "High": (np.maximum(open_, close) * 1.01).round(4),
-            "Low": (np.minimum(open_, close) * 0.99).round(4),
-            "Close": close.round(4),
-            "Adj Close": (close * 0.98).round(4),
-            "Volume": rng.integers(1_000, 9_000, n),
-        }
-    )
-    return table.to_csv(index=False).encode(), table
+from tests.utils.uploads import ALICE, BOB, yahoo_style_csv
 
 
 async def post(
-    client: httpx.AsyncClient, symbol: str, name: str, data: bytes, user: str = ALICE
+    data_client: httpx.AsyncClient, symbol: str, name: str, data: bytes, user: str = ALICE
 ) -> httpx.Response:
-    return await client.post(
+    return await data_client.post(
         "/data/upload", data={"symbol": symbol}, files={"file": (name, data)}, headers={"X-Test-User": user}
     )
 
 
-async def test_upload_then_read_back_owner_only(client: httpx.AsyncClient) -> None:
+async def test_upload_then_read_back_owner_only(data_client: httpx.AsyncClient) -> None:
     data, table = yahoo_style_csv()
-    r = await post(client, "myco", "prices.csv", data)
+    r = await post(data_client, "myco", "prices.csv", data)
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["id"].startswith("upl_") and body["symbol"] == "MYCO" and body["rows"] == 60
     assert body["interval"] == "1d"
     assert any("Adj Close" in n for n in body["notes"])
 
-    r = await client.get("/data/MYCO/bars", params={"start": "2023-01-01", "end": "2023-12-31"})
+    r = await data_client.get("/data/MYCO/bars", params={"start": "2023-01-01", "end": "2023-12-31"})
     assert r.status_code == 200, r.text
     assert r.headers["X-Data-Source"] == f"upload:{body['id']}"
     rows = r.json()
@@ -95,53 +47,54 @@ async def test_upload_then_read_back_owner_only(client: httpx.AsyncClient) -> No
     np.testing.assert_allclose([x["close"] for x in rows], table["Close"].to_numpy())
     np.testing.assert_allclose([x["volume"] for x in rows], table["Volume"].to_numpy())
 
-    csv = await client.get("/data/MYCO/bars", headers={"Accept": "text/csv"})
+    csv = await data_client.get("/data/MYCO/bars", headers={"Accept": "text/csv"})
     assert csv.headers["content-type"].startswith("text/csv")
     back = pd.read_csv(io.StringIO(csv.text))
     assert list(back.columns) == ["timestamp", "open", "high", "low", "close", "volume"] and len(back) == 60
 
-    mine = {s["symbol"]: s for s in (await client.get("/data/symbols")).json()}
+    mine = {s["symbol"]: s for s in (await data_client.get("/data/symbols")).json()}
     assert mine["MYCO"]["provider"] == "upload" and mine["MYCO"]["bars"] == 60
     assert mine["MYCO"]["start"] == "2023-01-02"
-    theirs = {s["symbol"] for s in (await client.get("/data/symbols", headers={"X-Test-User": BOB})).json()}
+    listed = await data_client.get("/data/symbols", headers={"X-Test-User": BOB})
+    theirs = {s["symbol"] for s in listed.json()}
     assert "MYCO" not in theirs and {"SPX", "IXIC"} <= theirs
-    r = await client.get(
+    r = await data_client.get(
         "/data/MYCO/bars", params={"start": "2023-01-01", "end": "2023-12-31"}, headers={"X-Test-User": BOB}
     )
     assert r.status_code == 404 and r.json()["error"] == "UnknownSymbol"
 
     assert (
-        await client.delete(f"/data/uploads/{body['id']}", headers={"X-Test-User": BOB})
+        await data_client.delete(f"/data/uploads/{body['id']}", headers={"X-Test-User": BOB})
     ).status_code == 404
-    assert (await client.delete(f"/data/uploads/{body['id']}")).status_code == 204
-    assert (await client.get("/data/uploads")).json() == []
-    assert (await client.delete(f"/data/uploads/{body['id']}")).status_code == 404
+    assert (await data_client.delete(f"/data/uploads/{body['id']}")).status_code == 204
+    assert (await data_client.get("/data/uploads")).json() == []
+    assert (await data_client.delete(f"/data/uploads/{body['id']}")).status_code == 404
 
 
 async def test_upload_shadows_bundled_symbol_for_its_owner_only(
-    client: httpx.AsyncClient, small_md: MarketData
+    data_client: httpx.AsyncClient, small_md: MarketData
 ) -> None:
     data, _ = yahoo_style_csv()
-    assert (await post(client, "SPX", "spx.csv", data)).status_code == 201
+    assert (await post(data_client, "SPX", "spx.csv", data)).status_code == 201
     mine = await small_md.load("SPX", "1d", date(2023, 1, 1), date(2023, 6, 30), ALICE)
     assert mine.source.startswith("upload:upl_")
     theirs = await small_md.load("SPX", "1d", date(2018, 1, 1), date(2018, 6, 30), BOB)
     assert theirs.source == "bundled:SPX"
     # A second upload of the same symbol replaces the first.
-    assert (await post(client, "SPX", "spx2.csv", data)).status_code == 201
-    assert len((await client.get("/data/uploads")).json()) == 1
+    assert (await post(data_client, "SPX", "spx2.csv", data)).status_code == 201
+    assert len((await data_client.get("/data/uploads")).json()) == 1
 
 
-async def test_parquet_upload(client: httpx.AsyncClient) -> None:
+async def test_parquet_upload(data_client: httpx.AsyncClient) -> None:
     index = pd.date_range("2024-01-01 00:00", periods=48, freq="1h", tz="UTC", name="timestamp")
     f = pd.DataFrame({"open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5, "volume": 3.0}, index=index)
     buf = io.BytesIO()
     f.to_parquet(buf)
-    r = await post(client, "HOURLY", "h.parquet", buf.getvalue())
+    r = await post(data_client, "HOURLY", "h.parquet", buf.getvalue())
     assert r.status_code == 201, r.text
     assert r.json()["interval"] == "1h" and r.json()["rows"] == 48
     day = (
-        await client.get(
+        await data_client.get(
             "/data/HOURLY/bars", params={"interval": "1d", "start": "2024-01-01", "end": "2024-01-02"}
         )
     ).json()
@@ -200,26 +153,26 @@ GOOD_HEAD = "timestamp,open,high,low,close,volume\n"
     ],
 )
 async def test_hostile_uploads_are_rejected_with_a_reason(
-    client: httpx.AsyncClient, name: str, data: bytes, status: int, needle: str
+    data_client: httpx.AsyncClient, name: str, data: bytes, status: int, needle: str
 ) -> None:
-    r = await post(client, "BAD", name, data)
+    r = await post(data_client, "BAD", name, data)
     assert r.status_code == status, r.text
     assert needle in r.json()["detail"]
-    assert (await client.get("/data/uploads")).json() == []
+    assert (await data_client.get("/data/uploads")).json() == []
 
 
-async def test_negative_numbers_are_not_formulas(client: httpx.AsyncClient) -> None:
-    r = await post(client, "NEG", "a.csv", csv_bytes(GOOD_HEAD + "2020-01-01,-1,2,0.5,1.5,10"))
+async def test_negative_numbers_are_not_formulas(data_client: httpx.AsyncClient) -> None:
+    r = await post(data_client, "NEG", "a.csv", csv_bytes(GOOD_HEAD + "2020-01-01,-1,2,0.5,1.5,10"))
     assert r.status_code == 422 and "non-positive prices" in r.json()["detail"]
 
 
-async def test_limits_on_rows_and_bytes(client: httpx.AsyncClient, small_md: MarketData) -> None:
+async def test_limits_on_rows_and_bytes(data_client: httpx.AsyncClient, small_md: MarketData) -> None:
     days = pd.bdate_range("2000-01-03", periods=1_001)
     lines = "".join(f"{d:%Y-%m-%d},1,2,0.5,1.5,10\n" for d in days)
-    r = await post(client, "ROWS", "a.csv", (GOOD_HEAD + lines).encode())
+    r = await post(data_client, "ROWS", "a.csv", (GOOD_HEAD + lines).encode())
     assert r.status_code == 413 and "more than 1,000 rows" in r.json()["detail"]
     big = GOOD_HEAD.encode() + b"2020-01-01,1,2,0.5,1.5,10\n" * 10_000  # 260 kB > 200 kB
-    r = await post(client, "BIG", "a.csv", big)
+    r = await post(data_client, "BIG", "a.csv", big)
     assert r.status_code == 413 and "larger than 200,000 bytes" in r.json()["detail"]
 
 
@@ -229,7 +182,7 @@ def parquet_bytes(table: pa.Table, **kwargs: object) -> bytes:
     return buf.getvalue()
 
 
-async def test_parquet_bombs_are_refused_before_decoding(client: httpx.AsyncClient) -> None:
+async def test_parquet_bombs_are_refused_before_decoding(data_client: httpx.AsyncClient) -> None:
     # 5 million zeros compress to a few kB; the footer's row count gives it away.
     rows = parquet_bytes(
         pa.table(
@@ -241,23 +194,23 @@ async def test_parquet_bombs_are_refused_before_decoding(client: httpx.AsyncClie
         compression="zstd",
     )
     assert len(rows) < 200_000
-    r = await post(client, "BOMB", "a.parquet", rows)
+    r = await post(data_client, "BOMB", "a.parquet", rows)
     assert r.status_code == 413 and "5,000,000 rows" in r.json()["detail"]
     # Few rows, each a 2 MB string: tiny on disk, 200 MB decoded.
     wide = parquet_bytes(
         pa.table({"timestamp": ["2020-01-01"] * 100, "open": ["1" * 2_000_000] * 100}), compression="zstd"
     )
     assert len(wide) < 200_000
-    r = await post(client, "BOMB", "b.parquet", wide)
+    r = await post(data_client, "BOMB", "b.parquet", wide)
     assert r.status_code == 413 and "refused before decoding" in r.json()["detail"]
 
 
-async def test_bars_endpoint_errors(client: httpx.AsyncClient) -> None:
-    r = await client.get("/data/AAPL/bars", params={"start": "2015-01-01", "end": "2015-02-01"})
+async def test_bars_endpoint_errors(data_client: httpx.AsyncClient) -> None:
+    r = await data_client.get("/data/AAPL/bars", params={"start": "2015-01-01", "end": "2015-02-01"})
     assert r.status_code == 404 and "POST /data/upload" in r.json()["detail"]
-    r = await client.get(
+    r = await data_client.get(
         "/data/SPX/bars", params={"interval": "2h", "start": "2015-01-01", "end": "2015-02-01"}
     )
     assert r.status_code == 422 and r.json()["error"] == "UnsupportedInterval"
-    r = await client.get("/data/SPX/bars", params={"start": "2015-01-01", "end": "2015-01-31"})
+    r = await data_client.get("/data/SPX/bars", params={"start": "2015-01-01", "end": "2015-01-31"})
     assert r.status_code == 200 and len(r.json()) == 20 and r.headers["X-Data-Source"] == "bundled:SPX"
