@@ -1,5 +1,6 @@
 """`run_execution` directly (the session's app: real database, warm pool, real pipeline): the atomic claim,
-the time limit naming itself, and a pipeline error ending the execution with the error's body."""
+the time limit naming itself, a pipeline error ending the execution with the error's body, and memory
+keeping a completed run after its final status (and nothing of a run deleted before that write)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from app.composition import ParkedQueue
+from app.core.tasks import BackgroundTasks
 from app.models._types import utcnow
+from app.models.backtest import BacktestRun
+from app.models.event import ExecutionEvent
 from app.models.execution import ExecuteRequest, ExecutionStatus, StrategyExecution
 from app.models.user import User
 from app.services import executions
@@ -92,3 +98,48 @@ async def test_a_domain_error_fails_the_run_with_its_body_and_stage(
     error = row.agent_insights["error"]
     assert (error["error"], error["node_id"], error["rule"]) == ("RuleNotUnderstood", "e1", "buy on a hunch")
     assert row.agent_insights["failed_stage"] == "analyzing"
+
+
+async def test_memory_keeps_a_completed_run_after_its_final_status(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    """The mem0 write is nobody's wait: `run_execution` returns with the run `completed` and its memory write
+    still a tracked task (spawned before the final write, so awaiting the tasks finds it written)."""
+    execution_id = await _queued(app, client)
+    tasks = BackgroundTasks()
+    await run_execution(execution_id, dataclasses.replace(app.state.runtime.ctx, running={}, tasks=tasks))
+    row = await _row(app, execution_id)
+    assert row.status == ExecutionStatus.completed and len(tasks) == 1
+    await tasks.idle()
+    remembered = await app.state.memory._find(row.user_id, {"execution_id": execution_id})
+    assert [m.kind for m in remembered] == ["pattern"]
+    assert remembered[0].metadata["strategy_id"] == row.strategy_id
+    events = await _messages(app, execution_id)
+    assert events[-1].startswith("Completed in ")
+
+
+async def test_a_run_deleted_before_memory_kept_it_leaves_no_memory(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    execution_id = await _queued(app, client)
+    tasks = BackgroundTasks()
+    await run_execution(execution_id, dataclasses.replace(app.state.runtime.ctx, running={}, tasks=tasks))
+    row = await _row(app, execution_id)
+    assert row.status == ExecutionStatus.completed and len(tasks) == 1
+    async with app.state.session_factory() as session:  # its owner deletes it (the rows only: memory is ours)
+        await session.exec(delete(ExecutionEvent).where(col(ExecutionEvent.execution_id) == execution_id))
+        await session.exec(delete(BacktestRun).where(col(BacktestRun.execution_id) == execution_id))
+        await session.exec(delete(StrategyExecution).where(col(StrategyExecution.id) == execution_id))
+        await session.commit()
+    await tasks.idle()
+    assert await app.state.memory._find(row.user_id, {"execution_id": execution_id}) == []
+
+
+async def _messages(app: Any, execution_id: str) -> list[str]:
+    async with app.state.session_factory() as session:
+        rows = await session.exec(
+            select(ExecutionEvent)
+            .where(ExecutionEvent.execution_id == execution_id)
+            .order_by(col(ExecutionEvent.seq))
+        )
+        return [r.message for r in rows.all()]
