@@ -4,23 +4,24 @@ keeping a completed run after its final status (and nothing of a run deleted bef
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete
 from sqlmodel import col, select
 
 from app.composition import ParkedQueue
 from app.core.tasks import BackgroundTasks
 from app.models._types import utcnow
-from app.models.backtest import BacktestRun
 from app.models.event import ExecutionEvent
 from app.models.execution import ExecuteRequest, ExecutionStatus, StrategyExecution
 from app.models.user import User
 from app.services import executions
 from app.services.execution_runner import claim, run_execution
+from app.services.run_history import delete_run
 from tests.utils.factories import create_strategy, register
 
 
@@ -118,19 +119,37 @@ async def test_memory_keeps_a_completed_run_after_its_final_status(
     assert events[-1].startswith("Completed in ")
 
 
+class HeldTasks(BackgroundTasks):
+    """Background tasks that start only once released: the memory write comes after whatever the test
+    does first, whatever the machine's scheduling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+
+    def spawn(self, work: Coroutine[object, object, None], name: str | None = None) -> asyncio.Task[None]:
+        async def held() -> None:
+            await self.released.wait()
+            await work
+
+        return super().spawn(held(), name)
+
+
 async def test_a_run_deleted_before_memory_kept_it_leaves_no_memory(
     app: Any, client: httpx.AsyncClient
 ) -> None:
+    """The run is final, so its owner may delete it before the memory write: the delete forgets what memory
+    has of it (nothing yet), so the write must notice the run is gone and forget it too."""
     execution_id = await _queued(app, client)
-    tasks = BackgroundTasks()
+    tasks = HeldTasks()
     await run_execution(execution_id, dataclasses.replace(app.state.runtime.ctx, running={}, tasks=tasks))
     row = await _row(app, execution_id)
     assert row.status == ExecutionStatus.completed and len(tasks) == 1
-    async with app.state.session_factory() as session:  # its owner deletes it (the rows only: memory is ours)
-        await session.exec(delete(ExecutionEvent).where(col(ExecutionEvent.execution_id) == execution_id))
-        await session.exec(delete(BacktestRun).where(col(BacktestRun.execution_id) == execution_id))
-        await session.exec(delete(StrategyExecution).where(col(StrategyExecution.id) == execution_id))
-        await session.commit()
+    async with app.state.session_factory() as session:
+        user = await session.get(User, row.user_id)
+        assert user is not None
+        await delete_run(session, user, execution_id, app.state.memory)
+    tasks.released.set()
     await tasks.idle()
     assert await app.state.memory._find(row.user_id, {"execution_id": execution_id}) == []
 
