@@ -233,6 +233,12 @@ class _Checker(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         self._funcs.add(id(func))
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if norm(called) == "NamedAgg":  # pd.NamedAgg(column=..., aggfunc="sum"): a method name
+            for k in node.keywords:
+                if k.arg == "aggfunc":
+                    for constant in string_args(k.value):
+                        self._check_by_name(constant)
         if isinstance(func, ast.Attribute):
             method = norm(func.attr)
             if method == "format" and isinstance(func.value, ast.Constant):
@@ -245,6 +251,12 @@ class _Checker(ast.NodeVisitor):
                     )
             if method in BY_NAME_CALLS and self._module_path(func.value) is None:
                 given = [*node.args, *(k.value for k in node.keywords if k.arg in (None, "func", "arg"))]
+                # Named aggregation: `agg(total=("Close", "sum"))`, the second item is a method name.
+                given += [
+                    k.value.elts[1]
+                    for k in node.keywords
+                    if isinstance(k.value, ast.Tuple) and len(k.value.elts) == 2
+                ]
                 for constant in (s for arg in given for s in string_args(arg)):
                     self._check_by_name(constant)
             if method in STATS_CALLS and self._module_path(func.value) is None:
