@@ -864,6 +864,33 @@ async function main() {
       check((await page.getByTestId("sweep-progress").getAttribute("data-execution")) === sweepId, "the run list opened another sweep");
     });
 
+    await step("sweep: a second sweep starts from memory's earlier pick; the sweep panel fits a phone (issue 17)", async () => {
+      await page.getByTestId("tab-sweep").click();
+      await page.getByTestId("run-sweep").click();
+      await page.waitForFunction((old) => {
+        const el = document.querySelector('[data-testid="sweep-progress"]');
+        return el && el.dataset.execution && el.dataset.execution !== old;
+      }, sweepId);
+      const second = await page.getByTestId("sweep-progress").getAttribute("data-execution");
+      const until = Date.now() + RUN_TIMEOUT_MS;
+      let stored;
+      while (!["completed", "failed", "cancelled"].includes((stored = await apiGet(`/executions/${second}`)).status)) {
+        check(Date.now() < until, "the second sweep did not finish in time");
+        await page.waitForTimeout(500);
+      }
+      check(stored.status === "completed", `the second sweep ended ${stored.status}: ${stored.error_message}`);
+      await page.locator(`[data-testid="sweep-results"][data-execution="${second}"]`).waitFor({ timeout: 30_000 });
+      const remembered = await page.getByTestId("sweep-memory").textContent({ timeout: 30_000 });
+      const picked = Object.entries(sweep.optimization.values).map(([k, v]) => `${k} = ${v}`).join(", ");
+      check(remembered.includes(picked), `memory's suggestion "${remembered}" is not the first sweep's pick (${picked})`);
+      await phone();
+      await page.waitForTimeout(300);
+      await noOverflow("the sweep panel");
+      await page.getByTestId("sweep-memory").scrollIntoViewIfNeeded();
+      await shot("30-sweep-phone");
+      await desktop();
+    });
+
     await step("no console errors", async () => {
       if (failedLoads.length) log(`     refused requests logged by Chrome (expected): ${failedLoads.length}`);
       check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);

@@ -66,7 +66,7 @@ class ExecutionPipeline:
         with self._warm_lock:
             if self._warmed:
                 return self.startup
-            from app.core.runtime_env import configure_runtime_env
+            from app.core.runtime_env import HEAVY_IMPORTS, configure_runtime_env
 
             configure_runtime_env(self.settings.data_dir)
             # Memory first: its load holds a lock while importing mem0 (and qdrant_client). crewai imports
@@ -76,8 +76,9 @@ class ExecutionPipeline:
             self.memory.load()
             self.startup["memory_start_s"] = round(time.perf_counter() - t1, 3)
             t0 = time.perf_counter()
-            from app.agents import flow  # noqa: F401  (imports crewai)
-            from app.agents.llm import AnswerCache, make_llm
+            with HEAVY_IMPORTS:  # not beside a mem0 import in another thread (see HEAVY_IMPORTS)
+                from app.agents import flow  # noqa: F401  (imports crewai)
+                from app.agents.llm import AnswerCache, make_llm
 
             self.startup["import_crewai_s"] = round(time.perf_counter() - t0, 3)
             cache = AnswerCache(self.settings.llm.cache_size)

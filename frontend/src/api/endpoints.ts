@@ -11,6 +11,7 @@ import type {
   ReportLink,
   RuleValidation,
   RunPage,
+  SavedIndicator,
   SessionToken,
   Strategy,
   StrategyGraph,
@@ -62,6 +63,11 @@ export const api = {
   schema: () => request<Record<string, unknown>>("/strategies/schema"),
   validateRule: (rule: string, signal?: AbortSignal) =>
     request<RuleValidation>("/strategies/rules/validate", { json: { rule }, signal }),
+  listIndicators: () => request<SavedIndicator[]>("/indicators"),
+  /** Saves (or, for a name already saved, replaces) a custom indicator of the user's library. */
+  saveIndicator: (name: string, formula: string) =>
+    request<SavedIndicator>("/indicators", { json: { name, formula } }),
+  deleteIndicator: (name: string) => request<void>(`/indicators/${enc(name)}`, { method: "DELETE" }),
   listStrategies: () => request<Strategy[]>("/strategies"),
   getStrategy: (id: string) => request<Strategy>(`/strategies/${enc(id)}`),
   createStrategy: (name: string, schema: StrategyGraph) =>

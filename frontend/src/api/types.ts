@@ -21,6 +21,8 @@ export type SymbolInfo = Schemas["SymbolInfo"];
 export type UploadPublic = Schemas["UploadPublic"];
 export type Violation = Schemas["ViolationOut"];
 export type RuleValidation = Schemas["RuleCheckResult"];
+/** A custom indicator of the user's library (`/indicators`), usable by name in every strategy. */
+export type SavedIndicator = Schemas["IndicatorPublic"];
 export type Bar = Schemas["BarRow"];
 export type CodePublic = Schemas["CodePublic"];
 

@@ -30,6 +30,16 @@ import { SweepResults, objectiveLabel } from "./SweepResults";
 import type { SweepState } from "./useSweep";
 
 
+/** Memory's pick from an earlier sweep of a similar strategy (`agent_insights.sweep_suggestion`), if it has values. */
+function memorySuggestion(raw: unknown): { values: Record<string, number>; similarity?: number } | null {
+  if (!raw || typeof raw !== "object") return null;
+  const { values, similarity } = raw as { values?: unknown; similarity?: unknown };
+  if (!values || typeof values !== "object") return null;
+  const numeric = Object.entries(values as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === "number");
+  if (!numeric.length) return null;
+  return { values: Object.fromEntries(numeric), similarity: typeof similarity === "number" ? similarity : undefined };
+}
+
 function whereFrom(name: string): string {
   if (name.startsWith("params.")) return "execution parameter";
   if (name.includes(".")) return "node field";
@@ -107,6 +117,7 @@ export default function SweepPanel(props: {
   const rate = sweep.combosPerS;
   const seconds = estimateSeconds(size, rate);
   const latest = state.events[state.events.length - 1];
+  const suggestion = memorySuggestion(execution?.agent_insights?.sweep_suggestion);
 
   return (
     <div className="sweep-panel" data-testid="sweep-panel">
@@ -118,6 +129,7 @@ export default function SweepPanel(props: {
             in a rule to make it a named parameter with a range, or press Sweep… beside a stop’s field.
           </p>
         ) : (
+          <div className="table-scroll">
           <table className="grid-table" data-testid="sweep-grid">
             <thead>
               <tr>
@@ -152,6 +164,7 @@ export default function SweepPanel(props: {
               })}
             </tbody>
           </table>
+          </div>
         )}
         {editing && (
           <RangeEditor
@@ -305,6 +318,13 @@ export default function SweepPanel(props: {
               <span className="muted">{latest ? latest.message : "Queued…"}</span>
             )}
           </p>
+          {suggestion && (
+            <p className="small" data-testid="sweep-memory">
+              From memory: an earlier sweep of a similar strategy
+              {typeof suggestion.similarity === "number" ? ` (similarity ${suggestion.similarity.toFixed(2)})` : ""} picked{" "}
+              <strong>{Object.entries(suggestion.values).map(([k, v]) => `${k} = ${num(v)}`).join(", ")}</strong>.
+            </p>
+          )}
           {state.ended && state.status === "failed" && (
             <p className="error" role="alert" data-testid="sweep-failed">
               {execution.error_message ?? "The sweep failed."}

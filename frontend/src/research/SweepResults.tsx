@@ -73,7 +73,7 @@ export function SweepResults({ result, onRun }: { result: SweepPublic; onRun: (v
   const [dlError, setDlError] = useState<string | null>(null);
 
   return (
-    <div className="sweep-results" data-testid="sweep-results">
+    <div className="sweep-results" data-testid="sweep-results" data-execution={result.execution_id}>
       <section className="card" aria-label="What ran">
         <div className="row spread">
           <h3>Result</h3>

@@ -8,7 +8,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import { api } from "../api/endpoints";
-import type { Execution, ExecutionParams, SweepPublic, SweepRequest } from "../api/types";
+import { TERMINAL, type Execution, type ExecutionParams, type SweepPublic, type SweepRequest } from "../api/types";
 import type { Grid, GridSpec } from "./grid";
 
 export type SweepSettings = {
@@ -196,6 +196,15 @@ export function useSweep(strategyId: string | null, routeSweep: string | null = 
     },
     [loadResult],
   );
+
+  // While a sweep runs, follow its stored status even when the Sweep tab is closed (the tab's dot, the
+  // result ready on return); the tab's own WebSocket gives the live progress.
+  const runningId = execution && !TERMINAL.includes(execution.status) ? execution.id : null;
+  useEffect(() => {
+    if (!runningId) return;
+    const timer = setInterval(() => void refresh(runningId).catch(() => undefined), 3000);
+    return () => clearInterval(timer);
+  }, [runningId, refresh]);
 
   return { grid, setSpec, remove, settings, setSettings, execution, result, resultError, combosPerS, starting, start, refresh, open };
 }

@@ -43,7 +43,7 @@ from app.services.sandbox.policy_rules import (
     STATS_KEYWORDS,
     refusal,
 )
-from app.services.sandbox.policy_tree import module_names, norm, own_attributes, reaching_fields, string_args
+from app.services.sandbox.policy_tree import norm, reaching_fields, scan, string_args
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 _FORMAT_FIELD_ATTR = re.compile(r"\{[^{}]*[.\[]\s*_")
@@ -61,8 +61,7 @@ class Violation(BaseModel):
 class _Checker(ast.NodeVisitor):
     def __init__(self, tree: ast.Module) -> None:
         self.allow = allowlist()
-        self.modules = module_names(tree, self.allow.modules)
-        self.own = own_attributes(tree)
+        self.modules, self.own = scan(tree, self.allow.modules)
         self.violations: list[Violation] = []
         self._bases: set[int] = set()  # nodes that are the left side of a dot
         self._funcs: set[int] = set()  # nodes that are called
@@ -100,6 +99,7 @@ class _Checker(ast.NodeVisitor):
 
     def _check_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._check_binding(node, node.name)
+        self._check_annotation(node.returns)
         self.generic_visit(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
@@ -130,17 +130,19 @@ class _Checker(ast.NodeVisitor):
             return path if base is not None and path in self.allow.modules else None
         return None
 
-    def _check_module_name(self, node: ast.AST, path: str, raw: str, shown: str) -> bool:
+    def _check_module_name(self, node: ast.AST, path: str, raw: str, shown: str | ast.expr) -> bool:
+        """`shown`: how the script wrote the module (unparsed only for a message)."""
         name = norm(raw)
         refused = refusal(name)
         if refused is not None:
             self._add(node, *refused)
             return False
         if name not in self.allow.modules.get(path, frozenset()):
+            written = shown if isinstance(shown, str) else ast.unparse(shown)
             self._add(
                 node,
                 "module_attribute",
-                f"`{shown}` is not allowed: only {path}'s listed names may be used "
+                f"`{written}.{name}` is not allowed: only {path}'s listed names may be used "
                 "(no module reaches another)",
             )
             return False
@@ -154,7 +156,7 @@ class _Checker(ast.NodeVisitor):
             return False
         for i, part in enumerate(parts[1:], start=1):
             path = ".".join(parts[:i])
-            if not self._check_module_name(node, path, part, ".".join(parts[: i + 1])):
+            if not self._check_module_name(node, path, part, ".".join(parts[:i])):
                 return False
         return True
 
@@ -175,7 +177,7 @@ class _Checker(ast.NodeVisitor):
             if alias.name == "*":
                 self._add(node, "star_import", f"`from {module} import *` hides names from the policy")
                 continue
-            self._check_module_name(node, norm(module), alias.name, f"{module}.{alias.name}")
+            self._check_module_name(node, norm(module), alias.name, module)
             if alias.asname:
                 self._check_binding(node, alias.asname)
 
@@ -199,7 +201,7 @@ class _Checker(ast.NodeVisitor):
         base = self._module_path(node.value)
         path = self._module_path(node)
         if base is not None:
-            if self._check_module_name(node, base, node.attr, f"{ast.unparse(node.value)}.{node.attr}"):
+            if self._check_module_name(node, base, node.attr, node.value):
                 if not isinstance(node.ctx, ast.Load):
                     self._add(node, "module_attribute", f"`{ast.unparse(node)}` cannot be assigned")
                 elif path is not None and id(node) not in self._bases:
@@ -231,6 +233,12 @@ class _Checker(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         self._funcs.add(id(func))
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if norm(called) == "NamedAgg":  # pd.NamedAgg(column=..., aggfunc="sum"): a method name
+            for k in node.keywords:
+                if k.arg == "aggfunc":
+                    for constant in string_args(k.value):
+                        self._check_by_name(constant)
         if isinstance(func, ast.Attribute):
             method = norm(func.attr)
             if method == "format" and isinstance(func.value, ast.Constant):
@@ -243,6 +251,12 @@ class _Checker(ast.NodeVisitor):
                     )
             if method in BY_NAME_CALLS and self._module_path(func.value) is None:
                 given = [*node.args, *(k.value for k in node.keywords if k.arg in (None, "func", "arg"))]
+                # Named aggregation: `agg(total=("Close", "sum"))`, the second item is a method name.
+                given += [
+                    k.value.elts[1]
+                    for k in node.keywords
+                    if isinstance(k.value, ast.Tuple) and len(k.value.elts) == 2
+                ]
                 for constant in (s for arg in given for s in string_args(arg)):
                     self._check_by_name(constant)
             if method in STATS_CALLS and self._module_path(func.value) is None:
@@ -318,12 +332,6 @@ class _Checker(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _returns(tree: ast.Module, checker: _Checker) -> None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            checker._check_annotation(node.returns)
-
-
 def validate_code(source: str, *, max_bytes: int = 200_000) -> list[Violation]:
     """Every policy violation in `source`, in source order (empty list: the code may run)."""
     if len(source.encode("utf-8", "surrogatepass")) > max_bytes:
@@ -337,6 +345,5 @@ def validate_code(source: str, *, max_bytes: int = 200_000) -> list[Violation]:
     # The script's own `def load_data` stub (and its yfinance import) is removed before running: not checked.
     tree = strip_stub(tree)
     checker = _Checker(tree)
-    _returns(tree, checker)
     checker.visit(tree)
     return sorted(checker.violations, key=lambda v: (v.line, v.col))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import string
 import unicodedata
+from collections.abc import Mapping
 
 from app.services.sandbox.policy_rules import refusal
 
@@ -15,10 +16,13 @@ def norm(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
-def module_names(tree: ast.Module, tables: dict[str, frozenset[str]]) -> dict[str, str]:
-    """Each name an import binds to a module (by any path in the tables), flow-insensitively: a name bound to
-    a module anywhere is a module everywhere (stricter, never looser)."""
+def scan(tree: ast.Module, tables: Mapping[str, frozenset[str]]) -> tuple[dict[str, str], frozenset[str]]:
+    """One pass over the script: (each name an import binds to a module path of the tables, the attribute
+    names the script defines itself). Module bindings are flow-insensitive: a name bound to a module anywhere
+    is a module everywhere (stricter, never looser). Own attributes are its classes' members and `obj.x = ...`
+    targets, minus refused names."""
     bound: dict[str, str] = {}
+    own: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -32,24 +36,17 @@ def module_names(tree: ast.Module, tables: dict[str, frozenset[str]]) -> dict[st
                 path = f"{norm(node.module)}.{norm(alias.name)}"
                 if path in tables:
                     bound[norm(alias.asname or alias.name)] = path
-    return bound
-
-
-def own_attributes(tree: ast.Module) -> frozenset[str]:
-    """Attribute names the script defines itself (its classes' members, `obj.x = ...` targets)."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
+        elif isinstance(node, ast.ClassDef):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                    names.add(item.name)
+                    own.add(item.name)
                 elif isinstance(item, ast.Assign):
-                    names |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+                    own |= {t.id for t in item.targets if isinstance(t, ast.Name)}
                 elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                    names.add(item.target.id)
+                    own.add(item.target.id)
         elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            names.add(node.attr)
-    return frozenset(n for n in map(norm, names) if refusal(n) is None)
+            own.add(node.attr)
+    return bound, frozenset(n for n in map(norm, own) if refusal(n) is None)
 
 
 def string_args(node: ast.expr | None) -> list[ast.Constant]:

@@ -46,6 +46,8 @@ SUGGESTIONS = [
     ("price is above both the 20-day and 50-day SMAs",
      "price is above the 20-day SMA and above the 50-day SMA"),
     ("close after 7 bars", "exit after 7 bars"),
+    ("close above both the 50 and 200 day moving averages",
+     "close above the 50-day moving average and above the 200-day moving average"),
 ]  # fmt: skip
 
 
