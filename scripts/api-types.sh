@@ -21,6 +21,7 @@ from app.main import create_app
 from app.models.execution import FINAL_STATUSES, ExecutionStatus
 from app.models.params import ExecutionParams, Timeframe
 from app.models.user import MIN_PASSWORD
+from app.services.research.kernel.engine import MINIMIZED, OBJECTIVES
 with open(sys.argv[1], "w") as out:
     json.dump(create_app().openapi(), out, indent=1, sort_keys=True)
 # Values, not only types: the defaults and status sets the backend decides, so the UI never copies them.
@@ -30,6 +31,8 @@ constants = {
     "FINAL_STATUSES": sorted(s.value for s in FINAL_STATUSES),
     "TIMEFRAMES": list(get_args(Timeframe)),
     "MIN_PASSWORD": MIN_PASSWORD,
+    "SWEEP_OBJECTIVES": list(OBJECTIVES),
+    "SWEEP_MINIMIZED": sorted(MINIMIZED),
 }
 with open(sys.argv[2], "w") as out:
     for name, value in constants.items():

@@ -13,7 +13,9 @@
  *
  * Env: E2E_SKIP_BUILD=1 reuses frontend/dist; CHROMIUM=/path overrides /usr/bin/chromium;
  * E2E_RUN_TIMEOUT_S (default 420) bounds one backtest; E2E_KEEP=1 keeps the temp folder;
- * E2E_BASE_URL=http://127.0.0.1:8000 drives a server that is already running instead of starting one.
+ * E2E_BASE_URL=http://127.0.0.1:8000 drives a server that is already running instead of starting one;
+ * E2E_ONLY=<regex> runs only the steps whose names match it, after the setup steps (build, server, browser,
+ * sign-in): `E2E_ONLY=sweep npm run e2e` checks the sweep builder alone.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +33,7 @@ const ARTIFACTS = join(FRONTEND, "test-artifacts");
 const RUN_TIMEOUT_MS = Number(process.env.E2E_RUN_TIMEOUT_S ?? 420) * 1000;
 const ORIGINAL_RULE = "Enter on a 5% price drop from the 20-day moving average";
 
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
 const results = [];
 let abortRest = null; // set when a step the rest depend on has failed
 let onFailure = async () => undefined; // screenshots the page once there is one
@@ -41,7 +44,8 @@ function log(msg) {
   process.stdout.write(`${msg}\n`);
 }
 
-async function step(name, fn, { critical = false } = {}) {
+async function step(name, fn, { critical = false, setup = false } = {}) {
+  if (ONLY && !setup && !ONLY.test(name)) return;
   if (abortRest) {
     results.push({ name, ok: false });
     log(`FAIL ${name} (not run: "${abortRest}" failed)`);
@@ -103,7 +107,7 @@ async function main() {
       await step("build the front end", () => {
         const r = spawnSync("npm", ["run", "build", "--silent"], { cwd: FRONTEND, encoding: "utf8" });
         check(r.status === 0, `npm run build failed:\n${r.stdout}\n${r.stderr}`);
-      }, { critical: true });
+      }, { critical: true, setup: true });
     }
 
     const port = await freePort();
@@ -132,7 +136,7 @@ async function main() {
       await waitForHealth(base, uv, 300_000);
       const index = await fetch(`${base}/`).then((r) => r.text());
       check(index.includes('id="root"'), "the backend does not serve frontend/dist at /");
-    }, { critical: true });
+    }, { critical: true, setup: true });
 
     let page;
     const shot = async (name, p = page) => {
@@ -171,7 +175,7 @@ async function main() {
       page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
       await page.goto(base);
       await page.getByTestId("auth-form").waitFor();
-    }, { critical: true });
+    }, { critical: true, setup: true });
 
     const user = `e2e_${Date.now().toString(36)}`;
     const PASSWORD = "correct horse battery staple";
@@ -210,6 +214,8 @@ async function main() {
     });
 
     await step("register and sign in", async () => {
+      await page.getByTestId("tab-register").click();
+      await page.getByTestId("username").fill(user);
       await page.getByTestId("password").fill(PASSWORD);
       await page.getByTestId("auth-submit").click();
       await page.getByTestId("strategy-list-page").waitFor();
@@ -218,7 +224,7 @@ async function main() {
       await shot("02-strategy-list");
       const t = await fetch(`${base}/auth/token`, { method: "POST", body: new URLSearchParams({ username: user, password: PASSWORD }) });
       apiToken = (await t.json()).access_token;
-    }, { critical: true });
+    }, { critical: true, setup: true });
 
     await step("the sign-in survives a new tab, and no token sits in Web Storage (issue 18.10)", async () => {
       const tab = await browser.newPage();
@@ -689,10 +695,206 @@ async function main() {
       for (const id of ["duplicate", "tab-run", "palette-entry_condition"]) check(seen.has(id), `${id} not reached by Tab`);
     });
 
+    // -- issue 17, the builder: a sweep from the canvas to a normal run of one of its combinations ----------
+    let sweepId = null;
+    let sweepStrategyId = null;
+    // The numbers of a rule, as the builder offers them under the rule's field.
+    const ruleNumber = (field, text) => page.getByTestId(field).getByTestId("rule-number").filter({ hasText: new RegExp(`^${text}$`) });
+    const applyRange = async ({ name, start, stop, step: by, list }) => {
+      const editor = page.getByTestId("range-editor");
+      await editor.waitFor();
+      if (name) await editor.getByTestId("range-name").fill(name);
+      if (list) {
+        await editor.getByTestId("range-mode-list").check();
+        await editor.getByTestId("range-list").fill(list);
+      } else {
+        await editor.getByTestId("range-start").fill(String(start));
+        await editor.getByTestId("range-stop").fill(String(stop));
+        await editor.getByTestId("range-step").fill(String(by));
+      }
+      await editor.getByTestId("range-apply").click();
+      await editor.waitFor({ state: "detached" });
+    };
+
+    await step("sweep: click the numbers of a rule and a stop's field to make them ranges (issue 17)", async () => {
+      await desktop();
+      await page.goto(`${base}/#/new/ma_crossover`);
+      await page.getByTestId("node-entry").waitFor();
+      await page.getByTestId("strategy-name").fill("Swept MA crossover");
+      await page.getByTestId("select-entry").click();
+      await ruleNumber("rule-field-0", "10").click();
+      check((await page.getByTestId("range-name").inputValue()) === "ma", "no name suggested for the 10-day MA");
+      await shot("20-sweep-range-editor");
+      await applyRange({ name: "fast", start: 6, stop: 14, step: 2 });
+      await ruleNumber("rule-field-0", "30").click();
+      await applyRange({ name: "slow", start: 20, stop: 40, step: 10 });
+      check((await page.getByTestId("rule-field-0").getByTestId("rule-input").inputValue()) === "{fast=10}-day MA crosses above {slow=30}-day MA", "the entry rule was not parameterised");
+      // the reading (debounced, so wait for the new one) names the parameters and their defaults
+      await page.getByTestId("rule-field-0").getByTestId("rule-ok").filter({ hasText: "with fast = 10, slow = 30" }).waitFor();
+      // the exit rule uses the same two parameters (same names, same defaults: one parameter each)
+      await page.getByTestId("select-exit").click();
+      await ruleNumber("rule-field-0", "10").click();
+      await applyRange({ name: "fast", start: 6, stop: 14, step: 2 });
+      await ruleNumber("rule-field-0", "30").click();
+      await applyRange({ name: "slow", start: 20, stop: 40, step: 10 });
+      check((await page.getByTestId("rule-field-0").getByTestId("rule-input").inputValue()) === "{fast=10}-day MA crosses below {slow=30}-day MA", "the exit rule was not parameterised");
+      await page.getByTestId("select-sl").click();
+      await page.getByTestId("sweep-field-stop_pct").click();
+      await applyRange({ list: "5, 8" });
+      check((await page.getByTestId("field-range-stop_pct").textContent()).includes("5, 8 (2 values)"), "the stop's range is not shown");
+      await shot("21-sweep-node-field");
+    }, { critical: true });
+
+    await step("sweep: the panel shows the grid size and an estimate; run it and see the combinations counted (issue 17)", async () => {
+      await page.getByTestId("tab-sweep").click();
+      await page.getByTestId("sweep-panel").waitFor();
+      const size = await page.getByTestId("grid-size").textContent();
+      check(size.includes("5 × 3 × 2 = 30") && size.includes("combinations"), `grid size: ${size}`);
+      check(/about \d+ s at [\d,]+ combinations\/s/.test(await page.getByTestId("grid-estimate").textContent()), "no time estimate");
+      for (const n of ["fast", "slow", "sl.stop_pct"]) await page.getByTestId(`grid-row-${n}`).waitFor();
+      await page.getByTestId("sweep-objective").selectOption("sharpe_ratio");
+      await page.getByTestId("sweep-folds").fill("4");
+      await shot("22-sweep-panel");
+      await page.getByTestId("run-sweep").click();
+      await page.getByTestId("sweep-progress").waitFor();
+      sweepId = await page.getByTestId("sweep-progress").getAttribute("data-execution");
+      sweepStrategyId = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
+      const until = Date.now() + RUN_TIMEOUT_MS;
+      let counted = null;
+      let shotTaken = false;
+      for (;;) {
+        const status = (await page.getByTestId("sweep-status").textContent()).trim();
+        const text = await page.getByTestId("sweep-counted").textContent();
+        if (/\/ 30 combinations/.test(text)) counted = text;
+        if (!shotTaken && status !== "queued") {
+          await page.getByTestId("sweep-progress").scrollIntoViewIfNeeded();
+          await shot("23-sweep-progress");
+          shotTaken = true;
+        }
+        if (["completed", "failed", "cancelled"].includes(status)) {
+          check(status === "completed", `the sweep ended ${status}: ${await page.getByTestId("sweep-failed").textContent().catch(() => "")}`);
+          break;
+        }
+        check(Date.now() < until, `the sweep did not finish within ${RUN_TIMEOUT_MS / 1000} s (status ${status})`);
+        await page.waitForTimeout(200);
+      }
+      await page.getByTestId("sweep-results").waitFor({ timeout: 30_000 });
+      counted ??= await page.getByTestId("sweep-counted").textContent();
+      check(/^\d+ \/ 30 combinations$/.test(counted.trim()), `progress in combinations: "${counted}"`);
+      check((await page.getByTestId("sweep-bar").getAttribute("aria-valuenow")) === "100", "the progress bar is not full");
+      log(`     sweep ${sweepId}: ${await page.getByTestId("sweep-summary").textContent()}`);
+    }, { critical: true });
+
+    let sweep = null;
+    await step("sweep: the heatmap (Plotly, loaded with this panel only) and the top table render (issue 17)", async () => {
+      sweep = await apiGet(`/executions/${sweepId}/sweep`);
+      check(sweep.combinations === 30 && sweep.evaluated + sweep.skipped + sweep.failed === 30, `counts: ${JSON.stringify(sweep).slice(0, 200)}`);
+      const heat = page.getByTestId("sweep-heatmap");
+      await page.waitForFunction(() => document.querySelector('[data-testid="sweep-heatmap"]')?.dataset.state === "ready");
+      check(await heat.locator(".hm, .heatmaplayer image, g.heatmaplayer").count() > 0, "no heatmap drawn");
+      const rows = page.getByTestId("sweep-row");
+      check((await rows.count()) === sweep.rows.length && sweep.rows.length === Math.min(100, sweep.evaluated), `${await rows.count()} rows shown, ${sweep.rows.length} in the API`);
+      const first = JSON.parse(await rows.first().getAttribute("data-values"));
+      check(JSON.stringify(first) === JSON.stringify(sweep.rows[0].values), `first row ${JSON.stringify(first)} is not the API's ${JSON.stringify(sweep.rows[0].values)}`);
+      // Plotly is a chunk of its own, fetched by this panel and not at first load
+      const scripts = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name).filter((n) => /plotly/.test(n)));
+      check(scripts.length === 1, `plotly chunks fetched: ${scripts}`);
+      const html = await fetch(`${base}/`).then((r) => r.text());
+      check(!/plotly/.test(html), "index.html preloads plotly");
+      await page.getByTestId("sweep-heatmap-card").scrollIntoViewIfNeeded();
+      await shot("24-sweep-heatmap");
+      await page.getByTestId("sweep-table").scrollIntoViewIfNeeded();
+      await shot("25-sweep-table");
+    }, { critical: true });
+
+    await step("sweep: walk-forward (in-sample against out-of-sample), DSR and PBO, the agent's pick with its reasons (issue 17)", async () => {
+      const wf = sweep.walk_forward;
+      check(wf && wf.folds.length === 4, `walk-forward folds: ${wf && wf.folds.length}`);
+      check((await page.getByTestId("wf-folds").locator("tbody tr").count()) === 4, "the fold table does not have 4 rows");
+      for (const id of ["wf-folds-chart", "wf-equity-chart"]) {
+        await page.waitForFunction((t) => document.querySelector(`[data-testid="${t}"]`)?.dataset.state === "ready", id);
+        check(await page.getByTestId(id).locator(".main-svg").count() > 0, `${id} not drawn`);
+      }
+      check(await page.getByTestId("wf-folds-chart").locator(".barlayer .point").count() >= 4, "no in-sample/out-of-sample bars");
+      const dsr = await page.getByTestId("stat-dsr").locator("dd").first().textContent();
+      const pbo = await page.getByTestId("stat-pbo").locator("dd").first().textContent();
+      const fmt = (v) => (typeof v === "number" ? v.toFixed(3) : "—");
+      check(dsr === fmt(sweep.overfitting.deflated_sharpe_ratio), `DSR shown ${dsr}, API ${sweep.overfitting.deflated_sharpe_ratio}`);
+      check(pbo === fmt(sweep.overfitting.pbo.pbo), `PBO shown ${pbo}, API ${sweep.overfitting.pbo.pbo}`);
+      check(sweep.optimization && sweep.optimization.reasons.length > 0, "no optimization pick in the API");
+      const reasons = await page.getByTestId("pick-reasons").locator("li").allTextContents();
+      check(JSON.stringify(reasons) === JSON.stringify(sweep.optimization.reasons), "the pick's reasons are not the agent's");
+      await page.getByTestId("sweep-walk-forward").scrollIntoViewIfNeeded();
+      await shot("26-sweep-walk-forward");
+      await page.getByTestId("sweep-pick").scrollIntoViewIfNeeded();
+      await shot("27-sweep-pick-and-stats");
+    });
+
+    await step("sweep: a heatmap cell and a table row run as a normal execution whose metrics are the row's (issue 17)", async () => {
+      // a click on the heatmap picks that cell
+      await page.getByTestId("sweep-heatmap-card").scrollIntoViewIfNeeded();
+      const plotArea = page.getByTestId("sweep-heatmap").locator(".nsewdrag").first();
+      const box = await plotArea.boundingBox();
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.getByTestId("heatmap-cell").waitFor();
+      const cell = JSON.parse(await page.getByTestId("heatmap-cell").getAttribute("data-values"));
+      check(Object.keys(cell).sort().join() === ["fast", "sl.stop_pct", "slow"].join(), `cell values ${JSON.stringify(cell)}`);
+      await shot("28-sweep-heatmap-cell");
+      // the best row, as a normal backtest
+      const row = sweep.rows[0];
+      await page.getByTestId("run-row-0").click();
+      const { id, status } = await runToEnd(null);
+      check(status === "completed", `the row's run ended ${status}`);
+      const saved = await apiGet(`/strategies/${sweepStrategyId}`);
+      const entry = saved.schema.nodes.find((n) => n.id === "entry").meta.rules[0];
+      check(entry === `{fast=${row.values.fast}}-day MA crosses above {slow=${row.values.slow}}-day MA`, `the strategy's defaults were not set: ${entry}`);
+      check(saved.schema.nodes.find((n) => n.id === "sl").meta.stop_pct === row.values["sl.stop_pct"], "the stop was not set");
+      const { metrics } = await apiGet(`/executions/${id}/results`);
+      const compared = Object.entries(row.metrics).filter(([k, v]) => v !== null && k in metrics);
+      check(compared.length >= 10, `only ${compared.length} metrics to compare`);
+      for (const [k, v] of compared) check(Math.abs(metrics[k] - v) <= 1e-6 * Math.max(1, Math.abs(v)), `${k}: the run has ${metrics[k]}, the sweep's row ${v}`);
+      await page.getByTestId("see-results").click();
+      await page.getByTestId("results").waitFor({ timeout: 30_000 });
+      await shot("29-sweep-row-as-run");
+      log(`     row 1 ${JSON.stringify(row.values)}: ${compared.length} metrics equal to 1e-6 (Sharpe ${metrics.sharpe_ratio})`);
+      // the sweep is one click away in the strategy's runs
+      await page.getByTestId("tab-history").click();
+      await page.getByTestId(`open-${sweepId}`).click();
+      await page.getByTestId("sweep-results").waitFor();
+      check((await page.getByTestId("sweep-progress").getAttribute("data-execution")) === sweepId, "the run list opened another sweep");
+    });
+
+    await step("sweep: a second sweep starts from memory's earlier pick; the sweep panel fits a phone (issue 17)", async () => {
+      await page.getByTestId("tab-sweep").click();
+      await page.getByTestId("run-sweep").click();
+      await page.waitForFunction((old) => {
+        const el = document.querySelector('[data-testid="sweep-progress"]');
+        return el && el.dataset.execution && el.dataset.execution !== old;
+      }, sweepId);
+      const second = await page.getByTestId("sweep-progress").getAttribute("data-execution");
+      const until = Date.now() + RUN_TIMEOUT_MS;
+      let stored;
+      while (!["completed", "failed", "cancelled"].includes((stored = await apiGet(`/executions/${second}`)).status)) {
+        check(Date.now() < until, "the second sweep did not finish in time");
+        await page.waitForTimeout(500);
+      }
+      check(stored.status === "completed", `the second sweep ended ${stored.status}: ${stored.error_message}`);
+      await page.locator(`[data-testid="sweep-results"][data-execution="${second}"]`).waitFor({ timeout: 30_000 });
+      const remembered = await page.getByTestId("sweep-memory").textContent({ timeout: 30_000 });
+      const picked = Object.entries(sweep.optimization.values).map(([k, v]) => `${k} = ${v}`).join(", ");
+      check(remembered.includes(picked), `memory's suggestion "${remembered}" is not the first sweep's pick (${picked})`);
+      await phone();
+      await page.waitForTimeout(300);
+      await noOverflow("the sweep panel");
+      await page.getByTestId("sweep-memory").scrollIntoViewIfNeeded();
+      await shot("30-sweep-phone");
+      await desktop();
+    });
+
     await step("no console errors", async () => {
       if (failedLoads.length) log(`     refused requests logged by Chrome (expected): ${failedLoads.length}`);
       check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);
-    });
+    }, { setup: true });
   } finally {
     if (browser) await browser.close().catch(() => undefined);
     for (const p of procs) {

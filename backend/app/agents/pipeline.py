@@ -66,20 +66,24 @@ class ExecutionPipeline:
         with self._warm_lock:
             if self._warmed:
                 return self.startup
-            from app.core.runtime_env import configure_runtime_env
+            from app.core.runtime_env import HEAVY_IMPORTS, configure_runtime_env
 
             configure_runtime_env(self.settings.data_dir)
+            # Memory first: its load holds a lock while importing mem0 (and qdrant_client). crewai imports
+            # qdrant_client too, and two threads importing it at once deadlock, which happened when an API
+            # route (e.g. POST /indicators) started memory while this thread was importing crewai.
+            t1 = time.perf_counter()
+            self.memory.load()
+            self.startup["memory_start_s"] = round(time.perf_counter() - t1, 3)
             t0 = time.perf_counter()
-            from app.agents import flow  # noqa: F401  (imports crewai)
-            from app.agents.llm import AnswerCache, make_llm
+            with HEAVY_IMPORTS:  # not beside a mem0 import in another thread (see HEAVY_IMPORTS)
+                from app.agents import flow  # noqa: F401  (imports crewai)
+                from app.agents.llm import AnswerCache, make_llm
 
             self.startup["import_crewai_s"] = round(time.perf_counter() - t0, 3)
             cache = AnswerCache(self.settings.llm.cache_size)
             key = self.settings.llm_api_key
             self._guarded = make_llm(self.settings.llm, key, cache, inner=self._inner_llm)
-            t1 = time.perf_counter()
-            self.memory.load()
-            self.startup["memory_start_s"] = round(time.perf_counter() - t1, 3)
             self._warmed = True
             log.info("agents ready (%s mode): %s", self.mode, self.startup)
             return self.startup

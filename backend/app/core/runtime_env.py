@@ -19,7 +19,14 @@ into the real home of whoever runs it.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+
+# Held while crewai or mem0 is first imported (and mem0 built). Both pull in qdrant_client, torch and more,
+# each in its own order; two threads importing them at once (the agent warm-up and a `/memory` request at
+# start) can meet in the import system's module locks: `_DeadlockError` in one, a half-imported
+# `qdrant_client` (`KeyError`) in the other, leaving memory and the pipeline down until restart.
+HEAVY_IMPORTS = threading.RLock()
 
 # Switched off whatever the environment says: these are the service's policy, not a preference.
 FORCED: dict[str, str] = {

@@ -12,7 +12,7 @@ from app.mcp.backend import Caller
 from app.mcp.reference import LanguageReference, language_reference, summary
 from app.models.params import Timeframe
 from app.models.rules import CustomIndicatorIn, RuleCheck, RuleCheckResult
-from app.services import rule_check
+from app.services import indicators, rule_check
 
 Ctx = Context[Any, Any, Any]
 _FIELDS = RuleCheck.model_fields  # the REST request's own fields: the same limits, the same messages
@@ -40,11 +40,12 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         """Reads one plain-language rule the way a run will (POST /strategies/rules/validate). Answers the
         `understood` line (check it means what you meant), the typed condition, a time limit or stop the
         rule states, and unit notes; or an error with the position where reading stopped, what was
-        expected there and a phrasing the grammar reads."""
+        expected there and a phrasing the grammar reads. Your saved custom indicators (REST `/indicators`)
+        may be named; `custom_indicators` of the same name win."""
         body = RuleCheck.model_validate(
             {"rule": rule, "timeframe": timeframe, "custom_indicators": custom_indicators}
         )
-        async with caller.call(ctx):
-            check = rule_check.check(body)
+        async with caller.call(ctx) as call:
+            check = rule_check.check(body, await indicators.library_for(call.session, call.user.id))
         notes = f" ({'; '.join(check.notes)})" if check.notes else ""
         return answer(f"Understood {rule!r} as: {check.understood}{notes}", check)

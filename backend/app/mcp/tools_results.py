@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from app.mcp.answers import answer
 from app.mcp.backend import Caller
+from app.models.backtest import BacktestMetrics, SeriesPoint, TradeRow
 from app.models.execution import CodePublic
 from app.models.run_list import ReportLink
 from app.services import executions, report_links, result_views
@@ -23,17 +24,14 @@ class ResultsOut(BaseModel):
     execution_id: str
     backtest_run_id: str
     strategy_id: str
-    metrics: dict[str, Any] = Field(
-        description="Every metric, as GET /executions/{id}/results; with `warnings`."
-    )
+    # REST's own models (GET /executions/{id}/results), so the output schema names and describes each field
+    metrics: BacktestMetrics = Field(description="Every metric, with `warnings`.")
     warnings: list[str]
-    equity_series: list[list[Any]] = Field(description="[timestamp, portfolio value], downsampled.")
-    benchmark_series: list[list[Any]] = Field(description="[timestamp, buy-and-hold of the benchmark].")
-    drawdown_series: list[list[Any]] = Field(description="[timestamp, drawdown %].")
+    equity_series: list[SeriesPoint] = Field(description="[timestamp, portfolio value], downsampled.")
+    benchmark_series: list[SeriesPoint] = Field(description="[timestamp, buy-and-hold of the benchmark].")
+    drawdown_series: list[SeriesPoint] = Field(description="[timestamp, drawdown %].")
     bars: int = Field(description="Bars in the run; the series keep the extremes of every stretch.")
-    trades: list[dict[str, Any]] = Field(
-        description="This page of trades, each with exit_reason and exit_rule."
-    )
+    trades: list[TradeRow] = Field(description="This page of trades, each with exit_reason and exit_rule.")
     trades_total: int
     trades_offset: int
     next_trades_offset: int | None = Field(description="Pass as trades_offset for the next page; null: last.")
@@ -72,13 +70,13 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             execution_id=execution_id,
             backtest_run_id=run.id,
             strategy_id=run.strategy_id,
-            metrics=run.metrics,
+            metrics=BacktestMetrics.model_validate(run.metrics),
             warnings=list(run.metrics.get("warnings") or []),
-            equity_series=downsample(equity, max_points),
-            benchmark_series=downsample(result_views.full_series(run, "benchmark"), max_points),
-            drawdown_series=downsample(result_views.full_series(run, "drawdown"), max_points),
+            equity_series=_points(downsample(equity, max_points)),
+            benchmark_series=_points(downsample(result_views.full_series(run, "benchmark"), max_points)),
+            drawdown_series=_points(downsample(result_views.full_series(run, "drawdown"), max_points)),
             bars=len(equity),
-            trades=page,
+            trades=[TradeRow.model_validate(trade) for trade in page],
             trades_total=len(trades),
             trades_offset=trades_offset,
             next_trades_offset=end if end < len(trades) else None,
@@ -136,3 +134,7 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             if row["best"] and row["metric"] in ("total_return", "sharpe_ratio", "max_drawdown", "cagr")
         ]
         return answer(f"Compared {len(execution_ids)} runs. Best " + "; ".join(best or ["(no ranking)"]), out)
+
+
+def _points(points: list[list[Any]]) -> list[SeriesPoint]:
+    return [(str(stamp), None if value is None else float(value)) for stamp, value in points]

@@ -6,6 +6,7 @@ models' own fields, so an MCP client is held to the same validation, limits and 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,8 +19,8 @@ from app.mcp.backend import Caller
 from app.mcp.json_schema import inline_refs
 from app.models.market_data import SymbolInfo
 from app.models.strategy import Strategy, StrategyBase, StrategyCreate, StrategyIssue, StrategyUpdate
-from app.services import strategies, strategy_checks
-from app.services.language import GraphLimits, node_json_schema
+from app.services import indicators, strategies, strategy_checks
+from app.services.language import GraphLimits, SavedIndicator, node_json_schema
 
 Ctx = Context[Any, Any, Any]
 StrategyId = Annotated[
@@ -92,8 +93,9 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         data = StrategyCreate(name=name, graph=graph)
         async with caller.call(ctx) as call:
             settings = call.backend.settings
-            row = await strategies.create(call.session, call.user, data, GraphLimits.of(settings))
-            out = strategy_out(row, llm_available=settings.llm_mode)
+            library = await indicators.library_for(call.session, call.user.id)
+            row = await strategies.create(call.session, call.user, data, GraphLimits.of(settings), library)
+            out = strategy_out(row, llm_available=settings.llm_mode, library=library)
         return _strategy_answer("Created", out)
 
     @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=True))
@@ -109,10 +111,11 @@ def register(mcp: FastMCP, caller: Caller) -> None:
             settings = call.backend.settings
             current = await strategies.get_owned(call.session, call.user, strategy_id)
             data = StrategyUpdate(name=name if name is not None else current.name, graph=graph)
+            library = await indicators.library_for(call.session, call.user.id)
             row = await strategies.update(
-                call.session, call.user, strategy_id, data, GraphLimits.of(settings)
+                call.session, call.user, strategy_id, data, GraphLimits.of(settings), library
             )
-            out = strategy_out(row, llm_available=settings.llm_mode)
+            out = strategy_out(row, llm_available=settings.llm_mode, library=library)
         return _strategy_answer("Updated", out)
 
     @mcp.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True, idempotentHint=False))
@@ -128,8 +131,9 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         """Your strategies, most recently changed first, with their graphs and how each rule reads."""
         async with caller.call(ctx) as call:
             rows = await strategies.list_for(call.session, call.user)
+            library = await indicators.library_for(call.session, call.user.id)
             llm_available = call.backend.settings.llm_mode
-        listed = [strategy_out(row, llm_available=llm_available) for row in rows]
+        listed = [strategy_out(row, llm_available=llm_available, library=library) for row in rows]
         lines = [f"{s.id} {s.name!r} ({len(s.graph.get('nodes', []))} nodes)" for s in listed]
         return answer(f"{len(listed)} strategies: " + "; ".join(lines), StrategiesOut(strategies=listed))
 
@@ -143,16 +147,19 @@ def _strategy_answer(verb: str, out: StrategyOut) -> CallToolResult:
     return answer(summary, out)
 
 
-def strategy_out(row: Strategy, *, llm_available: bool) -> StrategyOut:
-    public = strategies.public(row, llm_available=llm_available)
+def strategy_out(
+    row: Strategy, *, llm_available: bool, library: Sequence[SavedIndicator] = ()
+) -> StrategyOut:
+    """``library``: the owner's saved custom indicators (`/indicators`), which the rules may name."""
+    public = strategies.public(row, llm_available=llm_available, library=library)
     return StrategyOut(
-        **public.model_dump(exclude={"issues"}), issues=public.issues, rules=_readings(row.graph)
+        **public.model_dump(exclude={"issues"}), issues=public.issues, rules=_readings(row.graph, library)
     )
 
 
-def _readings(graph: dict[str, Any]) -> list[RuleReading]:
+def _readings(graph: dict[str, Any], library: Sequence[SavedIndicator]) -> list[RuleReading]:
     """What each readable rule becomes (the unreadable ones are in `issues`)."""
     return [
         RuleReading(node_id=node_id, rule=rule, understood=understood)
-        for node_id, rule, understood in strategy_checks.rule_readings(graph)
+        for node_id, rule, understood in strategy_checks.rule_readings(graph, library)
     ]

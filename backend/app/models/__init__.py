@@ -3,6 +3,7 @@
 from app.models.backtest import BacktestRun
 from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
+from app.models.indicator import SavedIndicatorRow
 from app.models.market_data import MarketDataSegment, MarketDataUpload
 from app.models.strategy import Strategy
 from app.models.sweep import Sweep
@@ -13,6 +14,7 @@ __all__ = [
     "ExecutionEvent",
     "MarketDataSegment",
     "MarketDataUpload",
+    "SavedIndicatorRow",
     "Strategy",
     "StrategyExecution",
     "Sweep",

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Letters, digits and Yahoo's punctuation (^GSPC, BRK-B, BRK.B, EURUSD=X, ES=F), starting with a letter,
+# digit or `^`: a symbol ends up in paths and URLs, so `..` or `.x` is refused here, before anything runs.
+SYMBOL = re.compile(r"^[A-Z0-9^][A-Z0-9.^=_-]{0,19}$")
+SYMBOL_HINT = "use 1-20 letters, digits or . - = ^ _, starting with a letter, digit or ^ (e.g. SPX, BTC-USD)"
 
 Timeframe = Literal["1d", "1h", "1wk", "1mo"]
 PositionSizing = Literal["equal", "fixed_fraction", "fixed_amount"]
@@ -56,8 +62,8 @@ class ExecutionParams(BaseModel):
     def _clean_symbols(cls, symbols: list[str]) -> list[str]:
         cleaned = [s.strip().upper() for s in symbols]
         for s in cleaned:
-            if not s or len(s) > 32 or not all(c.isalnum() or c in "^-._=" for c in s):
-                raise ValueError(f"invalid symbol {s!r}: use letters, digits and ^ - . _ =")
+            if not SYMBOL.match(s):
+                raise ValueError(f"invalid symbol {s[:40]!r}: {SYMBOL_HINT}")
         if len(set(cleaned)) != len(cleaned):
             raise ValueError("symbols must not repeat")
         return cleaned
@@ -65,7 +71,12 @@ class ExecutionParams(BaseModel):
     @field_validator("benchmark")
     @classmethod
     def _clean_benchmark(cls, benchmark: str | None) -> str | None:
-        return benchmark.strip().upper() if benchmark and benchmark.strip() else None
+        if not benchmark or not benchmark.strip():
+            return None
+        clean = benchmark.strip().upper()
+        if not SYMBOL.match(clean):
+            raise ValueError(f"invalid benchmark {clean[:40]!r}: {SYMBOL_HINT}")
+        return clean
 
     @model_validator(mode="after")
     def _check(self) -> ExecutionParams:

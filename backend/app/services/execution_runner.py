@@ -35,6 +35,8 @@ from app.models.sweep import Sweep, SweepRequest
 from app.services.event_bus import EventBus
 from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
+from app.services.indicators import library_for
+from app.services.language import SavedIndicator
 from app.services.pipeline import Job, Outcome, Pipeline
 from app.services.research.errors import InvalidSweep
 from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
@@ -120,6 +122,7 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
     async with ctx.session_factory() as session:
         execution = await session.get(StrategyExecution, execution_id)
         strategy = await session.get(Strategy, execution.strategy_id) if execution else None
+        library = await library_for(session, execution.user_id) if execution else []
     if execution is None or strategy is None:
         log.error("execution %s or its strategy vanished", execution_id)
         return
@@ -140,7 +143,7 @@ async def run_execution(execution_id: str, ctx: RunnerContext) -> None:
     watcher = asyncio.create_task(_watch(ctx, execution_id, cancel))
     started = time.perf_counter()
     try:
-        await _run(ctx, execution, strategy, progress, cancel, started)
+        await _run(ctx, execution, strategy, library, progress, cancel, started)
     finally:
         watcher.cancel()
         ctx.running.pop(execution_id, None)
@@ -171,6 +174,7 @@ async def _run(
     ctx: RunnerContext,
     execution: StrategyExecution,
     strategy: Strategy,
+    library: list[SavedIndicator],
     progress: EventLog,
     cancel: asyncio.Event,
     started: float,
@@ -184,6 +188,7 @@ async def _run(
         params=ExecutionParams.model_validate(execution.params),
         edited_code=execution.submitted_code,
         kind=ExecutionKind(execution.kind),
+        library=tuple(library),
     )
     sweep = execution.kind == ExecutionKind.sweep
     limit_s = ctx.settings.sweep_timeout_s if sweep else ctx.settings.execution_timeout_s
@@ -191,7 +196,7 @@ async def _run(
         pipeline = await ctx.get_pipeline()
         # A research run has the same stages, a sweep's work in each (app/services/research/runner.py).
         one_run = (
-            _sweep(ctx, execution, strategy, progress, cancel, pipeline)
+            _sweep(ctx, execution, strategy, library, progress, cancel, pipeline)
             if sweep
             else pipeline.run(job, progress, cancel)
         )
@@ -243,6 +248,7 @@ async def _sweep(
     ctx: RunnerContext,
     execution: StrategyExecution,
     strategy: Strategy,
+    library: list[SavedIndicator],
     progress: EventLog,
     cancel: asyncio.Event,
     pipeline: Pipeline,
@@ -261,6 +267,7 @@ async def _sweep(
         market_data=pipeline.market_data,
         sandbox_pool=pipeline.sandbox_pool,
         memory=pipeline.memory,
+        library=library,
         advisor=await pipeline.sweep_advisor(),
     )
 

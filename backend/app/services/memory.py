@@ -101,14 +101,15 @@ class MemoryService:
                 return True
             import time
 
-            from app.core.runtime_env import configure_runtime_env
+            from app.core.runtime_env import HEAVY_IMPORTS, configure_runtime_env
 
             started = time.perf_counter()
             try:
                 configure_runtime_env(self.data_dir)
-                from mem0 import Memory
+                with HEAVY_IMPORTS:
+                    from mem0 import Memory
 
-                self._mem = Memory.from_config(self._config())
+                    self._mem = Memory.from_config(self._config())
                 cache_embeddings(self._mem.embedding_model, EMBEDDING_CACHE_SIZE)
                 self.unavailable_reason = None
             except Exception as exc:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.models.rules import RuleCheck, RuleCheckResult
 from app.services.language import SavedIndicator, context_for, read_rule
 
 
-def check(body: RuleCheck) -> RuleCheckResult:
-    """What the rule was understood as; raises `RuleNotUnderstood` (position, expected, suggestion)."""
-    library = [SavedIndicator(c.name, c.formula) for c in body.custom_indicators]
+def check(body: RuleCheck, saved: Sequence[SavedIndicator] = ()) -> RuleCheckResult:
+    """What the rule was understood as; raises `RuleNotUnderstood` (position, expected, suggestion).
+
+    ``saved`` is the user's library; the body's custom indicators (the strategy's nodes) win over a saved
+    one of the same name."""
+    drawn = [SavedIndicator(c.name, c.formula) for c in body.custom_indicators]
+    names = {c.name.lower() for c in drawn}
+    library = [*drawn, *(s for s in saved if s.name.lower() not in names)]
     reading = read_rule(body.rule, context=context_for(body.timeframe, library))
     stop = reading.price_exit
     return RuleCheckResult(

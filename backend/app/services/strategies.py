@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import col, delete, select
@@ -15,7 +16,7 @@ from app.models.event import ExecutionEvent
 from app.models.execution import StrategyExecution
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
 from app.models.user import User
-from app.services.language import GraphLimits
+from app.services.language import GraphLimits, SavedIndicator
 from app.services.strategy_checks import stored_issues, strategy_issues
 
 
@@ -23,29 +24,37 @@ class StrategyNotFound(NotFound):
     pass
 
 
-def _validated_graph(graph: dict[str, Any], limits: GraphLimits) -> dict[str, Any]:
+def _validated_graph(
+    graph: dict[str, Any], limits: GraphLimits, library: Sequence[SavedIndicator]
+) -> dict[str, Any]:
     # Refuses a malformed or oversized graph, or an impossible stop (422 naming the node and field); a
     # draft's unfinished parts are kept and reported as the strategy's `issues`.
-    strategy_issues(graph, limits=limits)
+    strategy_issues(graph, limits=limits, library=library)
     return graph
 
 
-def public(row: Strategy, *, llm_available: bool) -> StrategyPublic:
-    """A strategy as clients read it, with the draft's `issues` (what blocks a run, node by node)."""
+def public(row: Strategy, *, llm_available: bool, library: Sequence[SavedIndicator] = ()) -> StrategyPublic:
+    """A strategy as clients read it, with the draft's `issues` (what blocks a run, node by node);
+    ``library``: the owner's saved custom indicators, which its rules may name."""
     return StrategyPublic(
         id=row.id,
         name=row.name,
         graph=row.graph,
         created_at=row.created_at,
         updated_at=row.updated_at,
-        issues=stored_issues(row.graph, llm_available=llm_available),
+        issues=stored_issues(row.graph, llm_available=llm_available, library=library),
     )
 
 
-async def create(session: AsyncSession, user: User, data: StrategyCreate, limits: GraphLimits) -> Strategy:
-    strategy = Strategy(
-        id=new_id("strat"), user_id=user.id, name=data.name, graph=_validated_graph(data.graph, limits)
-    )
+async def create(
+    session: AsyncSession,
+    user: User,
+    data: StrategyCreate,
+    limits: GraphLimits,
+    library: Sequence[SavedIndicator] = (),
+) -> Strategy:
+    graph = _validated_graph(data.graph, limits, library)
+    strategy = Strategy(id=new_id("strat"), user_id=user.id, name=data.name, graph=graph)
     session.add(strategy)
     await session.commit()
     return strategy
@@ -66,11 +75,16 @@ async def get_owned(session: AsyncSession, user: User, strategy_id: str) -> Stra
 
 
 async def update(
-    session: AsyncSession, user: User, strategy_id: str, data: StrategyUpdate, limits: GraphLimits
+    session: AsyncSession,
+    user: User,
+    strategy_id: str,
+    data: StrategyUpdate,
+    limits: GraphLimits,
+    library: Sequence[SavedIndicator] = (),
 ) -> Strategy:
     strategy = await get_owned(session, user, strategy_id)
     strategy.name = data.name
-    strategy.graph = _validated_graph(data.graph, limits)
+    strategy.graph = _validated_graph(data.graph, limits, library)
     strategy.updated_at = utcnow()
     session.add(strategy)
     await session.commit()

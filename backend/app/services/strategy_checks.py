@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections.abc import Sequence
 from typing import Any, cast
 
 from app.core.errors import DomainError
@@ -48,17 +49,22 @@ ENTRY_TYPES = ("entry_condition", "short_entry_condition")
 
 
 def strategy_issues(
-    graph: dict[str, Any], *, llm_available: bool = False, limits: GraphLimits | None = None
+    graph: dict[str, Any],
+    *,
+    llm_available: bool = False,
+    limits: GraphLimits | None = None,
+    library: Sequence[SavedIndicator] = (),
 ) -> list[StrategyIssue]:
     """Issues of a graph that parses; raises `InvalidStrategyGraph` (malformed), `StrategyTooLarge` (over
-    ``limits``) or `ImpossibleStrategy` (an impossible stop, target or sizing node)."""
+    ``limits``) or `ImpossibleStrategy` (an impossible stop, target or sizing node). ``library``: the
+    user's saved custom indicators, usable by name (a node of the same name wins)."""
     if limits is not None:
         # Only for its size checks (they come first): what a draft may still lack is handled below.
         with contextlib.suppress(InvalidStrategyGraph):
             parse_graph(graph, limits)
     issues: list[StrategyIssue] = []
     readable = _finished(graph, issues)
-    context = _reading_context(readable, issues)
+    context = _reading_context(readable, issues, library)
     parsed = parse_graph(readable)
     for raw in readable["nodes"]:
         rules = raw.get("meta", {}).get("rules") if isinstance(raw, dict) else None
@@ -72,7 +78,7 @@ def strategy_issues(
                 rules[index] = _PLACEHOLDER
     _check_exit_distances(parsed)
     try:
-        build_spec(parse_graph(readable), cast(ExecutionParamsLike, ExecutionParams()))
+        build_spec(parse_graph(readable), cast(ExecutionParamsLike, ExecutionParams()), library)
     except ImpossibleStrategy as err:  # e.g. a rule never true, or a stop-loss beside a trailing stop
         node_id = str(err.fields.get("node_id", ""))
         issues.append(
@@ -102,22 +108,26 @@ def _check_exit_distances(graph: StrategyGraph) -> None:
                 raise ImpossibleStrategy(f"{what} must be below {upper:g}% (got {value:g}%)", node_id=node.id)
 
 
-def stored_issues(graph: dict[str, Any], *, llm_available: bool = False) -> list[StrategyIssue]:
+def stored_issues(
+    graph: dict[str, Any], *, llm_available: bool = False, library: Sequence[SavedIndicator] = ()
+) -> list[StrategyIssue]:
     """Issues of a stored graph, never raising: a graph saved before a check existed reports what the check
     now refuses as a blocking issue instead of making the strategy unreadable."""
     try:
-        return strategy_issues(graph, llm_available=llm_available)
+        return strategy_issues(graph, llm_available=llm_available, library=library)
     except DomainError as err:
         return [StrategyIssue(node_id=str(err.fields.get("node_id", "")), detail=err.message, blocking=True)]
 
 
-def rule_readings(graph: dict[str, Any]) -> list[tuple[str, str, str]]:
+def rule_readings(
+    graph: dict[str, Any], library: Sequence[SavedIndicator] = ()
+) -> list[tuple[str, str, str]]:
     """``(node_id, rule, understood)`` for each rule the grammar reads, with the graph's own custom
     indicators (the rules it cannot read are among `strategy_issues`)."""
     readable = copy.deepcopy(graph)
     if not isinstance(readable.get("nodes"), list):
         return []
-    context = _reading_context(readable, [])
+    context = _reading_context(readable, [], library)
     readings = []
     for raw in readable["nodes"]:
         rules = raw.get("meta", {}).get("rules") if isinstance(raw, dict) else None
@@ -129,8 +139,11 @@ def rule_readings(graph: dict[str, Any]) -> list[tuple[str, str, str]]:
     return readings
 
 
-def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> ReadContext:
-    """The custom indicators the rules may name; a broken one is an issue on its node (then left out)."""
+def _reading_context(
+    graph: dict[str, Any], issues: list[StrategyIssue], library: Sequence[SavedIndicator] = ()
+) -> ReadContext:
+    """The custom indicators the rules may name (the graph's nodes, then the user's saved ones they do not
+    redefine); a broken node is an issue on its node (then the nodes are left out)."""
     if not isinstance(graph.get("nodes"), list):
         return ReadContext()  # parse_graph names the problem
     customs = [
@@ -139,8 +152,10 @@ def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> Read
         if isinstance(raw, dict) and raw.get("type") == "custom_indicator"
         for meta in [raw.get("meta") or {}]
     ]
+    drawn = {c.name.lower() for c in customs}
+    saved = [s for s in library if s.name.lower() not in drawn]
     try:
-        return context_for("1d", customs)
+        return context_for("1d", [*customs, *saved])
     except DomainError as err:
         node_id = str(err.fields.get("node_id", ""))
         issues.append(StrategyIssue(node_id=node_id, detail=err.message, blocking=True))
@@ -148,6 +163,8 @@ def _reading_context(graph: dict[str, Any], issues: list[StrategyIssue]) -> Read
         graph["nodes"] = [
             n for n in graph["nodes"] if not (isinstance(n, dict) and n.get("type") == "custom_indicator")
         ]
+        with contextlib.suppress(DomainError):
+            return context_for("1d", library)
         return ReadContext()
 
 

@@ -4,6 +4,7 @@ or an LLM that does not answer, leaves the deterministic reasons with a warning.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -38,6 +39,9 @@ class Events:
         self.lines.append(message)
 
     async def log(self, message: str, milestone: Milestone | None = None) -> None:
+        self.lines.append(message)
+
+    async def step(self, message: str, done: int, total: int) -> None:
         self.lines.append(message)
 
 
@@ -136,3 +140,67 @@ async def test_the_pipeline_gives_a_sweep_the_optimizer_agent_only_in_llm_mode(t
     assert isinstance(first, CrewAdvisor) and isinstance(second, CrewAdvisor)
     assert first.optimizer.role == "Optimization analyst"
     assert first.usage is not second.usage  # each sweep has its own budget
+
+
+class FactsReader(ScriptedLLM):
+    """A scripted LLM that cites the pick's own numbers, read from the facts it was given (a real run's
+    numbers are not known when the script is written)."""
+
+    def call(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        self._calls.append({"messages": messages, "tools": None})
+        content = next(str(m["content"]) for m in messages if "Facts:\n" in str(m.get("content")))
+        facts = json.loads(content.split("Facts:\n", 1)[1].splitlines()[0])
+        pick = facts["pick"]
+        values = ", ".join(f"{k} = {v:g}" for k, v in pick["values"].items())
+        return react_final(
+            f"Use {values}: its {facts['objective']} is {pick['objective_value']:.2f}, in a region of "
+            f"{pick['region_size']} neighbouring combinations out of {facts['evaluated']} evaluated."
+        )
+
+
+async def test_a_sweep_in_llm_mode_runs_the_optimizer_on_the_sandboxs_result(
+    sandbox_pool: Any, tmp_path: Any
+) -> None:
+    """The runner with the pipeline's advisor, on the real sandbox and market data: the agent's grounded
+    text is the pick's reasons, its usage is the sweep's, and the insights validate as published."""
+    from app.agents.pipeline import ExecutionPipeline
+    from app.models.execution import StrategyExecution
+    from app.models.insights import AgentInsights
+    from app.models.sweep import SweepRequest
+    from app.services.research.runner import run_sweep_execution
+
+    settings = Settings(_env_file=None, environment="test", data_dir=tmp_path, anthropic_api_key=None)
+    memory = MemoryService(enabled=False, data_dir=tmp_path)
+    market_data = await _market_data(tmp_path)  # real market data on the bundled S&P 500
+    pipeline = ExecutionPipeline(
+        settings=settings, market_data=market_data, sandbox_pool=sandbox_pool, memory=memory,
+        llm=FactsReader.with_script([]),
+    )  # fmt: skip
+    advisor = await pipeline.sweep_advisor()
+    request = SweepRequest.model_validate(
+        {"params": PARAMS.model_dump(mode="json"), "grid": {"fast": [5, 10, 20], "slow": [50, 100]},
+         "validation": {"folds": 2, "in_sample": 0.7}}
+    )  # fmt: skip
+    execution = StrategyExecution(id="exec_llm_sweep", strategy_id="s", user_id="u", params={})
+    run = await run_sweep_execution(
+        execution, GRAPH, request, Events(), asyncio.Event(), settings=settings,
+        market_data=market_data, sandbox_pool=sandbox_pool, advisor=advisor,
+    )  # fmt: skip
+    pick = run.insights["optimization"]
+    assert pick["method"] == "llm" and pick["warning"] is None, pick
+    assert pick["reasons"][0].startswith("Use fast = ") and pick["deterministic_reasons"]
+    assert run.insights["agents"]["mode"] == "llm" and run.insights["llm"]["calls"] == 1
+    AgentInsights.model_validate(run.insights)
+
+
+async def _market_data(folder: Any) -> Any:
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+    from sqlmodel import SQLModel
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from app.services.market_data import MarketData
+
+    engine = create_async_engine(f"sqlite+aiosqlite:///{folder / 'md.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.create_all)
+    return MarketData(folder, async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False))

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.core.security import decode_access_token
+from app.models.backtest import BacktestMetrics, TradeRow
 from app.models.params import ExecutionParams
 from app.models.user import User
 from app.services.language.nodes import NODE_TYPES
@@ -59,6 +60,10 @@ async def test_tools_are_listed_with_typed_schemas_and_descriptions(
     name = listed["create_strategy"].inputSchema["properties"]["name"]
     assert (name["minLength"], name["maxLength"]) == (1, 200)
     assert listed["list_symbols"].annotations is not None and listed["list_symbols"].annotations.readOnlyHint
+    results = listed["get_results"].outputSchema
+    assert set(results["$defs"]["BacktestMetrics"]["properties"]) == set(BacktestMetrics.model_fields)
+    trade = results["$defs"]["TradeRow"]["properties"]
+    assert set(trade) == set(TradeRow.model_fields) and "take_profit" in str(trade["exit_reason"])
 
 
 @pytest.mark.parametrize(

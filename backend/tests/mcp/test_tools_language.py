@@ -12,6 +12,7 @@ from app.services.language.catalog import families
 from app.services.language.nodes import NODE_TYPES
 from app.services.language.suggest import CANONICAL_EXAMPLES
 from tests.mcp.client import error, mcp_session, ok, text_of, without_status
+from tests.utils.factories import register
 from tests.utils.live_server import LiveServer
 
 SPREAD = {"name": "spread", "formula": "close - SMA(50)"}
@@ -100,3 +101,22 @@ async def test_validate_rule_limits_are_rests(
     assert rest.status_code == 422 and refused["error"] == "ValidationError"
     assert [e["msg"] for e in refused["errors"]] == [e["msg"] for e in rest.json()["errors"]]
     assert [e["field"] for e in refused["errors"]] == [e["field"] for e in rest.json()["errors"]]
+
+
+async def test_saved_indicators_are_read_like_rest_reads_them(
+    server: LiveServer, http: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """A custom indicator saved with POST /indicators is usable by name through MCP too (validate_rule and a
+    strategy's readings and issues), for its owner only."""
+    assert (await http.post("/indicators", json=SPREAD, headers=headers)).status_code == 201
+    graph = {"nodes": [{"id": "e", "type": "entry_condition", "meta": {"rules": ["spread crosses above 0"]}}]}
+    async with mcp_session(server.http_url, headers) as session:
+        check = ok(await session.call_tool("validate_rule", {"rule": "spread crosses above 0"}))
+        created = ok(await session.call_tool("create_strategy", {"name": "Spread", "graph": graph}))
+    assert check["understood"] == "spread crosses above 0"
+    assert created["issues"] == []
+    assert [r["understood"] for r in created["rules"]] == ["spread crosses above 0"]
+    theirs = await register(http)
+    async with mcp_session(server.http_url, theirs) as session:
+        refused = error(await session.call_tool("validate_rule", {"rule": "spread crosses above 0"}))
+    assert refused["error"] == "RuleNotUnderstood"

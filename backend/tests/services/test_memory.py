@@ -1,4 +1,5 @@
-"""mem0 for real (bundled MiniLM model, Qdrant local path in a temp dir): scoping, similarity, API."""
+"""mem0 for real (bundled MiniLM model, Qdrant local path in a temp dir): scoping, similarity, caching.
+The `/memory` routes are tested in tests/api/routes/test_memory.py."""
 
 from __future__ import annotations
 
@@ -14,16 +15,10 @@ configure_runtime_env(
     os.environ.get("STRATCREW_TEST_AGENTS_HOME") or tempfile.mkdtemp(prefix="stratcrew-agents-")
 )
 
-import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from fastapi import FastAPI  # noqa: E402
 
-from app.api.deps import get_current_user  # noqa: E402
-from app.api.errors import add_exception_handlers  # noqa: E402
-from app.api.routes.memory import router  # noqa: E402
-from app.models.user import User  # noqa: E402
-from app.services.memory import MemoryService, Preferences  # noqa: E402
+from app.services.memory import MemoryService  # noqa: E402
 from tests.agents.network_guard import _no_network_attempts, install_network_guard  # noqa: E402
 
 install_network_guard()
@@ -108,35 +103,6 @@ async def test_unavailable_memory_degrades(tmp_path: Path) -> None:
     assert await broken.search_similar("alice", SMA) == []
     assert await broken.add_pattern("alice", SMA, {}) is None
     assert not broken.available and broken.unavailable_reason
-
-
-async def test_routes_list_forget_and_preferences(memory: MemoryService) -> None:
-    app = FastAPI()
-    add_exception_handlers(app)
-    app.include_router(router)
-    app.state.memory = memory
-    current = {"user": User(id="usr_frank", username="frank", hashed_password="x")}
-    app.dependency_overrides[get_current_user] = lambda: current["user"]
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        r = await client.put("/memory/preferences", json={"risk_tolerance": "low", "max_drawdown": 15})
-        assert r.status_code == 200, r.text
-        r = await client.put("/memory/preferences", json={"risk_tolerance": "high", "max_drawdown": 30})
-        assert r.status_code == 200
-        assert await memory.get_preferences("usr_frank") == Preferences(
-            risk_tolerance="high", max_drawdown=30
-        )
-        listed = (await client.get("/memory")).json()
-        assert listed["count"] == 1 and listed["data"][0]["kind"] == "preferences"
-        memory_id = listed["data"][0]["id"]
-
-        current["user"] = User(id="usr_grace", username="grace", hashed_password="x")
-        assert (await client.get("/memory")).json()["count"] == 0
-        assert (await client.delete(f"/memory/{memory_id}")).status_code == 404
-
-        current["user"] = User(id="usr_frank", username="frank", hashed_password="x")
-        assert (await client.delete(f"/memory/{memory_id}")).status_code == 204
-        assert (await client.get("/memory")).json()["count"] == 0
-        assert (await client.put("/memory/preferences", json={"max_drawdown": 0})).status_code == 422
 
 
 def test_embeddings_are_computed_once_per_text() -> None:

@@ -38,3 +38,18 @@ export const TIMEFRAMES = [
   "1mo"
 ] as const;
 export const MIN_PASSWORD = 8 as const;
+export const SWEEP_OBJECTIVES = [
+  "sharpe_ratio",
+  "sortino_ratio",
+  "calmar_ratio",
+  "total_return",
+  "cagr",
+  "max_drawdown",
+  "volatility",
+  "win_rate",
+  "profit_factor",
+  "expectancy"
+] as const;
+export const SWEEP_MINIMIZED = [
+  "volatility"
+] as const;

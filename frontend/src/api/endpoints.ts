@@ -11,9 +11,12 @@ import type {
   ReportLink,
   RuleValidation,
   RunPage,
+  SavedIndicator,
   SessionToken,
   Strategy,
   StrategyGraph,
+  SweepPublic,
+  SweepRequest,
   SymbolInfo,
   UploadPreview,
   UploadPublic,
@@ -60,6 +63,11 @@ export const api = {
   schema: () => request<Record<string, unknown>>("/strategies/schema"),
   validateRule: (rule: string, signal?: AbortSignal) =>
     request<RuleValidation>("/strategies/rules/validate", { json: { rule }, signal }),
+  listIndicators: () => request<SavedIndicator[]>("/indicators"),
+  /** Saves (or, for a name already saved, replaces) a custom indicator of the user's library. */
+  saveIndicator: (name: string, formula: string) =>
+    request<SavedIndicator>("/indicators", { json: { name, formula } }),
+  deleteIndicator: (name: string) => request<void>(`/indicators/${enc(name)}`, { method: "DELETE" }),
   listStrategies: () => request<Strategy[]>("/strategies"),
   getStrategy: (id: string) => request<Strategy>(`/strategies/${enc(id)}`),
   createStrategy: (name: string, schema: StrategyGraph) =>
@@ -79,6 +87,11 @@ export const api = {
     request<Execution>(`/executions/strategies/${enc(strategyId)}/execute`, {
       json: code === undefined ? { params } : { params, code },
     }),
+  /** Queues a sweep (an execution of kind "sweep"); 422 names the parameter or value it refuses. */
+  sweep: (strategyId: string, body: SweepRequest) =>
+    request<Execution>(`/executions/strategies/${enc(strategyId)}/sweep`, { json: body }),
+  /** A completed sweep's result (409 while it runs). */
+  sweepResult: (id: string) => request<SweepPublic>(`/executions/${enc(id)}/sweep`),
   execution: (id: string) => request<Execution>(`/executions/${enc(id)}`),
   executionCode: (id: string) => request<CodePublic>(`/executions/${enc(id)}/code`),
   results: (id: string) => request<BacktestRun>(`/executions/${enc(id)}/results`),

@@ -551,6 +551,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Indicators */
+        get: operations["list_indicators_indicators_get"];
+        put?: never;
+        /**
+         * Save
+         * @description Saves a custom indicator, usable by name in every strategy of this user (a strategy's own
+         *     `custom_indicator` node of the same name wins there). Saving a name again replaces its formula (200).
+         *     A bad name, an unreadable formula, an unknown name or a circle is refused (422 naming the problem).
+         */
+        post: operations["save_indicators_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/indicators/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get */
+        get: operations["get_indicators__name__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete
+         * @description Deletes it; one another saved indicator uses answers 409 naming those.
+         */
+        delete: operations["delete_indicators__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/memory": {
         parameters: {
             query?: never;
@@ -672,7 +716,8 @@ export interface paths {
         /**
          * Validate Rule
          * @description Reads one rule and answers what was understood, in one canonical line; a rule that cannot be read
-         *     answers 422 `RuleNotUnderstood` with the position, what was expected and a suggestion.
+         *     answers 422 `RuleNotUnderstood` with the position, what was expected and a suggestion. The user's
+         *     saved indicators (`/indicators`) are usable by name; `custom_indicators` of the same name win.
          */
         post: operations["validate_rule_strategies_rules_validate_post"];
         delete?: never;
@@ -1342,6 +1387,43 @@ export interface components {
                 loc?: unknown[];
                 msg?: string;
             }[];
+        };
+        /** IndicatorCreate */
+        IndicatorCreate: {
+            /**
+             * Formula
+             * @description Arithmetic in the rule language over prices, volume, indicators, lags and other custom indicators, e.g. 'close - SMA(50)'.
+             */
+            formula: string;
+            /**
+             * Name
+             * @description A letter then letters, digits or '_'; rules name it in any case.
+             */
+            name: string;
+        };
+        /** IndicatorPublic */
+        IndicatorPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Formula */
+            formula: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Understood
+             * @description The formula as the language reads it, e.g. 'close - SMA(50)'.
+             */
+            understood: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
         };
         JsonValue: unknown;
         /**
@@ -3006,6 +3088,119 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+        };
+    };
+    list_indicators_indicators_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorPublic"][];
+                };
+            };
+        };
+    };
+    save_indicators_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndicatorCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_indicators__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_indicators__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

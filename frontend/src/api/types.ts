@@ -21,6 +21,8 @@ export type SymbolInfo = Schemas["SymbolInfo"];
 export type UploadPublic = Schemas["UploadPublic"];
 export type Violation = Schemas["ViolationOut"];
 export type RuleValidation = Schemas["RuleCheckResult"];
+/** A custom indicator of the user's library (`/indicators`), usable by name in every strategy. */
+export type SavedIndicator = Schemas["IndicatorPublic"];
 export type Bar = Schemas["BarRow"];
 export type CodePublic = Schemas["CodePublic"];
 
@@ -101,5 +103,59 @@ export type WsMessage =
   | { type: "end"; status: ExecutionStatus }
   | { type: "heartbeat" }
   | { type: "reconnect"; after: number };
+
+// -- sweeps (GET /executions/{id}/sweep; the OpenAPI schema leaves its parts open, docs/research.md says them) --
+
+export type SweepRequest = Schemas["SweepRequest"];
+export type SweepPublic = Schemas["SweepPublic"];
+export type OptimizationPick = Schemas["OptimizationPick"];
+/** One combination: its values by grid name, its headline metrics (null where undefined for it). */
+export type SweepRow = { values: Record<string, number>; metrics: Record<string, number | null> };
+/** `z[i][j]` is the objective at `y_values[i]`, `x_values[j]`; `fixed` holds every other parameter (at the best row). */
+export type SweepHeatmap = {
+  x: string;
+  y: string;
+  x_values: number[];
+  y_values: number[];
+  z: (number | null)[][];
+  fixed: Record<string, number>;
+};
+export type WalkForwardFold = {
+  fold: number;
+  in_sample: [string, string];
+  out_of_sample: [string, string];
+  values: Record<string, number>;
+  in_sample_objective: number | null;
+  out_of_sample_objective: number | null;
+};
+export type SweepWalkForward = {
+  method: string;
+  folds: WalkForwardFold[];
+  in_sample_fraction: number;
+  stitched_equity: [string, number][];
+  efficiency: number | null;
+  efficiency_folds: number;
+  out_of_sample_return: number;
+};
+export type SweepOverfitting = {
+  deflated_sharpe_ratio: number | null;
+  probabilistic_sharpe_ratio: number | null;
+  sharpe_ratio: number | null;
+  expected_max_sharpe: number | null;
+  trials: number;
+  bars: number;
+  skewness: number | null;
+  kurtosis: number | null;
+  pbo: {
+    pbo: number | null;
+    strategies: number;
+    partitions: number;
+    splits: number;
+    logit_median?: number | null;
+    oos_loss_probability?: number | null;
+    sampled_from?: number;
+  };
+};
+export type CostBreakeven = { param: string; objective: string; breakeven: number | null; curve: [number, number][]; note: string | null };
 
 export type Compare = { ids: string[]; metrics: Record<string, Record<string, unknown>> };

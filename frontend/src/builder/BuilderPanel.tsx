@@ -2,6 +2,7 @@
 import { useCallback } from "react";
 import type { NodeMeta, StrategyNode } from "../api/types";
 import { Canvas, DND_TYPE } from "./Canvas";
+import { IndicatorLibrary } from "./IndicatorLibrary";
 import { NodeInspector, nodeSummary } from "./NodeInspector";
 import { defaultMeta, nodeLabel, type SchemaInfo } from "./schemaInfo";
 import { TEMPLATES } from "./templates";
@@ -116,6 +117,7 @@ export function BuilderPanel(props: {
             ))}
           </ul>
         )}
+        <IndicatorLibrary />
       </aside>
       <Canvas
         issues={issues}

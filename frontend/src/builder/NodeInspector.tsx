@@ -5,6 +5,7 @@ import { RuleField } from "./RuleField";
 import { nodeLabel, type SchemaInfo } from "./schemaInfo";
 import { PCT_LIMITS, pctProblem } from "./validate";
 import { formatNumber } from "../format";
+import { NodeSweepFields } from "../research/SweepTargets";
 
 function PctField(props: { field: string; label: string; value: number | undefined; onChange: (v: number) => void; testId: string }) {
   const problem = pctProblem(props.field, props.value);
@@ -172,6 +173,7 @@ export function NodeInspector(props: {
           </label>
         </>
       )}
+      <NodeSweepFields node={node} meta={meta} />
     </section>
   );
 }

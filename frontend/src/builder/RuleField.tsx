@@ -5,6 +5,7 @@
  */
 import { useEffect, useId, useRef, useState } from "react";
 import { errorText } from "../api/client";
+import { RuleNumbers } from "../research/SweepTargets";
 import { describeParsed } from "./describe";
 import { checkRule } from "./ruleChecks";
 
@@ -83,6 +84,7 @@ export function RuleField(props: {
           </button>
         )}
       </div>
+      <RuleNumbers rule={value} onChange={onChange} />
       <div id={`${id}-status`} aria-live="polite" className="rule-status">
         {check.state === "checking" && <span className="muted">Checking…</span>}
         {check.state === "ok" && (

@@ -21,7 +21,7 @@ const STATUS_FILTERS: { label: string; statuses: ExecutionStatus[] }[] = [
   { label: "Running", statuses: ["queued", "analyzing", "generating_code", "executing"] },
 ];
 
-export type OpenTab = "results" | "code" | "run";
+export type OpenTab = "results" | "code" | "run" | "sweep";
 
 /** Opens the signed report URL in a new tab (the tab is opened first, so no popup blocker stops it). */
 export async function openReport(executionId: string): Promise<string> {
@@ -151,6 +151,7 @@ export function RunTable(props: {
               {items.map((run) => {
                 const m = run.metrics;
                 const done = run.status === "completed";
+                const isSweep = run.kind === "sweep";
                 return (
                   <tr key={run.id} className={run.id === currentId ? "current" : ""} data-testid="run-row" data-run={run.id}>
                     <td data-label="Compare">
@@ -158,7 +159,7 @@ export function RunTable(props: {
                         type="checkbox"
                         checked={picked.includes(run.id)}
                         onChange={() => toggle(run)}
-                        disabled={!done}
+                        disabled={!done || isSweep}
                         aria-label={`Pick run ${run.id} to compare`}
                         data-testid={`pick-${run.id}`}
                       />
@@ -175,6 +176,11 @@ export function RunTable(props: {
                     </td>
                     <td data-label="Status">
                       <span className={`status status-${run.status}`}>{run.status.replace("_", " ")}</span>
+                      {isSweep && (
+                        <span className="tag" title="A parameter sweep: every combination of a grid" data-testid="sweep-mark">
+                          sweep
+                        </span>
+                      )}
                       {run.edited_code && (
                         <span className="tag" title="Edited code ran instead of the generated code" data-testid="edited-mark">
                           edited code
@@ -192,13 +198,13 @@ export function RunTable(props: {
                     </td>
                     <td data-label="Run at">{formatDateTime(run.created_at)}</td>
                     <td className="actions">
-                      <button type="button" className="small" onClick={() => onOpen(run, done ? "results" : "run")} data-testid={`open-${run.id}`}>
-                        {done ? "Results" : "Open"}
+                      <button type="button" className="small" onClick={() => onOpen(run, isSweep ? "sweep" : done ? "results" : "run")} data-testid={`open-${run.id}`}>
+                        {isSweep ? "Sweep" : done ? "Results" : "Open"}
                       </button>
                       <button type="button" className="small" onClick={() => onOpen(run, "code")} data-testid={`code-${run.id}`}>
                         Code
                       </button>
-                      <button type="button" className="small" onClick={() => report(run)} disabled={!done} data-testid={`report-${run.id}`}>
+                      <button type="button" className="small" onClick={() => report(run)} disabled={!done || isSweep} data-testid={`report-${run.id}`}>
                         Report
                       </button>
                       <button

@@ -4,7 +4,9 @@
  * what stops a run in the node issues (`builder/validate`, `useRuleIssues`, the server's), and unsaved
  * work in `useLeaveGuard`; this component lays them out and turns their failures into the page's banner.
  *
- * Other panels (a research sweep, say) plug in as another entry of `TABS` and one line in the tab panel.
+ * Other panels plug in as another entry of `TABS` and one line in the tab panel. The Sweep tab's grid lives in
+ * `useSweep` and reaches the builder through `SweepGridContext` (a rule's number or a node's field made a
+ * range there); a sweep's row runs as a normal backtest of the strategy with those values as its defaults.
  */
 import { Suspense, lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/endpoints";
@@ -16,6 +18,9 @@ import { schemaInfo } from "../builder/schemaInfo";
 import { blockers, byNode, fromServer, nodeProblems, type NodeIssue } from "../builder/validate";
 import { strategyPath } from "../router";
 import { RunPanel } from "../run/RunPanel";
+import { completeParams } from "../run/ParamsPanel";
+import { applyValues, ruleParams } from "../research/grid";
+import { SweepGridContext, useSweep } from "../research/useSweep";
 import { RunTable, type OpenTab } from "../runs/RunTable";
 import { useAsync } from "../useAsync";
 import { useExecution } from "./useExecution";
@@ -24,6 +29,7 @@ import { useStrategyDraft, type DraftRoute } from "./useStrategyDraft";
 
 const CodePanel = lazy(() => import("../code/CodePanel"));
 const ResultsPanel = lazy(() => import("../results/ResultsPanel"));
+const SweepPanel = lazy(() => import("../research/SweepPanel"));
 
 const TABS = [
   { key: "build", label: "Build" },
@@ -31,6 +37,7 @@ const TABS = [
   { key: "code", label: "Code" },
   { key: "results", label: "Results" },
   { key: "history", label: "Runs" },
+  { key: "sweep", label: "Sweep" },
 ] as const;
 type Tab = (typeof TABS)[number]["key"];
 const isTab = (t: string | null): t is Tab => TABS.some((x) => x.key === t);
@@ -48,8 +55,14 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
   const info = useMemo(() => schemaInfo(schema.data), [schema.data]);
   const draft = useStrategyDraft(route);
   const routeRun = route.page === "strategy" ? route.run : null;
-  const run = useExecution(draft.strategyId, routeRun);
+  const routeTabName = route.page === "strategy" ? route.tab : null;
+  const run = useExecution(draft.strategyId, routeTabName === "sweep" ? null : routeRun);
   const { execution } = run;
+  const sweep = useSweep(draft.strategyId, routeTabName === "sweep" ? routeRun : null);
+  const gridContext = useMemo(
+    () => ({ grid: sweep.grid, setSpec: sweep.setSpec, remove: sweep.remove, ruleParams: ruleParams(draft.nodes) }),
+    [sweep.grid, sweep.setSpec, sweep.remove, draft.nodes],
+  );
 
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [busy, setBusy] = useState<"save" | "duplicate" | "delete" | null>(null);
@@ -138,6 +151,27 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
     [dirty, strategyId, save, run, runBlockers],
   );
 
+  // A sweep runs the strategy as saved: save first, like a run.
+  const startSweep = useCallback(async () => {
+    if (runBlockers.length) throw new Error(`Fix the strategy before sweeping it: ${runBlockers[0]}`);
+    const id = dirty || !strategyId ? await save() : strategyId;
+    if (!id) return null;
+    return (await sweep.start(id, run.params)).id;
+  }, [dirty, strategyId, save, sweep, run.params, runBlockers]);
+
+  // One combination as a normal execution: its values become the strategy's defaults (rule parameters keep
+  // their names, so it stays sweepable) and the sweep's own parameters run it, so its metrics are the row's.
+  const runCombination = useCallback(
+    async (values: Record<string, number>) => {
+      const base = sweep.execution ? completeParams(sweep.execution.params as Partial<typeof run.params>) : run.params;
+      const next = applyValues(draft.nodes, base, values);
+      const id = await draft.save(next.nodes);
+      await run.start(id, undefined, next.params);
+      setTab("run");
+    },
+    [sweep.execution, run, draft],
+  );
+
   const refreshExecution = useCallback(
     (id: string) => run.refresh(id).catch((e: unknown) => setError(errorText(e))),
     [run],
@@ -146,6 +180,12 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
   const openRun = useCallback(
     async (summary: RunSummary, t: OpenTab) => {
       try {
+        if (summary.kind === "sweep") {
+          await sweep.open(summary.id);
+          setTab("sweep");
+          if (strategyId) history.replaceState(history.state, "", `#${strategyPath(strategyId, "sweep", summary.id)}`);
+          return;
+        }
         run.open(await api.execution(summary.id));
         setTab(t);
         if (strategyId) history.replaceState(history.state, "", `#${strategyPath(strategyId, t, summary.id)}`);
@@ -153,7 +193,7 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
         setError(errorText(e));
       }
     },
-    [run, strategyId],
+    [run, sweep, strategyId],
   );
 
   if (draft.loading) return <main className="page"><Loading what="strategy" /></main>;
@@ -218,45 +258,59 @@ export function StrategyPage({ route }: { route: DraftRoute }) {
           >
             {t.label}
             {t.key === "run" && execution && !finished && <span className="dot" aria-label="running" />}
+            {t.key === "sweep" && sweep.execution && !TERMINAL.includes(sweep.execution.status) && <span className="dot" aria-label="running" />}
             {t.key === "build" && runBlockers.length > 0 && <span className="issue-dot" aria-label={`${runBlockers.length} problem(s)`} />}
           </button>
         ))}
       </div>
-      <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
-        {tab === "build" && (
-          <BuilderPanel
-            nodes={draft.nodes}
-            setNodes={draft.setNodes}
-            selectedId={selectedId}
-            setSelectedId={setSelectedId}
-            info={info}
-            schemaError={schema.error}
-            issues={issueMap}
-          />
-        )}
-        {tab === "run" && (
-          <RunPanel
-            params={run.params}
-            setParams={run.setParams}
-            execution={execution}
-            onExecute={() => execute()}
-            executing={run.starting || busy === "save"}
-            onEnded={refreshExecution}
-            goto={(t) => setTab(t as Tab)}
-            blockers={runBlockers}
-          />
-        )}
-        <Suspense fallback={<Loading what="panel" />}>
-          {tab === "code" && <CodePanel execution={execution} onRunCode={(code) => execute(code)} running={busy !== null || run.starting} />}
-          {tab === "results" && <ResultsPanel execution={results} note={resultsNote} />}
-        </Suspense>
-        {tab === "history" &&
-          (strategyId ? (
-            <RunTable strategyId={strategyId} currentId={execution?.id ?? null} onOpen={openRun} refreshKey={`${execution?.id}:${execution?.status}`} />
-          ) : (
-            <p className="muted card">Save the strategy to keep a history of its runs.</p>
-          ))}
-      </div>
+      <SweepGridContext.Provider value={gridContext}>
+        <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} className="tabpanel">
+          {tab === "build" && (
+            <BuilderPanel
+              nodes={draft.nodes}
+              setNodes={draft.setNodes}
+              selectedId={selectedId}
+              setSelectedId={setSelectedId}
+              info={info}
+              schemaError={schema.error}
+              issues={issueMap}
+            />
+          )}
+          {tab === "run" && (
+            <RunPanel
+              params={run.params}
+              setParams={run.setParams}
+              execution={execution}
+              onExecute={() => execute()}
+              executing={run.starting || busy === "save"}
+              onEnded={refreshExecution}
+              goto={(t) => setTab(t as Tab)}
+              blockers={runBlockers}
+            />
+          )}
+          <Suspense fallback={<Loading what="panel" />}>
+            {tab === "code" && <CodePanel execution={execution} onRunCode={(code) => execute(code)} running={busy !== null || run.starting} />}
+            {tab === "results" && <ResultsPanel execution={results} note={resultsNote} />}
+            {tab === "sweep" && (
+              <SweepPanel
+                sweep={sweep}
+                nodes={draft.nodes}
+                params={run.params}
+                blockers={runBlockers}
+                onRun={startSweep}
+                onRunCombination={runCombination}
+                goto={(t) => setTab(t as Tab)}
+              />
+            )}
+          </Suspense>
+          {tab === "history" &&
+            (strategyId ? (
+              <RunTable strategyId={strategyId} currentId={execution?.id ?? null} onOpen={openRun} refreshKey={`${execution?.id}:${execution?.status}`} />
+            ) : (
+              <p className="muted card">Save the strategy to keep a history of its runs.</p>
+            ))}
+        </div>
+      </SweepGridContext.Provider>
       {guard.pending && (
         <div className="modal-backdrop">
           <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby="leave-title" data-testid="leave-dialog">

@@ -18,8 +18,8 @@ export type ExecutionState = {
   params: ExecutionParams;
   setParams: (p: ExecutionParams) => void;
   starting: boolean;
-  /** Queue a run of a saved strategy; throws the server's refusal. */
-  start: (strategyId: string, code?: string) => Promise<Execution>;
+  /** Queue a run of a saved strategy (with `override` as its parameters, which become the next run's); throws the server's refusal. */
+  start: (strategyId: string, code?: string, override?: ExecutionParams) => Promise<Execution>;
   /** Re-read the stored execution (its final status, error message and code). */
   refresh: (id: string) => Promise<void>;
   /** Put a past run on screen (its parameters become the next run's). */
@@ -52,7 +52,8 @@ export function useExecution(strategyId: string | null, routeRun: string | null 
     if (routeRun) {
       api.execution(routeRun).then((ex) => live && open(ex), () => undefined);
     } else {
-      api.runs({ strategyId, limit: 20 }).then(async (page) => {
+      // Sweeps have their own tab: the Run and Results tabs show backtests.
+      api.runs({ strategyId, kind: "backtest", limit: 20 }).then(async (page) => {
         const [newest] = page.items;
         if (!live || !newest) return;
         const done = page.items.find((r) => r.status === "completed");
@@ -71,10 +72,11 @@ export function useExecution(strategyId: string | null, routeRun: string | null 
   }, [strategyId, routeRun, open]);
 
   const start = useCallback(
-    async (id: string, code?: string) => {
+    async (id: string, code?: string, override?: ExecutionParams) => {
       setStarting(true);
+      if (override) setParams(override);
       try {
-        const ex = await api.execute(id, params, code);
+        const ex = await api.execute(id, override ?? params, code);
         setExecution(ex);
         return ex;
       } finally {

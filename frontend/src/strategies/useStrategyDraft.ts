@@ -42,8 +42,8 @@ export type StrategyDraft = {
   loadedTab: string | null;
   /** Counts the strategies put on screen (a template, a loaded one), not our own saves. */
   generation: number;
-  /** Create or update; resolves to the id, or throws the server's refusal. */
-  save: () => Promise<string>;
+  /** Create or update (with `nodes` in place of the ones on screen, which it then puts on screen); resolves to the id, or throws the server's refusal. */
+  save: (nodes?: StrategyNode[]) => Promise<string>;
   duplicate: () => Promise<void>;
   remove: () => Promise<void>;
 };
@@ -99,8 +99,9 @@ export function useStrategyDraft(route: DraftRoute): StrategyDraft {
 
   const setNodes = useCallback((n: StrategyNode[]) => setNodesState(n), []);
 
-  const save = useCallback(async (): Promise<string> => {
-    const graph = { nodes: cleanNodes(nodes) };
+  const save = useCallback(async (override?: StrategyNode[]): Promise<string> => {
+    if (override) setNodesState(override);
+    const graph = { nodes: cleanNodes(override ?? nodes) };
     const s = strategyId ? await api.updateStrategy(strategyId, name, graph) : await api.createStrategy(name, graph);
     setSaved(snapshotOf(s.name, s.schema.nodes ?? graph.nodes));
     setIssues(s.issues ?? []);

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -6,14 +7,14 @@ from app.api.deps import CurrentUser, GraphLimitsDep, SessionDep, SettingsDep
 from app.core.config import Settings
 from app.models.rules import RuleCheck, RuleCheckResult
 from app.models.strategy import Strategy, StrategyCreate, StrategyPublic, StrategyUpdate
-from app.services import rule_check, strategies
-from app.services.language import node_json_schema
+from app.services import indicators, rule_check, strategies
+from app.services.language import SavedIndicator, node_json_schema
 
 router = APIRouter(prefix="/strategies", tags=["strategies"])
 
 
-def _public(row: Strategy, settings: Settings) -> StrategyPublic:
-    return strategies.public(row, llm_available=settings.llm_mode)
+def _public(row: Strategy, settings: Settings, library: Sequence[SavedIndicator]) -> StrategyPublic:
+    return strategies.public(row, llm_available=settings.llm_mode, library=library)
 
 
 @router.get("/schema", response_model=dict[str, Any])
@@ -23,10 +24,11 @@ async def schema(_user: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("/rules/validate", response_model=RuleCheckResult)
-async def validate_rule(body: RuleCheck, _user: CurrentUser) -> RuleCheckResult:
+async def validate_rule(body: RuleCheck, user: CurrentUser, session: SessionDep) -> RuleCheckResult:
     """Reads one rule and answers what was understood, in one canonical line; a rule that cannot be read
-    answers 422 `RuleNotUnderstood` with the position, what was expected and a suggestion."""
-    return rule_check.check(body)
+    answers 422 `RuleNotUnderstood` with the position, what was expected and a suggestion. The user's
+    saved indicators (`/indicators`) are usable by name; `custom_indicators` of the same name win."""
+    return rule_check.check(body, await indicators.library_for(session, user.id))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StrategyPublic)
@@ -39,21 +41,24 @@ async def create(
 ) -> StrategyPublic:
     """Saves a strategy. A malformed or oversized graph or an impossible stop is refused (422 naming the
     node); an unfinished draft is kept, its gaps listed in `issues`."""
-    return _public(await strategies.create(session, user, data, limits), settings)
+    library = await indicators.library_for(session, user.id)
+    return _public(await strategies.create(session, user, data, limits, library), settings, library)
 
 
 @router.get("", response_model=list[StrategyPublic])
 async def list_strategies(
     user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> list[StrategyPublic]:
-    return [_public(row, settings) for row in await strategies.list_for(session, user)]
+    library = await indicators.library_for(session, user.id)
+    return [_public(row, settings, library) for row in await strategies.list_for(session, user)]
 
 
 @router.get("/{strategy_id}", response_model=StrategyPublic)
 async def get(
     strategy_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep
 ) -> StrategyPublic:
-    return _public(await strategies.get_owned(session, user, strategy_id), settings)
+    row = await strategies.get_owned(session, user, strategy_id)
+    return _public(row, settings, await indicators.library_for(session, user.id))
 
 
 @router.put("/{strategy_id}", response_model=StrategyPublic)
@@ -65,7 +70,9 @@ async def update(
     limits: GraphLimitsDep,
     settings: SettingsDep,
 ) -> StrategyPublic:
-    return _public(await strategies.update(session, user, strategy_id, data, limits), settings)
+    library = await indicators.library_for(session, user.id)
+    row = await strategies.update(session, user, strategy_id, data, limits, library)
+    return _public(row, settings, library)
 
 
 @router.delete("/{strategy_id}", status_code=status.HTTP_204_NO_CONTENT)

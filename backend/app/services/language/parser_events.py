@@ -136,7 +136,8 @@ class EventReader(TailReader):
     @starts(PRICE_WORDS, "gap", "gaps", "gapped")
     def _gap(self) -> Condition | None:
         """'gaps up at least 1%' = open >= previous close * 1.01; 'gap down of more than 2%' = open <
-        previous close * 0.98; 'gaps up' without a size = open > previous high (a full gap)."""
+        previous close * 0.98 ('gaps up 2% or more' = at least 2%); 'gaps up' without a size = open > previous
+        high (a full gap)."""
         c = self.c
         c.opt(*PRICE_WORDS)
         word = c.opt("gap up", "gaps up", "gapped up", "gap down", "gaps down", "gapped down")
@@ -146,6 +147,8 @@ class EventReader(TailReader):
         c.opt("by", "of")
         strict = c.opt("more", "at least") == "more"
         tok = c.number("a size such as '1%'", percent=True, signed=False)
+        if tok is not None and c.opt("or more") and strict:
+            return None  # 'more than 2% or more' says it twice: refused rather than guessed
         open_, prev_close = PriceRef(field="open"), PriceRef(field="close", lag=1)
         if tok is None:
             level = PriceRef(field="high" if up else "low", lag=1)

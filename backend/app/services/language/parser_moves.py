@@ -58,6 +58,8 @@ class MoveReader:
         word = c.opt("lower", "higher", "down", "up") if closes or subject.domain in _PRICE_LIKE else None
         if word is None or subject.domain not in (*_PRICE_LIKE, "high", "low", "open"):
             return None
+        if c.at_word("it", "they", "was", "were") or ago_follows(c):
+            return None  # 'higher than (it was) 10 days ago': a comparison with the subject's past value
         nxt = c.peek()
         if nxt is not None and (
             nxt.kind == "name" or (nxt.kind == "num" and nxt.percent) or _starts_series(c)
@@ -265,6 +267,18 @@ def _starts_series(c: Cursor) -> bool:
     found = parse_series(c)
     c.reset(mark)
     return found is not None
+
+
+def ago_follows(c: Cursor) -> bool:
+    """The next tokens are 'N days ago' (a number, a time unit, 'ago')."""
+    tok = c.peek()
+    if tok is None or tok.kind != "num" or tok.percent:
+        return False
+    mark = c.mark()
+    c.i += 1
+    found = c.unit() is not None and c.opt("ago") is not None
+    c.reset(mark)
+    return found
 
 
 def _unit_follows(c: Cursor) -> bool:

@@ -9,7 +9,7 @@ from typing import Literal
 
 from app.services.language.cursor import NUM, Cursor, may_start, starts
 from app.services.language.formula import PERCENT, read_expression
-from app.services.language.parser_moves import MoveReader, Op
+from app.services.language.parser_moves import MoveReader, Op, ago_follows
 from app.services.language.series import Subject, lagged, parse_series
 from app.services.language.spec import AllOf, Arith, Compare, Condition, Const, Cross, Expr, Not, PriceRef
 
@@ -102,9 +102,9 @@ class TailReader(MoveReader):
 
     def level(self, subject: Subject, side: str) -> Expr | None:
         """A series to compare with; a channel named without a side gives its upper line for 'above'
-        and its lower line for 'below'; 'it was 20 days ago' is the subject itself, earlier."""
+        and its lower line for 'below'; '(it was) 20 days ago' is the subject itself, earlier."""
         c = self.c
-        if c.opt("it was", "they were", "was", "were"):
+        if c.opt("it was", "they were", "was", "were") or ago_follows(c):
             n = c.bars()
             if n is None or not c.opt("ago"):
                 return None
@@ -144,24 +144,54 @@ class TailReader(MoveReader):
         op: Op = (">" if strict else ">=") if side == "above" else ("<" if strict else "<=")
         return Compare(left=subject.expr, op=op, right=level)
 
-    @starts(CROSS_ABOVE, CROSS_BELOW)
+    @starts(CROSS_ABOVE, CROSS_BELOW, "cross")
     def _cross(self, subject: Subject) -> Condition | None:
-        """'crosses above X'; against an N-day high or low (a level of the PREVIOUS bars) it is a
-        comparison: each close above the 20-day high is a new break of it."""
+        """'crosses above X' ('crosses X from below' likewise); against an N-day high or low (a level of
+        the PREVIOUS bars) it is a comparison: each close above the 20-day high is a new break of it."""
         c = self.c
         direction: Literal["above", "below"]
         if c.opt(*CROSS_ABOVE):
             direction = "above"
+            right = self.level(subject, direction)
         elif c.opt(*CROSS_BELOW):
             direction = "below"
+            right = self.level(subject, direction)
         else:
-            return None
-        right = self.level(subject, direction)
+            found = self._cross_from(subject)
+            if found is None:
+                return None
+            direction, right = found
         if right is None:
             return None
         if right.type == "indicator" and right.indicator.kind in _BREAKOUT_LEVELS and right.lag == 0:
             return Compare(left=subject.expr, op=">" if direction == "above" else "<", right=right)
         return Cross(left=subject.expr, direction=direction, right=right)
+
+    def _cross_from(self, subject: Subject) -> tuple[Literal["above", "below"], Expr] | None:
+        """'crosses 30 from below' = crosses above 30; 'from above' = crosses below (a bare 'crosses X'
+        says no direction, and a channel without its line is ambiguous: both are refused)."""
+        c = self.c
+        if not c.opt("cross"):
+            return None
+        mark = c.mark()
+        named = read_expression(c, subject, allow_const=True)
+        if named is not None and named.pair is not None:
+            # 'crosses the Bollinger band from below' may be either line: refused rather than guessed.
+            c.fail(
+                "say which of the channel's lines it crosses, e.g. 'the lower Bollinger band'",
+                max(c.i, c.fail_i),
+            )
+            return None
+        sides: tuple[tuple[Literal["above", "below"], str], ...] = (
+            ("above", "from below"),
+            ("below", "from above"),
+        )
+        for direction, side in sides:
+            c.reset(mark)
+            right = self.level(subject, direction)
+            if right is not None and c.opt(side):
+                return direction, right
+        return None
 
     @starts("closes", "stays", NUM, (p for p, _ in COMPARE))
     def _compare(self, subject: Subject) -> Condition | None:

@@ -3,7 +3,9 @@
 Repairs are tried in order, and the first that the grammar reads is offered, in the user's own words
 and numbers: extra indicator parameters trimmed ("RSI(14, 3)" -> "RSI(14)"), a misspelt word replaced
 by the closest word the grammar knows ("RSI crosess above 30" -> "RSI crosses above 30"), a missing
-subject supplied ("new 52-week high" -> "close makes a new 52-week high"). Only when none reads is a
+subject supplied ("new 52-week high" -> "close makes a new 52-week high"), a comparison with two averages
+split in two ("above the 50 and 200 day MAs" -> "above the 50-day MA and above the 200-day MA"), a time
+limit's verb ("close after 7 bars" -> "exit after 7 bars"). Only when none reads is a
 typical example offered, preferring one about the same indicator ("RSI is bananas" -> "RSI(14) below 30").
 Every example is itself tested to parse.
 """
@@ -101,6 +103,32 @@ def _repairs(text: str) -> Iterator[str]:
     for base in dict.fromkeys([text, _spelling_fixed(text)]):
         yield base
         yield from _with_subject(base)
+        yield from _each_average(base)
+        yield from _exit_verb(base)
+
+
+# "above the 50 and 200 day moving averages": one comparison per average, as the grammar reads them.
+_SHARED = re.compile(
+    r"\b(above|below|over|under)\s+(?:both\s+)?(?:the\s+)?(\d+)(?:[- ]?(day|week|month|bar)s?)?\s+and\s+"
+    r"(?:the\s+)?(\d+)[- ]?(day|week|month|bar)s?\s+(moving average|ma|sma|ema|wma)s?\b",
+    re.IGNORECASE,
+)
+
+
+def _each_average(text: str) -> Iterator[str]:
+    match = _SHARED.search(text)
+    if match is None:
+        return
+    op, first, first_unit, second, unit, average = match.groups()
+    line = f"{op} the {first}-{first_unit or unit} {average} and {op} the {second}-{unit} {average}"
+    yield text[: match.start()] + line + text[match.end() :]
+
+
+def _exit_verb(text: str) -> Iterator[str]:
+    # "close after 7 bars": 'close' is the price to the grammar; the time limit is 'exit after 7 bars'.
+    match = re.match(r"\s*(close|cover|liquidate|get out)\b", text, re.IGNORECASE)
+    if match is not None and re.search(r"\bafter\b", text, re.IGNORECASE):
+        yield "exit" + text[match.end() :]
 
 
 def _spelling_fixed(text: str) -> str:

@@ -21,7 +21,7 @@ _EXTRA = (
     "volume range ibs internal strength highest lowest golden death bullish bearish crossover sloping slopes "
     "trending pointing turning squeeze ttm cumulative sum change percent percentage return stays nr narrow "
     "candlestick candle pattern formation forms appears shows prints doji hammer shooting star engulfing "
-    "reading zero stock market index shares of the a an is are be to"
+    "reading zero stock market index shares of the a an is are be to both"
 )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import InvalidInput
 from app.core.ids import new_id
 from app.models.market_data import MarketDataUpload
+from app.models.params import SYMBOL, SYMBOL_HINT
 from app.services.market_data.errors import DataUnavailable, UploadNotFound
 from app.services.market_data.frames import (
     COLUMNS,
@@ -39,16 +39,14 @@ from app.services.market_data.resample import normalise_index
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 # Bare crypto tickers in the original examples mean the USD pair on Yahoo.
 CRYPTO_PAIRS = {c: f"{c}-USD" for c in ("BTC", "ETH", "SOL", "LTC", "DOGE")}
-# Letters, digits and Yahoo's punctuation: ^GSPC, BRK-B, BRK.B, EURUSD=X, ES=F.
-_SYMBOL = re.compile(r"^[A-Z0-9^][A-Z0-9.^=_-]{0,19}$")
 
 
 def normalise_symbol(symbol: str) -> str:
     """Upper-case and check a user's symbol; it ends up in paths and URLs, so the alphabet is closed."""
     clean = symbol.strip().upper()
-    if not _SYMBOL.match(clean):
+    if not SYMBOL.match(clean):
         raise InvalidInput(
-            f"Invalid symbol '{symbol[:40]}': use 1-20 letters, digits or . - = ^ _ (e.g. SPX, BTC-USD)",
+            f"Invalid symbol '{symbol[:40]}': {SYMBOL_HINT}",
             symbol=symbol[:40],
         )
     return clean

@@ -73,7 +73,7 @@ async def _build_spec(
     for _ in range(MAX_TRANSLATED_RULES + 1):
         graph = with_placeholders(job.graph, set(translated)) if translated else job.graph
         try:
-            spec = build_spec(parse_graph(graph, ctx.limits), job.params)
+            spec = build_spec(parse_graph(graph, ctx.limits), job.params, job.library)
         except RuleNotUnderstood as err:
             if ctx.assistant is None or len(translated) >= MAX_TRANSLATED_RULES:
                 raise

@@ -26,7 +26,7 @@ from app.models.insights import AgentInsights, BiasCheck, CodeRepair, LLMUsage, 
 from app.models.memory import Preferences, SimilarStrategy
 from app.models.params import ExecutionParams
 from app.models.status import ExecutionStatus, Milestone
-from app.services.language import GraphLimits, StrategySpec
+from app.services.language import GraphLimits, SavedIndicator, StrategySpec
 from app.services.language.spec import Condition
 from app.services.market_data import Bars, MarketData
 from app.services.memory import MemoryService
@@ -49,6 +49,8 @@ class Job:
     params: ExecutionParams
     edited_code: str | None = None
     kind: ExecutionKind = ExecutionKind.backtest
+    # The user's saved custom indicators when the run started: the rules may name them.
+    library: tuple[SavedIndicator, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any, cast
 
 from app.core.errors import DomainError
 from app.models.params import ExecutionParams
-from app.services.language import ExecutionParamsLike, build_spec, parse_graph
+from app.services.language import ExecutionParamsLike, SavedIndicator, build_spec, parse_graph
 from app.services.language.compiler_portfolio import fractional_reversal
 from app.services.language.indicators import Indicator
 from app.services.language.parameters import PATTERN, conflicting_defaults, number_text, rule_parameters
@@ -117,11 +117,18 @@ def _rule_with(text: str, name: str, value: float) -> str:
     )
 
 
-def build(graph: dict[str, Any], params: ExecutionParams) -> StrategySpec:
-    return build_spec(parse_graph(graph), cast(ExecutionParamsLike, params))
+def build(
+    graph: dict[str, Any], params: ExecutionParams, library: Sequence[SavedIndicator] = ()
+) -> StrategySpec:
+    return build_spec(parse_graph(graph), cast(ExecutionParamsLike, params), library)
 
 
-def design(graph: dict[str, Any], params: ExecutionParams, grid: dict[str, list[float]]) -> Design:
+def design(
+    graph: dict[str, Any],
+    params: ExecutionParams,
+    grid: dict[str, list[float]],
+    library: Sequence[SavedIndicator] = (),
+) -> Design:
     """Learn what each grid parameter moves (see the module docstring)."""
     texts = [str(t) for n in graph.get("nodes", []) for t in (n.get("meta") or {}).get("rules") or []]
     clash = conflicting_defaults(texts)
@@ -138,14 +145,14 @@ def design(graph: dict[str, Any], params: ExecutionParams, grid: dict[str, list[
                 f"unknown parameter {name!r}; this strategy has: {', '.join(sorted(known)) or 'none'}",
                 param=name,
             )
-    default = build(graph, params)
+    default = build(graph, params, library)
     refuse_unsupported(graph, default)
     base = default.model_dump(mode="json")
     leaves: dict[tuple[Any, ...], Leaf] = {}
     exec_fields: dict[str, tuple[str, dict[float, Any]]] = {}
     for name, values in grid.items():
         for value in values:
-            spec = _variant(graph, params, name, value)
+            spec = _variant(graph, params, name, value, library)
             for path, new in _diff(base, spec.model_dump(mode="json")):
                 _record(name, value, path, new, base, leaves, exec_fields)
     signal_params = sorted({p for leaf in leaves.values() for p in leaf.params}, key=list(grid).index)
@@ -212,14 +219,20 @@ def refuse_unsupported(graph: dict[str, Any], spec: StrategySpec) -> None:
         )
 
 
-def _variant(graph: dict[str, Any], params: ExecutionParams, name: str, value: float) -> StrategySpec:
+def _variant(
+    graph: dict[str, Any],
+    params: ExecutionParams,
+    name: str,
+    value: float,
+    library: Sequence[SavedIndicator] = (),
+) -> StrategySpec:
     try:
         if name.startswith(PARAMS_PREFIX):
             changed = ExecutionParams.model_validate(
                 {**params.model_dump(), name[len(PARAMS_PREFIX) :]: value}
             )
-            return build(graph, changed)
-        return build(graph_with(graph, name, value), params)
+            return build(graph, changed, library)
+        return build(graph_with(graph, name, value), params, library)
     except (DomainError, ValueError) as exc:
         detail = getattr(exc, "message", None) or str(exc).splitlines()[0]
         raise InvalidSweep(

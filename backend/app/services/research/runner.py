@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from app.models.execution import ExecutionStatus, StrategyExecution
 from app.models.status import Milestone
 from app.models.sweep import Sweep, SweepRequest
 from app.services.event_log import EventLog
+from app.services.language import SavedIndicator
 from app.services.language.compiler_sweep import compile_sweep
 from app.services.pipeline import SweepAdvisor
 from app.services.research.errors import InvalidSweep
@@ -57,12 +59,13 @@ async def run_sweep_execution(
     market_data: Any,
     sandbox_pool: Any,
     memory: Any = None,
+    library: Sequence[SavedIndicator] = (),
     advisor: SweepAdvisor | None = None,
 ) -> SweepRun:
     await progress.stage(
         ExecutionStatus.analyzing, "Optimizer: reading the strategy's parameters and the grid"
     )
-    design = await asyncio.to_thread(design_for, graph, request, settings)
+    design = await asyncio.to_thread(design_for, graph, request, settings, library)
     description = _describe(design)
     suggestion = None
     if memory is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,6 +18,8 @@ from app.models.execution import ExecutionKind, ExecutionStatus, StrategyExecuti
 from app.models.sweep import GridRange, Sweep, SweepPublic, SweepRequest
 from app.models.user import User
 from app.services import event_log, executions, strategies
+from app.services.indicators import library_for
+from app.services.language import SavedIndicator
 from app.services.queue import ExecutionQueue
 from app.services.research.design import Design, design
 from app.services.research.errors import InvalidSweep
@@ -65,10 +67,15 @@ def check_request(request: SweepRequest, grid: dict[str, list[float]]) -> None:
             raise InvalidSweep(f"heatmap names {name!r}, which the grid does not sweep", param=name)
 
 
-def design_for(graph: dict[str, Any], request: SweepRequest, settings: Settings) -> Design:
+def design_for(
+    graph: dict[str, Any],
+    request: SweepRequest,
+    settings: Settings,
+    library: Sequence[SavedIndicator] = (),
+) -> Design:
     grid = expand_grid(request, settings)
     check_request(request, grid)
-    return design(graph, request.params, grid)
+    return design(graph, request.params, grid, library)
 
 
 async def create(
@@ -77,7 +84,8 @@ async def create(
     strategy = await strategies.get_owned(session, user, strategy_id)
     await executions.check_daily_quota(session, user, settings.max_executions_per_day)
     # Builds the strategy once per swept value: off the event loop.
-    await asyncio.to_thread(design_for, strategy.graph, request, settings)
+    library = await library_for(session, user.id)
+    await asyncio.to_thread(design_for, strategy.graph, request, settings, library)
     execution = StrategyExecution(
         id=new_id("exec"),
         strategy_id=strategy.id,

@@ -15,6 +15,9 @@ from typing import Any
 
 from app.models.backtest import TradeRow
 
+# Spreadsheets read a cell starting with one of these as a formula (uploads refuse them; exports quote them).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
 # The API's trade fields, in their order.
 TRADE_COLUMNS: tuple[str, ...] = tuple(TradeRow.model_fields)
 
@@ -52,4 +55,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return repr(value)  # shortest round-trip text: re-reading gives the same float
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        # A run names its own columns (a trade's symbol) and exit text: a spreadsheet would run such a cell as
+        # a formula; the quote makes it text. Numbers are not strings here, so `-1.5` stays a number.
+        return "'" + value
     return str(value)

@@ -100,6 +100,9 @@ async def test_results_are_409_until_completed(client: httpx.AsyncClient, app) -
         ({"exposure": 1.5}, "exposure"),
         ({"timeframe": "3m"}, "timeframe"),
         ({"symbols": []}, "symbols"),
+        ({"symbols": [".."]}, "symbols"),  # refused here, before a run is queued (issue 15)
+        ({"symbols": ["SPX", ".x"]}, "symbols"),
+        ({"benchmark": ".."}, "benchmark"),
         ({"unknown_field": 1}, "unknown_field"),
     ],
 )

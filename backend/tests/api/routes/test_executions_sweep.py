@@ -62,6 +62,15 @@ async def test_sweep_contract_end_to_end(client: httpx.AsyncClient) -> None:
     assert 0 <= sweep["overfitting"]["deflated_sharpe_ratio"] <= 1
     assert sweep["overfitting"]["pbo"]["partitions"] == 16
     assert sweep["optimization"]["values"] and sweep["optimization"]["reasons"]
+    # offline: the deterministic reasons, the picked row's metrics from the table
+    assert sweep["optimization"]["method"] == "deterministic" and sweep["optimization"]["warning"] is None
+    assert final["agent_insights"]["agents"]["mode"] == "offline"
+    picked = sweep["optimization"]["values"]
+    same = [r for r in sweep["rows"] if r["values"] == picked]
+    if same:  # the pick is among the top 100 rows: its metrics are that row's (float32 in the table)
+        assert sweep["optimization"]["metrics"]["sharpe_ratio"] == pytest.approx(
+            same[0]["metrics"]["sharpe_ratio"], abs=1e-5
+        )
     assert sweep["cost_breakeven"] is None  # no cost swept
 
     csv_text = (await client.get(f"/executions/{body['id']}/sweep.csv", headers=headers)).text

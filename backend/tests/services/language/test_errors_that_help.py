@@ -41,7 +41,14 @@ SUGGESTIONS = [
     ("MACD(12,26,9,5) crosses above the signal line", "MACD(12, 26, 9) crosses above the signal line"),
     ("crosses above the 50-day SMA", "close crosses above the 50-day SMA"),
     ("above the 200-day moving averge", "close above the 200-day moving average"),
-]
+    ("close above the 50 and 200 day moving averages",
+     "close above the 50-day moving average and above the 200-day moving average"),
+    ("price is above both the 20-day and 50-day SMAs",
+     "price is above the 20-day SMA and above the 50-day SMA"),
+    ("close after 7 bars", "exit after 7 bars"),
+    ("close above both the 50 and 200 day moving averages",
+     "close above the 50-day moving average and above the 200-day moving average"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("rule", "suggestion"), SUGGESTIONS, ids=[s[0] for s in SUGGESTIONS])

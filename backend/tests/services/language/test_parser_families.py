@@ -61,6 +61,7 @@ FAMILIES: dict[str, list[tuple[str, str]]] = {
         ("the stock gaps up", "open > high[1 bar(s) ago]"),
         ("open is 2% below the previous close", "open <= close[1 bar(s) ago] * 0.98"),
         ("gap up by more than 0.5%", "open > close[1 bar(s) ago] * 1.005"),
+        ("gap up of 2% or more", "open >= close[1 bar(s) ago] * 1.02"),
     ],
     "candle patterns": [
         ("bullish engulfing candle", "bullish engulfing candle"),

@@ -13,10 +13,11 @@ import pytest
 
 import app.services.research.kernel as kernel
 from app.models.params import ExecutionParams
-from app.services.language import build_spec, compile_spec, parse_graph
+from app.services.language import RuleNotUnderstood, SavedIndicator, build_spec, compile_spec, parse_graph
+from app.services.language.compiler_sweep import compile_sweep
 from app.services.research.design import design, graph_with, known_parameters
 from app.services.research.errors import InvalidSweep
-from app.services.research.script import sweep_script
+from app.services.research.script import sweep_script, sweep_source
 from app.services.results import build_results
 from app.services.sandbox.harness.script import run_script, strip_stub
 from app.services.sandbox.result import TradeRecord
@@ -195,3 +196,22 @@ def test_known_parameters_lists_rules_nodes_and_params() -> None:
     known = known_parameters(GRAPH)
     assert known["fast"] == 10 and known["drop"] == 5 and known["sl.stop_pct"] == 5
     assert "params.fees" in known and "params.slippage" in known
+
+
+def test_a_sweep_reads_the_users_saved_indicators() -> None:
+    """The owner's library (`/indicators`) reaches the sweep's design as it reaches a backtest: a rule naming
+    a saved indicator is swept, and the script computes it; without the library the name is unknown."""
+    graph = {
+        "nodes": [
+            {"id": "e", "type": "entry_condition", "meta": {"rules": ["spread crosses above {lvl=0}"]}},
+            {"id": "sl", "type": "stop_loss", "meta": {"stop_pct": 5.0}},
+        ]
+    }
+    library = [SavedIndicator("spread", "close - SMA(50)")]
+    d = design(graph, PARAMS, {"lvl": [0.0, 5.0]}, library)
+    assert [c.name for c in d.default.custom_indicators] == ["spread"]
+    assert [(leaf.side, leaf.params) for leaf in d.leaves] == [("entries", ["lvl"])]
+    code = compile_sweep(d.default, sweep_source(d, "sharpe_ratio", None, None))
+    assert "spread = close - sma_50" in code
+    with pytest.raises(RuleNotUnderstood):
+        design(graph, PARAMS, {"lvl": [0.0, 5.0]})

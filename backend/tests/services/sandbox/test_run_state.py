@@ -137,3 +137,35 @@ async def test_a_run_can_write_only_its_own_directory(raw_pool: SandboxPool) -> 
     assert own.startswith("/tmp/runs/r")
     assert own in report["writable"]
     assert all(w == own or w.startswith(own + "/") for w in report["writable"]), report
+
+
+CACHE = r"""
+import json, os
+found = {"listable": True, "readable": []}
+try:
+    os.listdir("/var/cache/numba")
+    names = [os.path.join(r, f) for r, _, fs in os.walk("/var/cache/numba") for f in fs]
+except PermissionError:
+    found["listable"] = False
+    names = []
+for name in names:
+    try:
+        open(name, "rb").read(1)
+        found["readable"].append(name)
+    except OSError:
+        pass
+raise RuntimeError("CACHE:" + json.dumps(found))
+"""
+
+
+async def test_the_numba_cache_is_owner_only_and_unreadable_from_a_run(raw_pool: SandboxPool) -> None:
+    """docs/security.md: the zygote's numba cache files are root's and 0600 (pickles); a run reads none."""
+    cache = raw_pool.settings.numba_cache_dir
+    modes = {p: p.stat().st_mode & 0o777 for p in [cache, *cache.rglob("*")]}
+    assert any(p.is_file() for p in modes), "the warm-up wrote no cache files"
+    wider = {str(p): oct(m) for p, m in modes.items() if m & 0o077}
+    assert not wider, wider
+    with pytest.raises(CodeRaised) as info:
+        await raw_pool.run(CACHE, {})
+    found = json.loads(info.value.message.split("CACHE:", 1)[1])
+    assert found == {"listable": False, "readable": []}

@@ -171,12 +171,25 @@ def _supervise(sock: socket.socket, run_id: str, pid: int) -> bool:
         os.close(pidfd)
 
 
+def close_cache(cache_dir: str | None) -> None:
+    """Owner-only modes on every file and directory of numba's cache, including those an earlier zygote or
+    the host's tests wrote under a wider umask (new files are already 0600 by the umask)."""
+    if not cache_dir:
+        return
+    for root, _dirs, files in os.walk(cache_dir):
+        os.chmod(root, 0o700)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o600)
+
+
 def main(config: dict[str, Any]) -> None:
     sock = socket.socket(fileno=int(config["control_fd"]))
     janitor = Janitor()  # first, while this process is small
     for path in config["site_packages"]:
         sys.path.append(path)
-    os.umask(0o022)
+    # The warm-up writes numba's cache (pickles): owner-only, so runs (slot uids) can neither read nor write
+    # it (close_cache below narrows what earlier, wider umasks left).
+    os.umask(0o077)
     os.makedirs(config["runs_dir"], exist_ok=True)
     # Root's, and closed to others: each run's own directory is made (and given to the slot uid) by the
     # run's process before it drops to that uid, so a run cannot write anything beside its own directory.
@@ -190,6 +203,7 @@ def main(config: dict[str, Any]) -> None:
         versions = warm_stack()
         warm_scripts(list(config.get("warmup_scripts", [])))
         load_packages(dict(config.get("packages") or {}))
+        close_cache(os.environ.get("NUMBA_CACHE_DIR"))
     except BaseException as exc:
         send(sock, {"ev": "error", "message": f"warm-up failed: {exc!r}"[:2000]})
         raise
