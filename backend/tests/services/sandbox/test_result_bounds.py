@@ -135,9 +135,9 @@ def test_the_host_reads_a_bounded_result_without_a_python_call_per_number() -> N
         f'{{"ok":{{"equity":[{equity}],"trades":[{",".join([trade] * 5_000)}],'
         '"signals":{"entries":1,"exits":1},"points_total":400000,"trades_total":150000}}'
     ).encode()
-    started = time.perf_counter()
+    started = time.thread_time()  # CPU time: the machine running the tests may be shared
     report = ChildReport.model_validate_json(raw)
-    elapsed = time.perf_counter() - started
+    elapsed = time.thread_time() - started
     assert report.ok is not None and len(report.ok.trades) == 5_000
     assert elapsed < 0.5, f"{elapsed:.2f} s for {len(raw):,} bytes"
     assert len(raw) < 4_000_000  # fits the default result limit
