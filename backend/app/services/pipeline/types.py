@@ -182,6 +182,7 @@ class Sandbox(Protocol):
         cancel: asyncio.Event | None = None,
         progress: Callable[[int, int], None] | None = None,
         bias_cuts: Sequence[float] = (),
+        result_limit: int | None = None,
     ) -> SandboxResult: ...
 
 
