@@ -178,17 +178,17 @@ def _bar_at(bars: pd.DataFrame | None, ts: pd.Timestamp) -> _Bar | None:
     if at < 0 or stamps[at] != wanted:
         return None
 
-    row = dict(zip(bars.columns, bars.iloc[at].tolist(), strict=True))
+    columns = bars.columns
 
-    def col(name: str) -> float:
-        value = float(row.get(name, math.nan))
+    def col(name: str) -> float:  # `iat` per cell: a whole row as a Series costs ~10x more
+        value = float(bars.iat[at, columns.get_loc(name)]) if name in columns else math.nan
         return value if math.isfinite(value) else math.nan
 
     # Missing fields are filled the way vectorbt fills them before checking stops.
-    close = col("close")
-    open_ = col("open") if math.isfinite(col("open")) else close
-    low = col("low") if math.isfinite(col("low")) else min(open_, close)
-    high = col("high") if math.isfinite(col("high")) else max(open_, close)
+    close, open_, low, high = col("close"), col("open"), col("low"), col("high")
+    open_ = open_ if math.isfinite(open_) else close
+    low = low if math.isfinite(low) else min(open_, close)
+    high = high if math.isfinite(high) else max(open_, close)
     return _Bar(open=open_, high=high, low=low, close=close)
 
 
