@@ -269,6 +269,7 @@ class Runtime:
             self.pipelines.get,
             worker_id=self.backend.worker_id,
             lease_s=settings.lease_s,
+            tasks=self.tasks,
         )
         self.queue = self.backend.open(self.ctx, self.tasks)
 
@@ -288,6 +289,7 @@ class Runtime:
     async def stop(self) -> None:
         await self.tasks.close(grace_s=SHUTDOWN_GRACE_S)
         await self.backend.stop()
+        await self.tasks.close(grace_s=SHUTDOWN_GRACE_S)  # what the runs the backend let finish spawned
         await self.pipelines.close()
         if self._owns_pool:
             await self.sandbox_pool.close()

@@ -24,7 +24,6 @@ from app.services.pipeline import (
     execute,
     generate,
     remember_rules,
-    remember_run,
     review,
 )
 
@@ -85,5 +84,4 @@ class ExecutionFlow(Flow):  # type: ignore[type-arg]
         run.ctx.check_cancel()
         assert run.analysis is not None and run.script is not None
         run.backtest = await execute(run.script, run.job, run.ctx)
-        await remember_run(run.analysis, run.backtest, run.ctx.memory, run.ctx.events)
         run.review = await review(run.backtest, run.analysis, run.ctx)

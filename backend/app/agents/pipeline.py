@@ -22,7 +22,7 @@ from app.models.insights import AgentInsights, AgentsInfo, LLMUsage
 from app.services.language import GraphLimits
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
-from app.services.pipeline import Events, Job, Outcome, RunContext, SweepAdvisor
+from app.services.pipeline import Events, Job, Outcome, RunContext, SweepAdvisor, run_memory
 from app.services.sandbox import SandboxPool
 
 if TYPE_CHECKING:
@@ -166,7 +166,9 @@ def _outcome(
         summary=review.summary,
         summary_error=review.summary_error,
     )
-    return Outcome(spec=analysis.spec, backtest=backtest, insights=insights)
+    return Outcome(
+        spec=analysis.spec, backtest=backtest, insights=insights, memory=run_memory(analysis, backtest)
+    )
 
 
 def build_pipeline(

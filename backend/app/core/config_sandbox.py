@@ -44,7 +44,20 @@ class SandboxSettings(BaseModel):
     tmpfs_size_mb: int = Field(64, ge=4)
     output_limit_bytes: int = Field(1_000_000, ge=1024, description="stdout + stderr of one run")
     output_tail_chars: int = Field(2000, ge=100)
-    result_limit_bytes: int = Field(64_000_000, ge=1024)
+    result_limit_bytes: int = Field(
+        4_000_000,
+        ge=1024,
+        description="largest result a backtest run may hand back; larger ones fail naming both sizes",
+    )
+    sweep_result_limit_bytes: int = Field(
+        64_000_000, ge=1024, description="a sweep's (its whole table, as compressed strings: cheap to read)"
+    )
+    max_result_points: int = Field(
+        20_000, ge=100, description="equity points a run hands back; a longer curve is reduced in the sandbox"
+    )
+    max_result_trades: int = Field(
+        5_000, ge=10, description="trades a run hands back (the first); the count of the rest is reported"
+    )
     max_code_bytes: int = Field(200_000, ge=1024)
     kill_grace_s: float = Field(1.0, gt=0, description="after this, a stuck slot's whole sandbox is killed")
 

@@ -38,6 +38,12 @@ class BackgroundTasks:
     def __len__(self) -> int:
         return len(self._tasks)
 
+    async def idle(self) -> None:
+        """Returns once no task is running (tasks spawned meanwhile included): what a test awaits to see
+        the writes made after a run's final status, e.g. its memory."""
+        while self._tasks:
+            await asyncio.gather(*set(self._tasks), return_exceptions=True)
+
     async def close(self, grace_s: float) -> None:
         """Waits up to `grace_s` for the tasks still running, then cancels the rest and waits for them."""
         if not self._tasks:

@@ -8,6 +8,8 @@ from sqlmodel import Field as SQLField
 from sqlmodel import SQLModel
 
 from app.models._types import Published, as_utc, tz_datetime, utcnow
+from app.models.params import Timeframe
+from app.models.rules import CustomIndicatorIn
 
 
 class SavedIndicatorRow(SQLModel, table=True):
@@ -50,3 +52,18 @@ class IndicatorPublic(Published):
     @field_serializer("created_at", "updated_at")
     def _utc(self, value: datetime) -> datetime:
         return as_utc(value)
+
+
+class IndicatorCheck(IndicatorCreate):
+    """One custom indicator checked as it is typed (a builder node), without saving it."""
+
+    node_id: str = Field(default="", max_length=100, description="The node that draws it, named in errors.")
+    custom_indicators: list[CustomIndicatorIn] = Field(
+        default=[], max_length=50, description="The strategy's other custom indicator nodes it may use."
+    )
+    timeframe: Timeframe = "1d"
+
+
+class IndicatorCheckResult(BaseModel):
+    name: str
+    understood: str = Field(description="The formula as the language reads it, e.g. 'close - SMA(50)'.")

@@ -10,6 +10,9 @@ from app.models.params import Timeframe
 class CustomIndicatorIn(BaseModel):
     name: str = Field(min_length=1, max_length=40)
     formula: str = Field(min_length=1, max_length=500)
+    node_id: str = Field(
+        default="", max_length=100, description="The node that draws it, named in the errors it causes."
+    )
 
 
 class RuleCheck(BaseModel):

@@ -3,6 +3,8 @@
 It claims the execution in the database (so no two workers run it to completion), hands it to the agent
 pipeline (analyzing -> generating_code -> executing), and always ends it in a final status with a reason:
 `completed` with a BacktestRun, `failed` with an error naming the step and the cause, or `cancelled`.
+What memory keeps of a completed run is written after that, in a tracked background task (nobody waits on
+it; shutdown does).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import col, select
 from app.core.config import Settings
 from app.core.db import SessionFactory, is_connection_error
 from app.core.errors import DomainError
+from app.core.tasks import BackgroundTasks
 from app.models._types import utcnow
 from app.models.execution import (
     NOT_FINAL_STATUSES,
@@ -37,7 +40,8 @@ from app.services.event_log import EventLog
 from app.services.heap import freeze_after_first_run
 from app.services.indicators import library_for
 from app.services.language import SavedIndicator
-from app.services.pipeline import Job, Outcome, Pipeline
+from app.services.memory import MemoryService
+from app.services.pipeline import Job, Outcome, Pipeline, RunMemory, remember_run
 from app.services.research.errors import InvalidSweep
 from app.services.research.runner import SweepRun, run_sweep_execution, store_sweep
 from app.services.run_storage import store_outcome, stored_insights
@@ -56,6 +60,7 @@ class RunnerContext:
     worker_id: str = "inprocess"
     lease_s: float = 30.0
     running: dict[str, asyncio.Event] = field(default_factory=dict)
+    tasks: BackgroundTasks = field(default_factory=BackgroundTasks)  # the process's: awaited at shutdown
 
 
 async def claim(ctx: RunnerContext, execution_id: str) -> bool:
@@ -223,7 +228,7 @@ async def _run(
             return
         elapsed = round(time.perf_counter() - started, 4)
         if isinstance(outcome, Outcome):
-            await store_outcome(progress, execution, outcome, elapsed)
+            await _store_then_remember(ctx, pipeline.memory, progress, execution, outcome, elapsed)
         else:
             await store_sweep(progress, ctx.session_factory, execution, outcome, elapsed)
     except DomainError as exc:
@@ -270,6 +275,44 @@ async def _sweep(
         library=library,
         advisor=await pipeline.sweep_advisor(),
     )
+
+
+async def _store_then_remember(
+    ctx: RunnerContext,
+    memory: MemoryService,
+    progress: EventLog,
+    execution: StrategyExecution,
+    outcome: Outcome,
+    elapsed: float,
+) -> None:
+    """Stores the outcome (`completed`), then memory keeps the run, off the path the user waits on (the mem0
+    write was ~10% of a run). The task is tracked before the final write, so whoever sees `completed` can
+    await the process's tasks (`BackgroundTasks.idle`) and find the memory written."""
+    if outcome.memory is None:
+        await store_outcome(progress, execution, outcome, elapsed)
+        return
+    stored: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    ctx.tasks.spawn(_remember(ctx, memory, outcome.memory, stored), name=f"remember {execution.id}")
+    try:
+        await store_outcome(progress, execution, outcome, elapsed)
+        stored.set_result(True)
+    finally:
+        if not stored.done():
+            stored.set_result(False)  # not completed: memory keeps nothing of it
+
+
+async def _remember(
+    ctx: RunnerContext, memory: MemoryService, run: RunMemory, stored: asyncio.Future[bool]
+) -> None:
+    if not await stored:
+        return
+    await remember_run(run, memory)  # memory logs its own failures; the run's status never depends on them
+    # The run is final, so its owner may have deleted it meanwhile; its memory must not outlive it (the
+    # delete forgets after its commit, so either it saw this write or this check sees the row gone).
+    async with ctx.session_factory() as session:
+        gone = await session.get(StrategyExecution, run.execution_id) is None
+    if gone:
+        await memory.forget_execution(run.user_id, run.execution_id)
 
 
 async def _either(run: Awaitable[Outcome] | Awaitable[SweepRun]) -> Outcome | SweepRun:

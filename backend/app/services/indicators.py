@@ -17,7 +17,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from app.core.errors import Conflict, DomainError, NotFound
 from app.core.ids import new_id
 from app.models._types import utcnow
-from app.models.indicator import IndicatorCreate, IndicatorPublic, SavedIndicatorRow
+from app.models.indicator import (
+    IndicatorCheck,
+    IndicatorCheckResult,
+    IndicatorCreate,
+    IndicatorPublic,
+    SavedIndicatorRow,
+)
 from app.models.user import User
 from app.services.language import CustomIndicator, SavedIndicator, validate_custom_indicator
 from app.services.language.spec import describe_expr, expr_customs
@@ -60,6 +66,18 @@ def public(row: SavedIndicatorRow, checked: CustomIndicator | None = None) -> In
 def _check(data: IndicatorCreate, library: list[SavedIndicator]) -> CustomIndicator:
     """Raises `InvalidStrategyGraph` (name, circle) or `RuleNotUnderstood` (formula) like a node would."""
     return validate_custom_indicator(data.name, data.formula, library, node_id=data.name)
+
+
+def check_drawn(data: IndicatorCheck, saved: list[SavedIndicator]) -> IndicatorCheckResult:
+    """Checks a strategy's custom indicator node as the builder edits it (not saved): against the graph's
+    other nodes, then the user's saved indicators they do not redefine, as a run would read it."""
+    drawn = [SavedIndicator(c.name, c.formula, c.node_id) for c in data.custom_indicators]
+    names = {c.name.lower() for c in drawn} | {data.name.lower()}
+    library = [*drawn, *(s for s in saved if s.name.lower() not in names)]
+    checked = validate_custom_indicator(
+        data.name, data.formula, library, node_id=data.node_id, timeframe=data.timeframe
+    )
+    return IndicatorCheckResult(name=checked.name, understood=describe_expr(checked.expr))
 
 
 async def save(

@@ -13,7 +13,7 @@ def check(body: RuleCheck, saved: Sequence[SavedIndicator] = ()) -> RuleCheckRes
 
     ``saved`` is the user's library; the body's custom indicators (the strategy's nodes) win over a saved
     one of the same name."""
-    drawn = [SavedIndicator(c.name, c.formula) for c in body.custom_indicators]
+    drawn = [SavedIndicator(c.name, c.formula, c.node_id) for c in body.custom_indicators]
     names = {c.name.lower() for c in drawn}
     library = [*drawn, *(s for s in saved if s.name.lower() not in names)]
     reading = read_rule(body.rule, context=context_for(body.timeframe, library))

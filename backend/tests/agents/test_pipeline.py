@@ -31,7 +31,7 @@ from app.models.status import ExecutionStatus, Milestone
 from app.services.language.errors import RuleNotUnderstood, StrategyTooLarge
 from app.services.market_data import MarketData
 from app.services.memory import MemoryService
-from app.services.pipeline import Job
+from app.services.pipeline import Job, Outcome, remember_run
 from app.services.sandbox.result import SandboxResult
 from tests.agents.scripted_llm import ScriptedLLM, react_action, react_final
 from tests.agents.test_crew import RULE, TRANSLATION, WORDS
@@ -131,11 +131,19 @@ def job(n: int, user: str, entry: str) -> Job:
     return Job(f"exec_{user}_{n}", user, "strat_1", "Trend follower", graph(entry), PARAMS, None)
 
 
+async def run_stored(pipeline: ExecutionPipeline, run: Job, progress: Recorder | None = None) -> Outcome:
+    """A run as the job runner ends it: once it is stored, memory keeps what `run_memory` made of it."""
+    outcome = await pipeline.run(run, progress or Recorder(), asyncio.Event())
+    assert outcome.memory is not None and outcome.memory.execution_id == run.execution_id
+    assert await remember_run(outcome.memory, pipeline.memory)
+    return outcome
+
+
 async def test_offline_runs_and_the_second_run_finds_the_first(
     tmp_path: Path, memory: MemoryService, market: MarketData
 ) -> None:
     pipeline, sandbox = make_pipeline(tmp_path, memory, market)
-    first = await pipeline.run(job(1, "olga", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    first = await run_stored(pipeline, job(1, "olga", "SMA(10) crosses above SMA(30)"))
     assert first.insights.similar_strategies == []
     assert sorted(first.insights.indicators_used) == ["RSI(14)", "SMA(10)", "SMA(30)"]
     # Buy and hold of the bars the sandbox was given: the total return is theirs, in percent.
@@ -149,7 +157,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(
     assert first.insights.strategy_name == "Trend follower"
 
     progress = Recorder()
-    second = await pipeline.run(job(2, "olga", "SMA(10) crosses above SMA(30)"), progress, asyncio.Event())
+    second = await run_stored(pipeline, job(2, "olga", "SMA(10) crosses above SMA(30)"), progress)
     similar = second.insights.similar_strategies
     assert similar[0].execution_id == "exec_olga_1" and similar[0].similarity > 0.9
     assert similar[0].total_return == pytest.approx(results.metrics.total_return)
@@ -160,7 +168,7 @@ async def test_offline_runs_and_the_second_run_finds_the_first(
     assert second.insights.agents.tool_calls == [] and second.insights.llm is None
 
     # Another user sees none of it.
-    third = await pipeline.run(job(3, "pavel", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    third = await run_stored(pipeline, job(3, "pavel", "SMA(10) crosses above SMA(30)"))
     assert third.insights.similar_strategies == []
 
 
@@ -169,11 +177,11 @@ async def test_memory_similar_k_bounds_the_similar_strategies_shown(
 ) -> None:
     pipeline, _ = make_pipeline(tmp_path, memory, market)
     for n in (1, 2):
-        await pipeline.run(job(n, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
-    third = await pipeline.run(job(3, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+        await run_stored(pipeline, job(n, "sven", "SMA(10) crosses above SMA(30)"))
+    third = await run_stored(pipeline, job(3, "sven", "SMA(10) crosses above SMA(30)"))
     assert len(third.insights.similar_strategies) == 2
     one, _ = make_pipeline(tmp_path, memory, market, memory=MemorySettings(similar_k=1))
-    fourth = await one.run(job(4, "sven", "SMA(10) crosses above SMA(30)"), Recorder(), asyncio.Event())
+    fourth = await run_stored(one, job(4, "sven", "SMA(10) crosses above SMA(30)"))
     assert len(fourth.insights.similar_strategies) == 1
 
 

@@ -5,9 +5,11 @@ import type {
   Bar,
   CodePublic,
   Compare,
+  CustomIndicatorDef,
   Execution,
   ExecutionParams,
   ExecutionStatus,
+  IndicatorCheckResult,
   ReportLink,
   RuleValidation,
   RunPage,
@@ -61,8 +63,15 @@ export const api = {
   closeSession: () => request<void>("/auth/session", { method: "DELETE", headers: SESSION_HEADER }),
 
   schema: () => request<Record<string, unknown>>("/strategies/schema"),
-  validateRule: (rule: string, signal?: AbortSignal) =>
-    request<RuleValidation>("/strategies/rules/validate", { json: { rule }, signal }),
+  /** `customs`: the strategy's custom indicator nodes, so a rule naming one reads (sent only when there are any). */
+  validateRule: (rule: string, signal?: AbortSignal, customs: CustomIndicatorDef[] = []) =>
+    request<RuleValidation>("/strategies/rules/validate", {
+      json: customs.length ? { rule, custom_indicators: customs } : { rule },
+      signal,
+    }),
+  /** Checks one custom indicator node (not saved) against the graph's other ones and the user's library. */
+  checkIndicator: (def: CustomIndicatorDef, others: CustomIndicatorDef[]) =>
+    request<IndicatorCheckResult>("/indicators/check", { json: { ...def, custom_indicators: others } }),
   listIndicators: () => request<SavedIndicator[]>("/indicators"),
   /** Saves (or, for a name already saved, replaces) a custom indicator of the user's library. */
   saveIndicator: (name: string, formula: string) =>

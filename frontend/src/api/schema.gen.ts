@@ -595,6 +595,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/indicators/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check
+         * @description Checks a strategy's `custom_indicator` node without saving it: its name, and its formula read with
+         *     the graph's other custom indicators (`custom_indicators`) and the user's saved ones. The builder calls
+         *     it as the formula is typed; a problem answers 422 like a save of the strategy would, naming `node_id`.
+         */
+        post: operations["check_indicators_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/memory": {
         parameters: {
             query?: never;
@@ -1180,6 +1202,12 @@ export interface components {
             formula: string;
             /** Name */
             name: string;
+            /**
+             * Node Id
+             * @description The node that draws it, named in the errors it causes.
+             * @default
+             */
+            node_id: string;
         };
         /**
          * ErrorBody
@@ -1387,6 +1415,50 @@ export interface components {
                 loc?: unknown[];
                 msg?: string;
             }[];
+        };
+        /**
+         * IndicatorCheck
+         * @description One custom indicator checked as it is typed (a builder node), without saving it.
+         */
+        IndicatorCheck: {
+            /**
+             * Custom Indicators
+             * @description The strategy's other custom indicator nodes it may use.
+             * @default []
+             */
+            custom_indicators: components["schemas"]["CustomIndicatorIn"][];
+            /**
+             * Formula
+             * @description Arithmetic in the rule language over prices, volume, indicators, lags and other custom indicators, e.g. 'close - SMA(50)'.
+             */
+            formula: string;
+            /**
+             * Name
+             * @description A letter then letters, digits or '_'; rules name it in any case.
+             */
+            name: string;
+            /**
+             * Node Id
+             * @description The node that draws it, named in errors.
+             * @default
+             */
+            node_id: string;
+            /**
+             * Timeframe
+             * @default 1d
+             * @enum {string}
+             */
+            timeframe: "1d" | "1h" | "1wk" | "1mo";
+        };
+        /** IndicatorCheckResult */
+        IndicatorCheckResult: {
+            /** Name */
+            name: string;
+            /**
+             * Understood
+             * @description The formula as the language reads it, e.g. 'close - SMA(50)'.
+             */
+            understood: string;
         };
         /** IndicatorCreate */
         IndicatorCreate: {
@@ -3193,6 +3265,39 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    check_indicators_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IndicatorCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IndicatorCheckResult"];
+                };
             };
             /** @description Validation Error */
             422: {

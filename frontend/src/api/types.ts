@@ -23,6 +23,9 @@ export type Violation = Schemas["ViolationOut"];
 export type RuleValidation = Schemas["RuleCheckResult"];
 /** A custom indicator of the user's library (`/indicators`), usable by name in every strategy. */
 export type SavedIndicator = Schemas["IndicatorPublic"];
+/** A custom indicator as a rule check takes it: a `custom_indicator` node's name and formula, and its id. */
+export type CustomIndicatorDef = Schemas["CustomIndicatorIn"];
+export type IndicatorCheckResult = Schemas["IndicatorCheckResult"];
 export type Bar = Schemas["BarRow"];
 export type CodePublic = Schemas["CodePublic"];
 
@@ -38,7 +41,8 @@ export type NodeType =
   | "take_profit"
   | "stop_loss"
   | "trailing_stop"
-  | "position_sizing";
+  | "position_sizing"
+  | "custom_indicator";
 
 export type Operand = { indicator?: string; period?: number; value?: number; price?: string; [key: string]: unknown };
 export type Condition = { left: Operand; op: string; right: Operand };

@@ -3,6 +3,7 @@ import { useCallback } from "react";
 import type { NodeMeta, StrategyNode } from "../api/types";
 import { Canvas, DND_TYPE } from "./Canvas";
 import { IndicatorLibrary } from "./IndicatorLibrary";
+import { customDefs } from "./ruleChecks";
 import { NodeInspector, nodeSummary } from "./NodeInspector";
 import { defaultMeta, nodeLabel, type SchemaInfo } from "./schemaInfo";
 import { TEMPLATES } from "./templates";
@@ -17,6 +18,7 @@ const ID_PREFIX: Record<string, string> = {
   stop_loss: "sl",
   trailing_stop: "trail",
   position_sizing: "sizing",
+  custom_indicator: "custom",
 };
 
 export function newNodeId(type: string, nodes: StrategyNode[]): string {
@@ -37,12 +39,16 @@ export function BuilderPanel(props: {
 }) {
   const { nodes, setNodes, selectedId, setSelectedId, info, schemaError, issues } = props;
   const selected = nodes.find((n) => n.id === selectedId) ?? null;
+  const customs = customDefs(nodes);
 
   const addNode = useCallback(
     (type: string, position?: { x: number; y: number }) => {
       const id = newNodeId(type, nodes);
       const pos = position ?? { x: 40 + (nodes.length % 3) * 300, y: 40 + Math.floor(nodes.length / 3) * 150 };
-      setNodes([...nodes, { id, type, meta: defaultMeta(type) as NodeMeta, position: pos }]);
+      const meta = defaultMeta(type) as NodeMeta;
+      // A custom indicator starts named after its node (unique in the graph), so rules can name it at once.
+      if (type === "custom_indicator") meta.name = id;
+      setNodes([...nodes, { id, type, meta, position: pos }]);
       setSelectedId(id);
     },
     [nodes, setNodes, setSelectedId],
@@ -135,6 +141,7 @@ export function BuilderPanel(props: {
             info={info}
             onChange={(m) => updateMeta(selected.id, m)}
             onDelete={() => removeNode(selected.id)}
+            customs={customs}
           />
         ) : (
           <p className="muted inspector-empty">Select a node to edit it.</p>

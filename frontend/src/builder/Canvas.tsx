@@ -1,7 +1,8 @@
 /**
  * The node canvas. Strategy nodes (the page's state) are the truth; React Flow nodes are derived from
  * them, and React Flow's changes (drag, select, delete) are mapped back. The graph has no edges in the
- * contract, so the drawn edges are implied: entry -> each exit/stop, sizing -> entry.
+ * contract, so the drawn edges are implied: entry -> each exit/stop, sizing -> entry, and a custom
+ * indicator -> each condition whose rules name it.
  */
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import {
@@ -21,6 +22,7 @@ import {
 import "@xyflow/react/dist/style.css";
 import type { StrategyNode } from "../api/types";
 import { nodeSummary } from "./NodeInspector";
+import { customDefs, customsNamedIn } from "./ruleChecks";
 import { nodeLabel } from "./schemaInfo";
 import type { NodeIssue } from "./validate";
 
@@ -70,10 +72,16 @@ function impliedEdges(nodes: StrategyNode[]): Edge[] {
   const edges: Edge[] = [];
   for (const e of entries) {
     for (const n of nodes) {
-      if (n.type.endsWith("entry_condition")) continue;
+      if (n.type.endsWith("entry_condition") || n.type === "custom_indicator") continue;
       const [source, target] = n.type === "position_sizing" ? [n.id, e.id] : [e.id, n.id];
       edges.push({ id: `${source}->${target}`, source, target, selectable: false, focusable: false, animated: n.type !== "position_sizing" });
     }
+  }
+  const customs = customDefs(nodes);
+  for (const n of nodes) {
+    if (!n.type.endsWith("_condition")) continue;
+    const used = new Set((n.meta.rules ?? []).flatMap((r) => customsNamedIn(r, customs)));
+    for (const source of used) edges.push({ id: `${source}->${n.id}`, source, target: n.id, selectable: false, focusable: false });
   }
   return edges;
 }

@@ -9,6 +9,13 @@ import { api } from "../api/endpoints";
 import type { SavedIndicator } from "../api/types";
 import { clearRuleChecks } from "./ruleChecks";
 
+// A node's "Save to My indicators" changes the library outside this list: it reloads when told.
+const listeners = new Set<() => void>();
+
+export function notifyLibraryChanged(): void {
+  for (const l of listeners) l();
+}
+
 export function IndicatorLibrary() {
   const [items, setItems] = useState<SavedIndicator[] | null>(null);
   const [name, setName] = useState("");
@@ -18,12 +25,16 @@ export function IndicatorLibrary() {
 
   useEffect(() => {
     let live = true;
-    api.listIndicators().then(
-      (found) => live && setItems(found),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
+    const load = () =>
+      api.listIndicators().then(
+        (found) => live && setItems(found),
+        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      );
+    void load();
+    listeners.add(load);
     return () => {
       live = false;
+      listeners.delete(load);
     };
   }, []);
 

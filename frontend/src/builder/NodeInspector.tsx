@@ -1,6 +1,10 @@
-/** Edits the selected node's meta: rules (validated), combine, structured conditions, percentages, sizing. */
-import type { Condition, NodeMeta, StrategyNode } from "../api/types";
+/**
+ * Edits the selected node's meta: rules (validated), combine, structured conditions, percentages, sizing,
+ * a custom indicator's name and formula.
+ */
+import type { Condition, CustomIndicatorDef, NodeMeta, StrategyNode } from "../api/types";
 import { ConditionEditor } from "./ConditionEditor";
+import { CustomIndicatorFields } from "./CustomIndicatorFields";
 import { RuleField } from "./RuleField";
 import { nodeLabel, type SchemaInfo } from "./schemaInfo";
 import { PCT_LIMITS, pctProblem } from "./validate";
@@ -95,8 +99,11 @@ export function NodeInspector(props: {
   info: SchemaInfo;
   onChange: (meta: NodeMeta) => void;
   onDelete: () => void;
+  /** The graph's custom indicator definitions (`customDefs`): rules may name them. */
+  customs?: CustomIndicatorDef[];
 }) {
   const { node, info, onChange, onDelete } = props;
+  const customs = props.customs ?? [];
   const meta = node.meta;
   const set = (patch: Partial<NodeMeta>) => onChange({ ...meta, ...patch });
   const isCondition = node.type.endsWith("_condition");
@@ -121,6 +128,7 @@ export function NodeInspector(props: {
               testId={`rule-field-${i}`}
               onChange={(v) => set({ rules: rules.map((x, j) => (j === i ? v : x)) })}
               onRemove={rules.length > 1 ? () => set({ rules: rules.filter((_, j) => j !== i) }) : undefined}
+              customs={customs}
             />
           ))}
           <div className="row">
@@ -148,6 +156,7 @@ export function NodeInspector(props: {
           />
         </>
       )}
+      {node.type === "custom_indicator" && <CustomIndicatorFields node={node} customs={customs} set={set} />}
       {node.type === "take_profit" && (
         <DistanceField meta={meta} set={set} pct="target_pct" atr="target_atr" label="Target (above the entry)" testId="target-pct" />
       )}
@@ -207,6 +216,8 @@ export function nodeSummary(node: StrategyNode): string {
       return `stop ${distance(m, "stop")} below entry`;
     case "trailing_stop":
       return `trail ${distance(m, "trail")} below the best price`;
+    case "custom_indicator":
+      return `${String(m.name ?? "").trim() || "?"} = ${String(m.formula ?? "").trim() || "?"}`;
     case "position_sizing":
       return `${(m.method ?? "equal").replace(/_/g, " ")}${m.value !== undefined ? ` ${m.value}` : ""}`;
     default:

@@ -7,6 +7,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { errorText } from "../api/client";
 import { RuleNumbers } from "../research/SweepTargets";
 import { describeParsed } from "./describe";
+import type { CustomIndicatorDef } from "../api/types";
 import { checkRule } from "./ruleChecks";
 
 type Check =
@@ -24,8 +25,11 @@ export function RuleField(props: {
   onRemove?: () => void;
   label: string;
   testId?: string;
+  /** The strategy's custom indicator nodes: a rule naming one is read with its definition. */
+  customs?: CustomIndicatorDef[];
 }) {
   const { value, onChange, onRemove, label, testId } = props;
+  const customsKey = JSON.stringify(props.customs ?? []);
   const [check, setCheck] = useState<Check>({ state: "idle" });
   const id = useId();
   const inputRef = useRef<HTMLInputElement>(null);
@@ -40,7 +44,8 @@ export function RuleField(props: {
     const timer = setTimeout(async () => {
       setCheck({ state: "checking" });
       try {
-        const res = await checkRule(value); // shared with the canvas marks: one request per text
+        // Shared with the canvas marks: one request per text and set of custom indicators.
+        const res = await checkRule(value, JSON.parse(customsKey) as CustomIndicatorDef[]);
         if (ctrl.signal.aborted) return;
         if (res.ok) return setCheck({ state: "ok", parsed: res.parsed, understood: res.understood });
         const { detail, body: b } = res.error;
@@ -60,7 +65,7 @@ export function RuleField(props: {
       clearTimeout(timer);
       ctrl.abort();
     };
-  }, [value]);
+  }, [value, customsKey]);
 
   const invalid = check.state === "invalid";
   return (

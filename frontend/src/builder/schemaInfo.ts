@@ -15,6 +15,7 @@ export const NODE_LABELS: Record<string, string> = {
   stop_loss: "Stop loss",
   trailing_stop: "Trailing stop",
   position_sizing: "Position sizing",
+  custom_indicator: "Custom indicator",
 };
 
 export const DEFAULT_NODE_TYPES: NodeType[] = [
@@ -24,6 +25,7 @@ export const DEFAULT_NODE_TYPES: NodeType[] = [
   "stop_loss",
   "trailing_stop",
   "position_sizing",
+  "custom_indicator",
 ];
 export const DEFAULT_INDICATORS = ["sma", "ema", "rsi", "highest", "lowest", "volume_sma"];
 export const DEFAULT_PRICES = ["open", "high", "low", "close", "volume"];
@@ -116,6 +118,8 @@ export function defaultMeta(type: string): Record<string, unknown> {
       return { trail_pct: 5 };
     case "position_sizing":
       return { method: "equal", value: 1 };
+    case "custom_indicator":
+      return { name: "", formula: "close - SMA(50)" };
     default:
       return {};
   }

@@ -42,6 +42,12 @@ export function nodeProblems(nodes: StrategyNode[]): NodeIssue[] {
       if (!rules.length && !(meta.conditions ?? []).length)
         out.push({ nodeId: n.id, field: "rules", message: `${nodeLabel(n.type)} needs at least one rule`, blocking: true });
     }
+    if (n.type === "custom_indicator") {
+      if (!String(meta.name ?? "").trim())
+        out.push({ nodeId: n.id, field: "meta.name", message: "Custom indicator needs a name (rules use it)", blocking: true });
+      if (!String(meta.formula ?? "").trim())
+        out.push({ nodeId: n.id, field: "meta.formula", message: "Custom indicator needs a formula, e.g. close - SMA(50)", blocking: true });
+    }
     for (const field of Object.keys(PCT_LIMITS)) {
       if (!(field in meta)) continue;
       const problem = pctProblem(field, meta[field]);

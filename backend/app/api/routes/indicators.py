@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import CurrentUser, MemoryDep, SessionDep
-from app.models.indicator import IndicatorCreate, IndicatorPublic
+from app.models.indicator import IndicatorCheck, IndicatorCheckResult, IndicatorCreate, IndicatorPublic
 from app.services import indicators
 from app.services.memory import MemoryService
 
@@ -27,6 +27,14 @@ async def save(
     out = indicators.public(row, checked)
     await memory.add_custom_indicator(user.id, row.name, row.formula, out.understood)
     return out
+
+
+@router.post("/check", response_model=IndicatorCheckResult)
+async def check(data: IndicatorCheck, user: CurrentUser, session: SessionDep) -> IndicatorCheckResult:
+    """Checks a strategy's `custom_indicator` node without saving it: its name, and its formula read with
+    the graph's other custom indicators (`custom_indicators`) and the user's saved ones. The builder calls
+    it as the formula is typed; a problem answers 422 like a save of the strategy would, naming `node_id`."""
+    return indicators.check_drawn(data, await indicators.library_for(session, user.id))
 
 
 @router.get("", response_model=list[IndicatorPublic])

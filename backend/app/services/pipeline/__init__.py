@@ -5,7 +5,8 @@
 * `execute(script, job, ctx) -> Backtest` (executor: data, sandbox, results)
 * `review(backtest, analysis, ctx) -> Review` (executor: preference notes, the LLM's summary)
 
-`remember_rules` and `remember_run` are memory's writes, which the flow makes after the steps. The flow
+`remember_rules` and `remember_run` are memory's writes: the flow makes the first after the analysis, the job
+runner the second (of `run_memory`, in the `Outcome`) once the run is stored as completed. The flow
 (`app.agents.flow`) is a thin CrewAI adapter that runs these steps in order; `docs/internals.md` follows one
 execution through them.
 """
@@ -13,7 +14,7 @@ execution through them.
 from app.services.pipeline.analyze import analyze
 from app.services.pipeline.execute import execute
 from app.services.pipeline.generate import generate
-from app.services.pipeline.remember import remember_rules, remember_run
+from app.services.pipeline.remember import remember_rules, remember_run, run_memory
 from app.services.pipeline.review import review
 from app.services.pipeline.types import (
     Analysis,
@@ -29,6 +30,7 @@ from app.services.pipeline.types import (
     Pipeline,
     Review,
     RunContext,
+    RunMemory,
     Script,
     SummaryFacts,
     SweepAdvisor,
@@ -48,6 +50,7 @@ __all__ = [
     "Pipeline",
     "Review",
     "RunContext",
+    "RunMemory",
     "Script",
     "SummaryFacts",
     "SweepAdvisor",
@@ -57,4 +60,5 @@ __all__ = [
     "remember_rules",
     "remember_run",
     "review",
+    "run_memory",
 ]

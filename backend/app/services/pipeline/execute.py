@@ -51,6 +51,28 @@ class ReduceInputs:
         return {symbol: self.bars[symbol].frame for symbol in self.params.symbols}
 
 
+def bounded_notes(result: SandboxResult) -> list[str]:
+    """Warnings for what the sandbox left out of a large run's result (`harness/extract.py`)."""
+    notes = []
+    kept, total = len(result.equity), result.points_total or 0
+    if total > kept:
+        notes.append(
+            f"The equity curve has {total:,} bars; the sandbox handed back {kept:,} of them (every "
+            f"{-(-total // kept):,}th bar, the first, the last and the deepest drawdown's peak and trough; "
+            "SANDBOX_MAX_RESULT_POINTS): total return and max drawdown are exact, ratios from bar returns "
+            "(Sharpe, Sortino, volatility, beta) are computed on the thinned curve, and the CSV holds "
+            f"those {kept:,} points."
+        )
+    kept, total = len(result.trades), result.trades_total or 0
+    if total > kept:
+        notes.append(
+            f"The run made {total:,} trades; only the first {kept:,} were kept ({total - kept:,} left out, "
+            "SANDBOX_MAX_RESULT_TRADES): the trade list and the trade statistics (win rate, profit factor, "
+            "averages, exposure) cover those only."
+        )
+    return notes
+
+
 def reduce_backtest(result: SandboxResult, inputs: ReduceInputs) -> BacktestResults:
     params = inputs.params
     return build_results(
@@ -61,7 +83,7 @@ def reduce_backtest(result: SandboxResult, inputs: ReduceInputs) -> BacktestResu
         stops=inputs.stops,
         signals=result.signals,
         bars_by_symbol=inputs.frames(),
-        notes=inputs.notes,
+        notes=[*inputs.notes, *bounded_notes(result)],
     )
 
 

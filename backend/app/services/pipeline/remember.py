@@ -1,12 +1,14 @@
-"""What memory keeps from a run (the pipeline's only writes outside the event log, made by the flow after
-the step that produced them): rules the LLM translated, and a completed strategy with its results."""
+"""What memory keeps from a run (the pipeline's only writes outside the event log): rules the LLM translated
+(the flow writes them after the analysis), and a completed strategy with its results (`run_memory` builds
+it in the flow; the job runner writes it with `remember_run` once the run is `completed`, since nobody
+waits on it)."""
 
 from __future__ import annotations
 
 from app.models.run_list import HEADLINE_METRICS
 from app.services.memory import MemoryService
 from app.services.pipeline.tools import pattern_text, store_strategy_memory
-from app.services.pipeline.types import Analysis, Backtest, Events
+from app.services.pipeline.types import Analysis, Backtest, RunMemory
 
 
 async def remember_rules(analysis: Analysis, memory: MemoryService) -> None:
@@ -16,7 +18,7 @@ async def remember_rules(analysis: Analysis, memory: MemoryService) -> None:
         await memory.add_translation(analysis.job.user_id, learned.rule, condition, learned.understood)
 
 
-async def remember_run(analysis: Analysis, backtest: Backtest, memory: MemoryService, events: Events) -> None:
+def run_memory(analysis: Analysis, backtest: Backtest) -> RunMemory:
     """The strategy as understood, with its headline results; generated code that ran becomes a template
     (a user's edited code is theirs, never a template for others)."""
     job = analysis.job
@@ -30,8 +32,10 @@ async def remember_run(analysis: Analysis, backtest: Backtest, memory: MemorySer
         **{k: figures[k] for k in HEADLINE_METRICS if isinstance(figures[k], int | float)},
     }
     template = backtest.script.code if job.edited_code is None else None
-    ids = await store_strategy_memory(
-        memory, job.user_id, pattern_text(job, analysis.spec), metadata, template
-    )
-    if ids.get("pattern"):
-        await events.log("Executor: remembered this strategy and its results")
+    return RunMemory(job.user_id, job.execution_id, pattern_text(job, analysis.spec), metadata, template)
+
+
+async def remember_run(run: RunMemory, memory: MemoryService) -> bool:
+    """Writes the run's pattern (and template); True when the pattern was stored (memory may be off)."""
+    ids = await store_strategy_memory(memory, run.user_id, run.pattern, run.metadata, run.template)
+    return bool(ids.get("pattern"))

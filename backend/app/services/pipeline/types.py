@@ -1,7 +1,7 @@
 """The typed values an execution travels through, and what the steps need from the rest of the service.
 
     Job ──analyze──► Analysis ──generate──► Script ──execute──► Backtest ──review──► Review
-                                                                        └─remember──► memory
+                                                                        └─run_memory──► RunMemory
 
 Each step is a plain async function of these values and a `RunContext` (its services and its event log);
 its only side effects are its events. The CrewAI flow (`app.agents.flow`) sequences them; the LLM's help
@@ -121,12 +121,26 @@ class Review:
 
 
 @dataclass(frozen=True)
+class RunMemory:
+    """What memory keeps of a completed run (`remember.run_memory`): small values only, so the run's series
+    and frames are freed once stored. The job runner writes it after the run is `completed`, off the path
+    the user waits on (`remember.remember_run`)."""
+
+    user_id: str
+    execution_id: str
+    pattern: str
+    metadata: Mapping[str, str | int | float]
+    template: str | None  # generated code that ran; None for a user's edited code (theirs, not a template)
+
+
+@dataclass(frozen=True)
 class Outcome:
-    """A finished run, as the job runner stores it."""
+    """A finished run, as the job runner stores it (and what memory keeps of it once it is stored)."""
 
     spec: StrategySpec | None
     backtest: Backtest
     insights: AgentInsights
+    memory: RunMemory | None = None
 
 
 @dataclass(frozen=True)
@@ -168,6 +182,7 @@ class Sandbox(Protocol):
         cancel: asyncio.Event | None = None,
         progress: Callable[[int, int], None] | None = None,
         bias_cuts: Sequence[float] = (),
+        result_limit: int | None = None,
     ) -> SandboxResult: ...
 
 

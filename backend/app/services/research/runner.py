@@ -106,7 +106,12 @@ async def run_sweep_execution(
         task.add_done_callback(pending.discard)
 
     result = await sandbox_pool.run(
-        code, files, timeout_s=settings.sweep_timeout_s, cancel=cancel, progress=report
+        code,
+        files,
+        timeout_s=settings.sweep_timeout_s,
+        cancel=cancel,
+        progress=report,
+        result_limit=settings.sandbox.sweep_result_limit_bytes,
     )
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)

@@ -124,7 +124,7 @@ def explain_exit(
         formula = f"{ref_name} {ref:.2f} x (1 {toward} {tp[1]})"
         if (found := _match("take_profit", level, formula, out, falling=not long)) is not None:
             return found
-    held = _bars_held(bars, trade)
+    held = _bars_held(bars, trade) if stops.exit_after_bars is not None else None
     if stops.exit_after_bars is not None and held == stops.exit_after_bars:
         rule = f"held {held} bars, the time limit; closed at the close, filled at {out.price:.2f}"
         return ExitExplanation("time", rule)
@@ -168,23 +168,27 @@ def _close(a: float, b: float) -> bool:
 
 
 def _bar_at(bars: pd.DataFrame | None, ts: pd.Timestamp) -> _Bar | None:
-    if bars is None or ts not in bars.index:
+    if bars is None or len(bars) == 0:
         return None
-    at = bars.index.get_loc(ts)
-    if not isinstance(at, int):  # repeated timestamp: the last row wins, as in the market-data cache
-        at = int(np.arange(len(bars))[at][-1])
+    # Sorted bars (`build._utc_frame`): a binary search on the int64 stamps (`ts in index` costs ~100 us).
+    # A repeated timestamp: the last row wins, as in the market-data cache.
+    # (`asi8` counts in the index's unit; `Timestamp.value` is always in ns)
+    stamps, wanted = bars.index.asi8, int(ts.as_unit(bars.index.unit).asm8.astype("int64"))
+    at = int(np.searchsorted(stamps, wanted, side="right")) - 1
+    if at < 0 or stamps[at] != wanted:
+        return None
 
-    row = dict(zip(bars.columns, bars.iloc[at].tolist(), strict=True))
+    columns = bars.columns
 
-    def col(name: str) -> float:
-        value = float(row.get(name, math.nan))
+    def col(name: str) -> float:  # `iat` per cell: a whole row as a Series costs ~10x more
+        value = float(bars.iat[at, columns.get_loc(name)]) if name in columns else math.nan
         return value if math.isfinite(value) else math.nan
 
     # Missing fields are filled the way vectorbt fills them before checking stops.
-    close = col("close")
-    open_ = col("open") if math.isfinite(col("open")) else close
-    low = col("low") if math.isfinite(col("low")) else min(open_, close)
-    high = col("high") if math.isfinite(col("high")) else max(open_, close)
+    close, open_, low, high = col("close"), col("open"), col("low"), col("high")
+    open_ = open_ if math.isfinite(open_) else close
+    low = low if math.isfinite(low) else min(open_, close)
+    high = high if math.isfinite(high) else max(open_, close)
     return _Bar(open=open_, high=high, low=low, close=close)
 
 
@@ -193,8 +197,10 @@ def _bars_held(bars: pd.DataFrame | None, trade: Trade) -> int | None:
     if bars is None or trade.exit_time is None:
         return None
     closes = bars["close"] if "close" in bars.columns else bars.iloc[:, 0]
-    window = closes.loc[(bars.index > trade.entry_time) & (bars.index <= trade.exit_time)]
-    return int(window.notna().sum())
+    # The bars are sorted (`build._utc_frame`): a binary search, not a mask over every bar per trade.
+    start = bars.index.searchsorted(trade.entry_time, side="right")
+    end = bars.index.searchsorted(trade.exit_time, side="right")
+    return int(closes.iloc[start:end].notna().sum())
 
 
 def _extreme(bars: pd.DataFrame | None, trade: Trade, field: str) -> float:
@@ -204,7 +210,9 @@ def _extreme(bars: pd.DataFrame | None, trade: Trade, field: str) -> float:
     none = -math.inf if highest else math.inf
     if bars is None or trade.exit_time is None:
         return none
-    window = bars.loc[(bars.index > trade.entry_time) & (bars.index < trade.exit_time)]
+    start = bars.index.searchsorted(trade.entry_time, side="right")
+    end = bars.index.searchsorted(trade.exit_time, side="left")
+    window = bars.iloc[start:end]
     if window.empty:
         return none
     values = window[field] if field in window.columns else window["close"]

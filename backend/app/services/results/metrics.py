@@ -258,11 +258,17 @@ def _trade_stats(v: dict[str, Any], trades: Sequence[Trade], index: pd.DatetimeI
 
 def in_market(trades: Sequence[Trade], index: pd.DatetimeIndex) -> np.ndarray:
     """Boolean per bar: a position is open at the bar's close (entry bar yes, exit bar no)."""
-    flags = np.zeros(len(index), dtype=bool)
-    for t in trades:
-        start = int(index.searchsorted(t.entry_time, side="left"))
-        stop = len(index) if t.is_open else int(index.searchsorted(t.exit_time, side="left"))
-        flags[start:stop] = True
+    if not trades:
+        return np.zeros(len(index), dtype=bool)
+    # One searchsorted for all trades, +1/-1 at each start/stop: a bar is open where the running sum is > 0.
+    entries = pd.DatetimeIndex([t.entry_time for t in trades])
+    exits = pd.DatetimeIndex([t.exit_time if not t.is_open else t.entry_time for t in trades])
+    starts = index.searchsorted(entries, side="left")
+    stops = np.where([t.is_open for t in trades], len(index), index.searchsorted(exits, side="left"))
+    marks = np.zeros(len(index) + 1, dtype=np.int64)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, stops, -1)
+    flags: np.ndarray = np.cumsum(marks[:-1]) > 0
     return flags
 
 

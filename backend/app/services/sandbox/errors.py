@@ -58,6 +58,20 @@ class SandboxLimitExceeded(DomainError):
         )
 
 
+class ResultTooLarge(SandboxLimitExceeded):
+    """The run wrote more than the result limit on its result channel; it was stopped there."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        DomainError.__init__(
+            self,
+            f"Backtest stopped: result too large: {size:,} bytes, limit {limit:,} "
+            "(the run was stopped once it passed the limit)",
+            limit="result_size",
+            value=f"{limit:,} bytes",
+            size=size,
+        )
+
+
 class CodeRaised(DomainError):
     """The strategy code raised an exception; `line` is the line in the submitted code (None if unknown)."""
 

@@ -20,6 +20,7 @@ from app.core.config_sandbox import SandboxSettings
 from app.services.sandbox.errors import (
     CodeRaised,
     InvalidSandboxResult,
+    ResultTooLarge,
     SandboxCancelled,
     SandboxLimitExceeded,
     SandboxUnavailable,
@@ -90,7 +91,9 @@ def interpret(
         raise SandboxCancelled()
     if outcome.reason == "timeout":
         raise _exceeded("wall_time", outcome, settings, timeout_s)
-    if outcome.reason in ("output", "result_size"):
+    if outcome.reason == "result_size":
+        raise ResultTooLarge(outcome.result_bytes, outcome.result_limit or settings.result_limit_bytes)
+    if outcome.reason == "output":
         raise _exceeded(outcome.reason, outcome, settings, timeout_s)
     if outcome.done is None:
         raise SandboxUnavailable(f"the sandbox process died during the run ({outcome.stderr.strip()[-300:]})")
@@ -121,14 +124,23 @@ def interpret(
         )
     if report.ok is None:
         raise InvalidSandboxResult("the result has neither a payload nor an error", outcome.stderr)
+    ok = report.ok
+    for what, count, bound in (
+        ("equity points", len(ok.equity), settings.max_result_points),
+        ("trades", len(ok.trades), settings.max_result_trades),
+    ):
+        if count > bound:  # the harness bounds both: only a run that bypassed it gets here
+            raise InvalidSandboxResult(f"the run handed back {count:,} {what}, more than {bound:,}", "")
     return SandboxResult(
-        equity=report.ok.equity,
-        trades=report.ok.trades,
-        signals=report.ok.signals,
+        equity=ok.equity,
+        trades=ok.trades,
+        signals=ok.signals,
+        points_total=max(ok.points_total, len(ok.equity)) if ok.points_total is not None else None,
+        trades_total=max(ok.trades_total, len(ok.trades)) if ok.trades_total is not None else None,
         stdout_tail=outcome.stdout,
         stderr_tail=outcome.stderr,
         duration_s=outcome.duration_s,
         library_versions=versions,
-        sweep=report.ok.sweep,
-        bias_check=report.ok.bias_check,
+        sweep=ok.sweep,
+        bias_check=ok.bias_check,
     )

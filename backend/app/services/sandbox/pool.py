@@ -264,11 +264,13 @@ class SandboxPool:
         cancel: asyncio.Event | None = None,
         progress: Callable[[int, int], None] | None = None,
         bias_cuts: Sequence[float] = (),
+        result_limit: int | None = None,
     ) -> SandboxResult:
         """Run `code` in a fresh single-use process of a warm slot; see the module docstring. `progress`
         receives (done, total) from the run's progress lines (a sweep's), which stay out of its stdout.
         `bias_cuts`: shares of the bars where the run's signals are recomputed on cut data afterwards (the
-        look-ahead check, `harness/lookahead.py`); none: no check."""
+        look-ahead check, `harness/lookahead.py`); none: no check. `result_limit`: bytes the run may hand
+        back (default `result_limit_bytes`; a sweep's table needs more)."""
         if self.settings.enforce_policy:
             violations = validate_code(code, max_bytes=self.settings.max_code_bytes)
             if violations:
@@ -281,7 +283,9 @@ class SandboxPool:
         run_id = f"r{next(self._ids)}-{secrets.token_hex(4)}"
         stop = asyncio.Event()  # set by the caller's `cancel`, or by cancelling this coroutine
         forward = asyncio.create_task(_forward(cancel, stop)) if cancel is not None else None
-        task = asyncio.create_task(slot.run(run_id, code, data, timeout, stop, progress, bias_cuts))
+        task = asyncio.create_task(
+            slot.run(run_id, code, data, timeout, stop, progress, bias_cuts, result_limit)
+        )
         try:
             # Shielded: a caller's task being cancelled must not cut the slot's protocol half-way (the
             # zygote would be left with an unconfirmed kill); it stops the run the orderly way instead.
@@ -301,7 +305,10 @@ class SandboxPool:
         log.debug(
             "sandbox run %s on slot %d: %s in %.3f s", run_id, slot.index, outcome.reason, outcome.duration_s
         )
-        return interpret(outcome, self.settings, timeout_s=timeout, versions=slot.versions)
+        # Reading a result of up to `result_limit` bytes takes a few hundred ms: off the event loop.
+        return await asyncio.to_thread(
+            interpret, outcome, self.settings, timeout_s=timeout, versions=slot.versions
+        )
 
     async def close(self) -> None:
         self._closed = True

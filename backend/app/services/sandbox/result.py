@@ -6,21 +6,17 @@ anything on its result channel, so the models forbid extra keys, require finite 
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
-Finite = Annotated[float, AfterValidator(_finite)]
+# Checked by pydantic's core, not a Python validator per number: a result's numbers cost no Python calls.
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 ShortStr = Annotated[str, Field(max_length=200)]
 
+# Hard ceilings of the schema; the settings' bounds (`max_result_points`, `max_result_trades`), which the
+# sandbox applies, are checked after parsing (`outcome.interpret`). What bounds the parsing itself is the
+# result's size in bytes (`result_limit_bytes`).
 MAX_POINTS = 2_000_000
 MAX_TRADES = 500_000
 
@@ -58,6 +54,9 @@ class ChildPayload(BaseModel):
     equity: list[tuple[ShortStr, Finite]] = Field(max_length=MAX_POINTS)
     trades: list[TradeRecord] = Field(max_length=MAX_TRADES)
     signals: SignalCounts
+    # How many there were before the sandbox bounded them (the run's own claim: only ever shown as counts).
+    points_total: int | None = Field(default=None, ge=0)
+    trades_total: int | None = Field(default=None, ge=0)
     # A sweep's reduced result (`stratcrew_research.export`); validated by the research service's own
     # schema (app/services/research/runner.py), which knows its shape and bounds.
     sweep: dict[str, Any] | None = None
@@ -88,6 +87,8 @@ class SandboxResult(BaseModel):
     equity: list[tuple[str, float]]
     trades: list[TradeRecord]
     signals: SignalCounts
+    points_total: int | None = None
+    trades_total: int | None = None
     stdout_tail: str
     stderr_tail: str
     duration_s: float

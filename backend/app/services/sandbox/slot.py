@@ -40,6 +40,8 @@ class RunOutcome:
     stdout: str
     stderr: str
     duration_s: float
+    result_bytes: int = 0  # bytes the run wrote on its result channel (past the limit: where it was stopped)
+    result_limit: int = 0
 
 
 class Slot:
@@ -99,6 +101,8 @@ class Slot:
             "nproc": s.max_processes,
             "fsize_bytes": s.max_file_size_mb * 1024 * 1024,
             "nofile": s.max_open_files,
+            "max_points": s.max_result_points,
+            "max_trades": s.max_result_trades,
             "warmup_scripts": self.warmup_scripts,
             "packages": {
                 name: bwrap.package_dir(name) if self.sandboxed else str(path.resolve())
@@ -266,9 +270,11 @@ class Slot:
         cancel: asyncio.Event | None,
         progress: Callable[[int, int], None] | None = None,
         bias_cuts: Sequence[float] = (),
+        result_limit: int | None = None,
     ) -> RunOutcome:
         loop = asyncio.get_running_loop()
         s = self.settings
+        result_cap = result_limit or s.result_limit_bytes
         assert self._sock is not None
         self.runs += 1
         self._done = loop.create_future()
@@ -293,7 +299,7 @@ class Slot:
         readers = [
             PipeReader(out_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail, progress=progress),
             PipeReader(err_r, cap=s.output_limit_bytes, keep="tail", tail_bytes=tail),
-            PipeReader(res_r, cap=s.result_limit_bytes, keep="all"),
+            PipeReader(res_r, cap=result_cap, keep="all"),
         ]
         started = loop.time()
         reason = await self._watch(readers, timeout_s, cancel)
@@ -313,6 +319,8 @@ class Slot:
             stdout=readers[0].text(s.output_tail_chars),
             stderr=readers[1].text(s.output_tail_chars),
             duration_s=loop.time() - started,
+            result_bytes=readers[2].total,
+            result_limit=result_cap,
         )
 
     async def _watch(self, readers: list[PipeReader], timeout_s: float, cancel: asyncio.Event | None) -> str:

@@ -142,6 +142,7 @@ async def test_delete_removes_the_run_its_events_results_and_memories(client: ht
         client, headers, (await execute(client, headers, strategy["id"], params=PARAMS))["id"]
     )
     assert keep["status"] == gone["status"] == "completed"
+    await app.state.runtime.tasks.idle()  # memory keeps a run after it is completed
     memory = app.state.memory
     user_id = gone["user_id"]
     remembered = [m for m in await memory._find(user_id, {"execution_id": gone["id"]})]

@@ -23,6 +23,7 @@ async def two_runs(app):  # type: ignore[no-untyped-def]
         first = await wait_final(
             client, headers, (await execute(client, headers, strategy["id"], params=PARAMS))["id"]
         )
+        await app.state.runtime.tasks.idle()  # memory keeps a run after it is completed
         second = await wait_final(
             client, headers, (await execute(client, headers, strategy["id"], params=PARAMS))["id"]
         )

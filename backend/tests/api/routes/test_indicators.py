@@ -165,3 +165,49 @@ async def test_memory_remembers_saved_indicators_and_forgets_deleted_ones(client
     assert remembered(memories) == ["Custom indicator 'Spread' = close - SMA(50) (read as close - SMA(50))"]
     assert (await client.delete("/indicators/spread", headers=headers)).status_code == 204
     assert remembered((await client.get("/memory", headers=headers)).json()["data"]) == []
+
+
+async def test_a_drawn_node_is_checked_with_the_graphs_other_nodes(client: httpx.AsyncClient) -> None:
+    """`POST /indicators/check`: the builder's check of a node's formula, against the graph's other custom
+    indicator nodes and the saved library, naming the node in a refusal; nothing is saved."""
+    headers = await register(client)
+    assert (await _save(client, headers, {"name": "span", "formula": "high - low"})).status_code == 201
+    body = {
+        "name": "ratio",
+        "formula": "spread / span",
+        "node_id": "ci2",
+        "custom_indicators": [{"name": "spread", "formula": "close - SMA(50)", "node_id": "ci"}],
+    }
+    ok = await client.post("/indicators/check", json=body, headers=headers)
+    assert ok.status_code == 200, ok.text
+    assert ok.json() == {"name": "ratio", "understood": "spread / span"}
+    assert [i["name"] for i in (await client.get("/indicators", headers=headers)).json()] == ["span"]
+
+    unknown = await client.post("/indicators/check", json={**body, "custom_indicators": []}, headers=headers)
+    assert unknown.status_code == 422
+    assert unknown.json()["error"] == "RuleNotUnderstood" and unknown.json()["node_id"] == "ci2"
+    assert "'spread' is neither an indicator" in unknown.json()["detail"]
+
+    circle = {**body, "custom_indicators": [{"name": "spread", "formula": "ratio * 2", "node_id": "ci"}]}
+    refused = await client.post("/indicators/check", json=circle, headers=headers)
+    assert refused.status_code == 422 and "circle" in refused.json()["detail"]
+    bad_name = await client.post("/indicators/check", json={**body, "name": "close"}, headers=headers)
+    assert bad_name.status_code == 422 and bad_name.json()["node_id"] == "ci2"
+
+
+async def test_a_rule_check_names_the_node_of_a_broken_custom_indicator(client: httpx.AsyncClient) -> None:
+    headers = await register(client)
+    drawn = [{"name": "spread", "formula": "close - wobble", "node_id": "ci"}]
+    check = await client.post(
+        "/strategies/rules/validate",
+        json={"rule": "spread crosses above 0", "custom_indicators": drawn},
+        headers=headers,
+    )
+    assert check.status_code == 422 and check.json()["node_id"] == "ci"
+    fixed = [{**drawn[0], "formula": "close - SMA(50)"}]
+    read = await client.post(
+        "/strategies/rules/validate",
+        json={"rule": "spread crosses above 0", "custom_indicators": fixed},
+        headers=headers,
+    )
+    assert read.status_code == 200 and read.json()["understood"] == "spread crosses above 0"

@@ -44,7 +44,8 @@ def run_child(message: dict[str, Any], fds: list[int], config: dict[str, Any], s
     _disable_numba_cache_io()
     prepare_packages(dict(config.get("packages") or {}))
     cuts = [c for c in message.get("bias_cuts") or [] if isinstance(c, int | float) and 0 < c < 1][:8]
-    report = run_script(source, frames, message["symbols"], bias_cuts=cuts)
+    bounds: dict[str, int] = {k: int(config[k]) for k in ("max_points", "max_trades") if k in config}
+    report = run_script(source, frames, message["symbols"], bias_cuts=cuts, bounds=bounds)
     sys.stdout.flush()
     sys.stderr.flush()
     result_out.write(json.dumps(report, allow_nan=True).encode())

@@ -50,15 +50,21 @@ def _run_on(code: Any, frames: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_script(
-    source: str, frames: dict[str, Any], symbols: list[str], *, bias_cuts: Any = ()
+    source: str,
+    frames: dict[str, Any],
+    symbols: list[str],
+    *,
+    bias_cuts: Any = (),
+    bounds: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Run the script on ``frames``; with ``bias_cuts`` (shares of the bars), then recompute its signals on
-    the bars cut there (`lookahead.check`) and add the verdict to the result."""
+    the bars cut there (`lookahead.check`) and add the verdict to the result. ``bounds``: `extract`'s
+    `max_points` and `max_trades`."""
     namespace = _namespace(frames)
     try:
         tree = strip_stub(ast.parse(source, "<strategy>"))
         exec(compile(tree, "<strategy>", "exec"), namespace)
-        payload = extract(namespace, symbols)
+        payload = extract(namespace, symbols, **(bounds or {}))
     except BaseException as exc:
         return {"error": _describe(exc)}
     if bias_cuts and "sweep" not in payload:
