@@ -224,10 +224,26 @@ def _examples(text: str) -> Iterator[str]:
     pool.sort(key=lambda e: (-len(words & _keywords(e)), CANONICAL_EXAMPLES.index(e)))
     bare = _PARENS.sub(lambda m: " " * len(m.group()), text)
     numbers = list(_NUMBERS.finditer(bare))
-    for example in pool:
-        shaped = _shaped(example, bare, numbers, polarity(text))
-        if shaped is not None and faithful(text, shaped, example=True):
-            yield shaped
+    # Examples already in the user's direction before those turned to it ("RSI is overbought" is offered
+    # "RSI above 70", not "RSI(14) below 30" turned to "RSI(14) above 30").
+    for turn in (False, True):
+        for example in pool:
+            shaped = _shaped(example, bare, numbers, polarity(text) if turn else set())
+            if shaped is not None and faithful(text, shaped, example=True) and _same_subject(text, shaped):
+                yield shaped
+
+
+_SUBJECT = re.compile(r"^\W*(?:(?:enter|buy|sell|exit|when|if|on)\s+)*(close|price|open|volume)\b", re.I)
+
+
+def _same_subject(text: str, example: str) -> bool:
+    """A rule that starts from a price keeps it: 'close crosses below the' is not offered 'death cross'."""
+    wanted = _SUBJECT.match(text)
+    if wanted is None:
+        return True
+    subject = wanted.group(1).lower()
+    found = {"price": "close"}.get(subject, subject)
+    return re.search(rf"\b({found}|{subject})\b", example, re.I) is not None
 
 
 _NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")

@@ -17,12 +17,13 @@ from collections import Counter
 _UP = frozenset((
     "up", "upward", "upwards", "rise", "rises", "rising", "rose", "rally", "rallies", "climbs", "climb",
     "gains", "gain", "higher", "increase", "increases", "above", "exceeds", "exceed", "bullish",
-    "green", "white", "positive", "high", "highs", "highest", "top", "upper", "golden",
+    "green", "white", "positive", "high", "highs", "highest", "top", "upper", "golden", "overbought",
 ))  # fmt: skip
 _DOWN = frozenset((
     "down", "downward", "downwards", "drop", "drops", "dropping", "fall", "falls", "falling", "fell",
     "decline", "declines", "declining", "sinks", "lower", "decrease", "decreases", "below", "under",
     "beneath", "bearish", "red", "black", "negative", "low", "lows", "lowest", "bottom", "death",
+    "oversold",
 ))  # fmt: skip
 OPPOSITE: dict[str, str] = {
     "up": "down", "above": "below", "rises": "falls", "rise": "drop", "high": "low", "higher": "lower",
@@ -35,7 +36,8 @@ _NEGATION = re.compile(r"\b(not|no|never|without|fails?)\b|n't\b", re.IGNORECASE
 # Named indicators: a suggestion names the same ones ("HMA" must not become "MA").
 _INDICATORS = frozenset((
     "rsi", "macd", "stochastic", "bollinger", "atr", "adx", "cci", "roc", "wma", "ema", "sma", "vwap",
-    "keltner", "williams", "mfi", "obv", "di", "engulfing", "hammer", "doji", "star", "harami",
+    "keltner", "williams", "mfi", "obv", "di", "engulfing", "hammer", "doji", "star", "harami", "golden",
+    "death",
 ))  # fmt: skip
 _UNIT = {"week": 5, "month": 21, "year": 252}
 _QUANTITY = re.compile(
@@ -47,8 +49,9 @@ _PARENS = re.compile(r"\([^)]*\)")
 def faithful(text: str, candidate: str, *, example: bool = False) -> bool:
     """True when ``candidate`` keeps ``text``'s numbers, direction, crosses, negation and indicators.
 
-    An ``example`` may name another line of the same indicator ('%K', '%D') and, when the user wrote no
-    number, bring its own (the family's shape: there is no number of the user's to contradict)."""
+    An ``example`` may name another line of the same indicator ('%K', '%D'), or any indicator when the
+    user named none, and, when the user wrote no number, bring its own (the family's shape: there is no
+    number of the user's to contradict)."""
     return (
         (_numbers_kept(text, candidate) or (example and not quantities(text)))
         and _direction_kept(text, candidate)
@@ -102,5 +105,6 @@ def indicators(text: str) -> set[str]:
 def _indicators_kept(text: str, candidate: str, example: bool) -> bool:
     user, offered = indicators(text), indicators(candidate)
     if example:
-        return user <= offered and offered - user <= {"%k", "%d"}
+        # An example may fill in an indicator the user left out, never swap one the user named.
+        return not user or (user <= offered and offered - user <= {"%k", "%d"})
     return user == offered

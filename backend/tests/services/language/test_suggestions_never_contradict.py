@@ -114,6 +114,13 @@ def test_gaps_down_is_not_offered_a_gap_up() -> None:
         ("gap down bigger than 3% and holds", "gaps down at least 3%"),
         # No numbers written: the family's shape as it is.
         ("Enter when RSI is bananas", "RSI(14) below 30"),
+        ("RSI looks overbought", "RSI above 70"),  # was 'RSI(14) below 30'
+        ("RSI looks oversold", "RSI(14) below 30"),
+        ("MACD is bearish", "MACD histogram turns negative"),
+        # The price the rule starts from stays its subject ('close crosses below the' was 'death cross').
+        ("close crosses below the", "close crosses below the 50 EMA"),
+        # A golden cross is not turned into another crossing to place the user's 20.
+        ("golden cross of the 20 and", None),
         # A number in another role (a lookback, not a percent) is never put in a percent's place.
         ("the 50 day moving average wobbles over 10 days", None),
     ],
