@@ -891,6 +891,57 @@ async function main() {
       await desktop();
     });
 
+    await step("custom indicator node: 'spread' = close - SMA(50) on the canvas, rules name it, saved and run with trades (issue 14.4)", async () => {
+      await desktop();
+      await page.goto(`${base}/#/new/blank`);
+      await page.getByTestId("canvas-empty").waitFor();
+      await page.getByTestId("strategy-name").fill("Spread over its 50-day SMA");
+      await page.getByTestId("palette-entry_condition").click();
+      await page.getByTestId("rule-field-0").getByTestId("rule-input").fill("spread crosses above 0");
+      // no custom indicator yet: the rule names an unknown word, and its node is marked
+      await page.getByTestId("rule-error").waitFor();
+      await page.getByTestId("node-issue-entry").waitFor();
+      await page.getByTestId("palette-custom_indicator").click();
+      await page.getByTestId("node-custom").waitFor();
+      await page.getByTestId("custom-name").fill("spread");
+      await page.getByTestId("custom-formula").fill("close - wobble");
+      await page.getByTestId("custom-error").waitFor();
+      await page.getByTestId("node-issue-custom").filter({ hasText: "Node 'custom'" }).waitFor();
+      await shot("31-custom-indicator-error");
+      await page.getByTestId("custom-formula").fill("close - SMA(50)");
+      const ok = await page.getByTestId("custom-ok").textContent();
+      check(ok.includes("spread = close - SMA(50)"), `custom indicator echo: "${ok}"`);
+      await page.getByTestId("node-issue-custom").waitFor({ state: "detached" });
+      check((await page.getByTestId("node-custom").textContent()).includes("spread = close - SMA(50)"), "the node does not show its formula");
+      // the entry rule now reads with the node's definition
+      await page.getByTestId("node-issue-entry").waitFor({ state: "detached" });
+      await page.getByTestId("palette-exit_condition").click();
+      await page.getByTestId("rule-field-0").getByTestId("rule-input").fill("spread crosses below 0");
+      await page.getByTestId("rule-ok").waitFor();
+      await page.getByTestId("select-entry").click();
+      const echo = await page.getByTestId("rule-ok").textContent();
+      check(echo.includes("spread crosses above 0"), `entry rule echo: "${echo}"`);
+      await shot("32-custom-indicator-builder");
+      await page.getByTestId("save").click();
+      await page.waitForFunction(() => location.hash.startsWith("#/s/strat_"));
+      await page.getByTestId("save-state").filter({ hasText: /^Saved$/ }).waitFor();
+      const id = decodeURIComponent((await page.evaluate(() => location.hash)).split("/")[2]);
+      const saved = await apiGet(`/strategies/${id}`);
+      const node = saved.schema.nodes.find((n) => n.type === "custom_indicator");
+      check(node && node.meta.name === "spread" && node.meta.formula === "close - SMA(50)", `saved node: ${JSON.stringify(node)}`);
+      check(saved.issues.length === 0, `issues: ${JSON.stringify(saved.issues)}`);
+      await page.getByTestId("tab-run").click();
+      await page.getByTestId("execute").click();
+      const { id: runId, status } = await runToEnd(null);
+      check(status === "completed", `the custom indicator run ended ${status}`);
+      const { trades } = await apiGet(`/executions/${runId}/results`);
+      check(trades.length > 0, "the custom indicator run made no trades");
+      log(`     custom indicator run: ${trades.length} trades`);
+      await page.getByTestId("tab-results").click();
+      await page.getByTestId("metric-total_return").waitFor();
+      await shot("33-custom-indicator-results");
+    });
+
     await step("no console errors", async () => {
       if (failedLoads.length) log(`     refused requests logged by Chrome (expected): ${failedLoads.length}`);
       check(consoleErrors.length === 0, `console errors:\n${consoleErrors.join("\n")}`);
