@@ -37,7 +37,7 @@ function server() {
       if (b.formula!.includes("wobble"))
         return jsonResponse(422, {
           error: "RuleNotUnderstood",
-          detail: `Node '${b.node_id}': could not read rule '${b.formula}' at position 8: 'wobble' is neither an indicator the language knows nor a custom indicator.`,
+          detail: `Node '${b.node_id}': could not read formula '${b.formula}' at position 8: 'wobble' is neither an indicator the language knows nor a custom indicator.`,
           node_id: b.node_id,
           rule: b.formula,
           position: 8,

@@ -83,6 +83,7 @@ def test_any_suggestion_is_itself_readable(rule: str) -> None:
         "custom",
         "indicators",
         "suggest",
+        "suggest_faithful",
         "spec",
         "errors",
     ],
