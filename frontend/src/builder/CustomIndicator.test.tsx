@@ -37,7 +37,7 @@ function server() {
       if (b.formula!.includes("wobble"))
         return jsonResponse(422, {
           error: "RuleNotUnderstood",
-          detail: `Node '${b.node_id}': could not read rule '${b.formula}' at position 8: 'wobble' is neither an indicator the language knows nor a custom indicator.`,
+          detail: `Node '${b.node_id}': could not read formula '${b.formula}' at position 8: 'wobble' is neither an indicator the language knows nor a custom indicator.`,
           node_id: b.node_id,
           rule: b.formula,
           position: 8,
@@ -127,8 +127,11 @@ describe("custom indicator nodes in the builder", () => {
     await user.clear(name);
     await user.type(name, "gap");
     expect(await screen.findByTestId("node-issue-entry", {}, WAIT)).toHaveTextContent("Rule 1 cannot be read: 'spread' is neither");
-    const last = calls.filter((c) => body(c).rule === "spread crosses above 0").pop()!;
-    expect(body(last).custom_indicators).toEqual([{ name: "gap", formula: "close - SMA(50)", node_id: "ci" }]);
+    // Typing "gap" checks after a pause; a check of "ga" may come first, so wait for the last one.
+    await waitFor(() => {
+      const last = calls.filter((c) => body(c).rule === "spread crosses above 0").pop()!;
+      expect(body(last).custom_indicators).toEqual([{ name: "gap", formula: "close - SMA(50)", node_id: "ci" }]);
+    }, WAIT);
   });
 
   it("saves a node to My indicators through POST /indicators", async () => {

@@ -95,7 +95,7 @@ def parse_formula(
             f"(custom indicators available: {defined})"
         )
     raise RuleNotUnderstood(
-        node_id=node_id, rule=formula, position=position, suggestion=None, reason=reason,
+        node_id=node_id, rule=formula, position=position, suggestion=None, reason=reason, kind="formula",
         expected=cursor.fail_expected or ["an arithmetic formula such as 'close - SMA(50)'"],
     )  # fmt: skip
 

@@ -45,7 +45,8 @@ class RuleNotUnderstood(DomainError):
     ``position`` is the 0-based character offset in ``rule`` where reading stopped, ``expected`` what
     the grammar would have accepted there, ``suggestion`` the closest phrasing it does understand (built
     from the user's own words), ``reason`` a definite refusal when there is one ("RSI takes (length): got
-    2 numbers", "'TEMA' is not an indicator the language knows; known: ..."), ``unknown`` that word.
+    2 numbers", "'TEMA' is not an indicator the language knows; known: ..."), ``unknown`` that word;
+    ``kind`` what the text is to the user ("rule", or "formula" for a custom indicator's).
     """
 
     status_code = 422
@@ -60,10 +61,11 @@ class RuleNotUnderstood(DomainError):
         suggestion: str | None,
         reason: str | None = None,
         unknown: str | None = None,
+        kind: str = "rule",
     ) -> None:
         wanted = _join_alternatives(expected) or "something else"
         what = reason if reason else f"expected {wanted}"
-        message = f"{_where(node_id)}could not read rule '{rule}' at position {position}: {what}."
+        message = f"{_where(node_id)}could not read {kind} '{rule}' at position {position}: {what}."
         if suggestion:
             message += f" Did you mean: '{suggestion}'?"
         extra: dict[str, object] = {}

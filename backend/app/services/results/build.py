@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
@@ -85,17 +86,33 @@ def build_results(
     )
 
     labels = iso_times(curve.index)
+    drawdown = drawdown_fraction(curve, run.initial_capital) * 100.0
     full_equity = pairs(curve, labels)
-    full_drawdown = pairs(drawdown_fraction(curve, run.initial_capital) * 100.0, labels)
-    full_bench = pairs(bench) if bench is not None else []
+    full_drawdown = pairs(drawdown, labels)
+    full_bench = pairs(bench, _labels_within(bench.index, curve.index, labels)) if bench is not None else []
     return BacktestResults(
         metrics=metrics,
-        equity_series=downsample(full_equity),
-        benchmark_series=downsample(full_bench),
-        drawdown_series=downsample(full_drawdown),
+        equity_series=downsample(full_equity, values=_finite_or_nan(curve)),
+        benchmark_series=downsample(full_bench, values=_finite_or_nan(bench) if bench is not None else None),
+        drawdown_series=downsample(full_drawdown, values=_finite_or_nan(drawdown)),
         trades=_trade_rows(records, history, stop_rules, run.slippage),
         full_series={"equity": full_equity, "benchmark": full_bench, "drawdown": full_drawdown},
     )
+
+
+def _labels_within(index: pd.DatetimeIndex, of: pd.DatetimeIndex, labels: list[str]) -> list[str]:
+    """The timestamp strings of ``index``, a subset of ``of`` in its order (the benchmark's bars are the
+    strategy's, less those before the benchmark's first close), taken from ``of``'s: formatting them again
+    cost as much as the equity's."""
+    if len(index) == len(of):
+        return labels
+    return [labels[i] for i in of.get_indexer(index).tolist()]
+
+
+def _finite_or_nan(series: pd.Series) -> np.ndarray:
+    """A series' values as `pairs` ships them, None (NaN here) for what has no JSON form."""
+    values = series.to_numpy(dtype="float64")
+    return np.where(np.isfinite(values), values, np.nan)
 
 
 def _trade_rows(

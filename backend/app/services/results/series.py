@@ -59,14 +59,20 @@ def pairs(series: pd.Series, labels: Sequence[str] | None = None) -> list[list[A
     return [[s, v] for s, v in zip(stamps, values, strict=True)]
 
 
-def downsample(points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS) -> list[list[Any]]:
-    """At most ``max_points`` of ``points`` (a min/max-preserving bucket selection, order kept)."""
+def downsample(
+    points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS, values: np.ndarray | None = None
+) -> list[list[Any]]:
+    """At most ``max_points`` of ``points`` (a min/max-preserving bucket selection, order kept); each kept
+    point is copied. ``values``: the points' values as floats, when the caller has them (`pairs`' array:
+    NaN where a point's value is None), so they are not read back from the points."""
     if max_points < 4:
         raise ValueError(f"max_points must be at least 4, got {max_points}")
     n = len(points)
     if n <= max_points:
         return [list(p) for p in points]
-    values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")[1:-1]
+    if values is None:
+        values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")
+    values = values[1:-1]
     n_buckets = (max_points - 2) // 2
     bucket = np.arange(n - 2) * n_buckets // (n - 2)  # equal buckets over the interior points, in order
     starts = np.r_[0, np.cumsum(np.bincount(bucket, minlength=n_buckets))[:-1]]

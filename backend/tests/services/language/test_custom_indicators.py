@@ -100,6 +100,7 @@ def test_an_unknown_name_in_a_formula_is_refused_naming_the_node_and_the_word() 
         build_spec(parse_graph(graph), Params())
     assert info.value.fields["node_id"] == "ci0"
     assert "'baseline' is neither an indicator" in info.value.message
+    assert "could not read formula 'close - baseline'" in info.value.message  # a formula, not a rule
     with pytest.raises(RuleNotUnderstood) as unknown_rule:
         build_spec(parse_graph(_graph(["baseline above 0"])), Params())
     assert unknown_rule.value.fields["node_id"] == "entry"
