@@ -127,8 +127,11 @@ describe("custom indicator nodes in the builder", () => {
     await user.clear(name);
     await user.type(name, "gap");
     expect(await screen.findByTestId("node-issue-entry", {}, WAIT)).toHaveTextContent("Rule 1 cannot be read: 'spread' is neither");
-    const last = calls.filter((c) => body(c).rule === "spread crosses above 0").pop()!;
-    expect(body(last).custom_indicators).toEqual([{ name: "gap", formula: "close - SMA(50)", node_id: "ci" }]);
+    // Typing "gap" checks after a pause; a check of "ga" may come first, so wait for the last one.
+    await waitFor(() => {
+      const last = calls.filter((c) => body(c).rule === "spread crosses above 0").pop()!;
+      expect(body(last).custom_indicators).toEqual([{ name: "gap", formula: "close - SMA(50)", node_id: "ci" }]);
+    }, WAIT);
   });
 
   it("saves a node to My indicators through POST /indicators", async () => {

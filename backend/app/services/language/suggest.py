@@ -143,10 +143,13 @@ def _exit_verb(text: str) -> Iterator[str]:
 # Words the reading already implies ("N% or more" reads as at least N%), or said as the grammar says them.
 _REWRITES: tuple[tuple[str, str], ...] = (
     (r",?\s+or (?:more|larger|greater|bigger|higher|lower|less|worse|better)\b", ""),
-    (r"\s+(?:at the open|today|on the day|straight|running)\b", ""),
+    (r"\s+(?:at the open|today|on the day|straight|running|anymore)\b", ""),
+    (r"\s+(?:decisively|sharply|strongly|clearly|convincingly)\b", ""),
+    (r"(\bcross.*)\s+from (?:above|below)\b", r"\1"),
     (r"(\d)\s*(?:percent|pct)\b", r"\1%"),
     (r"\bin a (week|month|year)\b", r"in 1 \1"),
     (r"\b(?:by )?(?:over|greater than)\s+(\d+(?:\.\d+)?%)", r"more than \1"),
+    (r"\bgaps? (?:up|down) (above|below)\b", r"opens \1"),
     (r"\bgaps? lower\b", "gaps down"),
     (r"\bgaps? higher\b", "gaps up"),
     (r"\b(?:hits|makes|sets|prints) a (?:fresh|new)\b", "makes a new"),
@@ -233,7 +236,9 @@ def _examples(text: str) -> Iterator[str]:
                 yield shaped
 
 
-_SUBJECT = re.compile(r"^\W*(?:(?:enter|buy|sell|exit|when|if|on)\s+)*(close|price|open|volume)\b", re.I)
+_SUBJECT = re.compile(
+    r"^\W*(?:(?:enter|buy|sell|exit|when|if|on)\s+)*(close|price|open|volume|gap)s?\b", re.I
+)
 
 
 def _same_subject(text: str, example: str) -> bool:
@@ -243,7 +248,7 @@ def _same_subject(text: str, example: str) -> bool:
         return True
     subject = wanted.group(1).lower()
     found = {"price": "close"}.get(subject, subject)
-    return re.search(rf"\b({found}|{subject})\b", example, re.I) is not None
+    return re.search(rf"\b({found}|{subject})s?\b", example, re.I) is not None
 
 
 _NUMBERS = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
@@ -267,7 +272,11 @@ def _shaped(example: str, text: str, numbers: list[re.Match[str]], direction: se
 
 _ROLES = (
     ("%", re.compile(r"\s*(%|percent|pct)", re.IGNORECASE)),
-    ("bars", re.compile(r"\s*[- ]?\s*(day|week|month|year|bar|session)", re.IGNORECASE)),
+    # A lookback keeps its unit: '52-week' is not put in a '10-day' slot.
+    ("days", re.compile(r"\s*[- ]?\s*(day|bar|session)", re.IGNORECASE)),
+    ("weeks", re.compile(r"\s*[- ]?\s*week", re.IGNORECASE)),
+    ("months", re.compile(r"\s*[- ]?\s*month", re.IGNORECASE)),
+    ("years", re.compile(r"\s*[- ]?\s*year", re.IGNORECASE)),
     ("atr", re.compile(r"\s*atr", re.IGNORECASE)),
     ("times", re.compile(r"\s*(x\b|times)", re.IGNORECASE)),
 )

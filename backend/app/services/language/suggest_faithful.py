@@ -93,7 +93,24 @@ def polarity(text: str) -> set[int]:
 
 def _direction_kept(text: str, candidate: str) -> bool:
     user = polarity(text)
-    return not user or polarity(candidate) <= user
+    if user and not polarity(candidate) <= user:
+        return False
+    # A rule with both directions ("crosses back under 70 from above") keeps which way it crosses.
+    return _cross_direction(candidate) in (_cross_direction(text), None)
+
+
+def _cross_direction(text: str) -> int | None:
+    match = _CROSS.search(text)
+    if match is None:
+        return None
+    after = polarity_words(text[match.end() :])
+    return after[0] if after else None
+
+
+def polarity_words(text: str) -> list[int]:
+    """The direction of each direction word, in order."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return [1 if w in _UP else -1 for w in words if w in _UP or w in _DOWN]
 
 
 def indicators(text: str) -> set[str]:

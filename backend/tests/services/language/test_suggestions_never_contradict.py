@@ -63,6 +63,20 @@ PROBE: list[tuple[str, str | None]] = [
     ('price 2.5 ATR below the 20 day EMA or lower',
      'price 2.5 ATR below the 20 day EMA'),
     ('MFI(14) above 80 or higher', 'MFI(14) above 80'),
+    ('close crosses down below the 50-day SMA or lower', 'close crosses down below the 50-day SMA'),
+    ('the 20 EMA crosses under the 50 EMA decisively', 'the 20 EMA crosses under the 50 EMA'),
+    ('RSI crosses back under 70 from above', 'RSI crosses back under 70'),
+    ('MACD crosses below its signal line today', 'MACD crosses below its signal line'),
+    ('price crosses above 100 or higher', 'price crosses above 100'),
+    ('close is not above the 200-day SMA anymore', 'close is not above the 200-day SMA'),
+    ('close crosses back down under the 10 day low', None),
+    ('RSI rises 10 points in 3 days', None),
+    ('price rises more than 5 percent in 3 days', 'price rises more than 5% in 3 days'),
+    ('close is within 0.5 percent of the 20 EMA', 'close is within 0.5% of the 20 EMA'),
+    ('the 200 SMA slopes downward over 20 days', 'the 200 SMA lower than 20 days ago'),
+    ('close near its 52-week low', None),
+    ('price drops under the 50 day moving average by 3%', None),
+    ("gap up above yesterday's high", "opens above yesterday's high"),
 ]  # fmt: skip
 
 # Independent of the code under test: opposite direction words, and numbers outside parameters.
@@ -114,6 +128,7 @@ def test_gaps_down_is_not_offered_a_gap_up() -> None:
         ("gap down bigger than 3% and holds", "gaps down at least 3%"),
         # No numbers written: the family's shape as it is.
         ("Enter when RSI is bananas", "RSI(14) below 30"),
+        ("gaps up wildly", "gaps up at least 1%"),
         ("RSI looks overbought", "RSI above 70"),  # was 'RSI(14) below 30'
         ("RSI looks oversold", "RSI(14) below 30"),
         ("MACD is bearish", "MACD histogram turns negative"),
