@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from mcp.server.fastmcp import Context, FastMCP
@@ -136,5 +137,5 @@ def register(mcp: FastMCP, caller: Caller) -> None:
         return answer(f"Compared {len(execution_ids)} runs. Best " + "; ".join(best or ["(no ranking)"]), out)
 
 
-def _points(points: list[list[Any]]) -> list[SeriesPoint]:
+def _points(points: Sequence[Sequence[Any]]) -> list[SeriesPoint]:
     return [(str(stamp), None if value is None else float(value)) for stamp, value in points]

@@ -90,7 +90,9 @@ def build_results(
     full_equity = pairs(curve, labels)
     full_drawdown = pairs(drawdown, labels)
     full_bench = pairs(bench, _labels_within(bench.index, curve.index, labels)) if bench is not None else []
-    return BacktestResults(
+    # Built from parts already checked (the metrics validated above, TradeRow models, `pairs`' finite floats
+    # or None): validating ~30,000 points again cost ~7 ms of a 5,000-bar run's ~150 ms.
+    return BacktestResults.model_construct(
         metrics=metrics,
         equity_series=downsample(full_equity, values=_finite_or_nan(curve)),
         benchmark_series=downsample(full_bench, values=_finite_or_nan(bench) if bench is not None else None),

@@ -7,7 +7,7 @@ result has the same envelope as one drawn from every bar.
 
 >>> pts = [[i, v] for i, v in enumerate([5, 1, 9, 3, 4, 8, 2, 6])]
 >>> downsample(pts, max_points=6)
-[[0, 5], [1, 1], [2, 9], [5, 8], [6, 2], [7, 6]]
+[(0, 5), (1, 1), (2, 9), (5, 8), (6, 2), (7, 6)]
 """
 
 from __future__ import annotations
@@ -49,27 +49,28 @@ def align_benchmark(close: pd.Series | None, index: pd.DatetimeIndex, capital: f
     return (aligned / float(aligned.iloc[0]) * capital).rename("benchmark")
 
 
-def pairs(series: pd.Series, labels: Sequence[str] | None = None) -> list[list[Any]]:
-    """``[[iso_timestamp, value], ...]``; ``labels`` reuses the caller's timestamp strings when given."""
+def pairs(series: pd.Series, labels: Sequence[str] | None = None) -> list[tuple[str, float | None]]:
+    """``[(iso_timestamp, value), ...]``; ``labels`` reuses the caller's timestamp strings when given."""
     stamps = list(labels) if labels is not None else iso_times(series.index)
     array = series.to_numpy(dtype="float64")
     values: list[float | None] = array.tolist()
     for i in np.flatnonzero(~np.isfinite(array)).tolist():  # NaN and inf have no JSON form: null
         values[i] = None
-    return [[s, v] for s, v in zip(stamps, values, strict=True)]
+    return list(zip(stamps, values, strict=True))
 
 
 def downsample(
     points: Sequence[Sequence[Any]], max_points: int = MAX_POINTS, values: np.ndarray | None = None
-) -> list[list[Any]]:
-    """At most ``max_points`` of ``points`` (a min/max-preserving bucket selection, order kept); each kept
-    point is copied. ``values``: the points' values as floats, when the caller has them (`pairs`' array:
-    NaN where a point's value is None), so they are not read back from the points."""
+) -> list[tuple[Any, ...]]:
+    """At most ``max_points`` of ``points`` (a min/max-preserving bucket selection, order kept), each kept
+    point as a tuple (the API models' point type, so a model built from them needs no conversion).
+    ``values``: the points' values as floats, when the caller has them (`pairs`' array: NaN where a
+    point's value is None), so they are not read back from the points."""
     if max_points < 4:
         raise ValueError(f"max_points must be at least 4, got {max_points}")
     n = len(points)
     if n <= max_points:
-        return [list(p) for p in points]
+        return [tuple(p) for p in points]
     if values is None:
         values = np.array([np.nan if p[1] is None else float(p[1]) for p in points], dtype="float64")
     values = values[1:-1]
@@ -80,4 +81,4 @@ def downsample(
     lowest = np.lexsort((np.where(np.isnan(values), np.inf, values), bucket))[starts]
     highest = np.lexsort((-np.where(np.isnan(values), -np.inf, values), bucket))[starts]
     keep = np.unique(np.r_[0, lowest + 1, highest + 1, n - 1])
-    return [list(points[i]) for i in keep]
+    return [tuple(points[i]) for i in keep]

@@ -13,7 +13,7 @@ from tests.services.results.results_fixtures import CAPITAL, Run, params
 def test_downsample_keeps_envelope() -> None:
     rng = np.random.default_rng(3)
     values = 100 * np.cumprod(1 + rng.normal(0, 0.01, 20_000))
-    points = [[f"t{i}", float(v)] for i, v in enumerate(values)]
+    points = [(f"t{i}", float(v)) for i, v in enumerate(values)]
     out = downsample(points, 5_000)
     assert len(out) <= 5_000
     assert out[0] == points[0] and out[-1] == points[-1]
