@@ -75,20 +75,10 @@ class AuthLimits:
         )
 
     def check_login(self, username: str, address: str) -> None:
-        user_key = username.strip().lower()
-        for window, key, what in (
-            (self.login_user, user_key, f"for user {username!r}"),
-            (self.login_address, address, f"from address {address}"),
-        ):
-            wait = window.retry_after(key)
-            if wait is not None:
-                raise TooManyRequests(
-                    f"Too many failed sign-ins {what}: {window.limit} in {window.window_s:g} s; "
-                    f"try again in {max(1, round(wait))} s",
-                    wait,
-                    limit=window.limit,
-                    window_s=window.window_s,
-                )
+        _refuse_while_waiting(
+            self.login_user, username.strip().lower(), f"failed sign-ins for user {username!r}"
+        )
+        _refuse_while_waiting(self.login_address, address, f"failed sign-ins from address {address}")
 
     def failed_login(self, username: str, address: str) -> None:
         self.login_user.hit(username.strip().lower())
@@ -98,14 +88,17 @@ class AuthLimits:
         self.login_user.reset(username.strip().lower())
 
     def check_registration(self, address: str) -> None:
-        window = self.register_address
-        wait = window.retry_after(address)
-        if wait is not None:
-            raise TooManyRequests(
-                f"Too many registrations from address {address}: {window.limit} in {window.window_s:g} s; "
-                f"try again in {max(1, round(wait))} s",
-                wait,
-                limit=window.limit,
-                window_s=window.window_s,
-            )
-        window.hit(address)
+        _refuse_while_waiting(self.register_address, address, f"registrations from address {address}")
+        self.register_address.hit(address)
+
+
+def _refuse_while_waiting(window: SlidingWindow, key: str, what: str) -> None:
+    """429 (`TooManyRequests`, with the wait as Retry-After) while `key` has spent `window`'s limit."""
+    wait = window.retry_after(key)
+    if wait is not None:
+        raise TooManyRequests(
+            f"Too many {what}: {window.limit} in {window.window_s:g} s; try again in {max(1, round(wait))} s",
+            wait,
+            limit=window.limit,
+            window_s=window.window_s,
+        )
