@@ -172,6 +172,9 @@ class Topology:
                 "SANDBOX_POOL_SIZE": "2",
                 "SANDBOX_MAX_QUEUE": "64",
                 "SANDBOX_WALL_TIMEOUT_S": "30",
+                # These tests put one user's many runs through faults; the per-user limit (tested in
+                # test_fairness and test_fair_queue) would otherwise hold most of them back.
+                "MAX_RUNNING_PER_USER": "64",
                 "NUMBA_CACHE_DIR": os.environ.get("NUMBA_CACHE_DIR", str(REPO / ".cache" / "numba")),
                 "FRONTEND_DIST": str(self.data_dir / "no-frontend"),
                 "PYTHONUNBUFFERED": "1",
